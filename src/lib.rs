@@ -19,3 +19,7 @@
 pub mod cty;
 pub mod emulator;
 pub mod xelon;
+pub mod plugin;
+mod proto;
+pub mod framework;
+pub mod provider;

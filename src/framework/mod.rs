@@ -1,0 +1,26 @@
+//! A small, Xelon-agnostic framework for Terraform providers, in the spirit
+//! of terraform-plugin-framework: declarative [`schema`]s with
+//! [`validators`], [`diagnostics`], the generic [`plan`] rules, the
+//! [`resource`] traits a provider implements, and the [`server`] that serves
+//! them over the plugin protocol.
+
+pub mod diagnostics;
+pub mod plan;
+pub mod resource;
+pub mod schema;
+pub mod server;
+pub mod timeouts;
+pub mod validators;
+
+pub use diagnostics::{Diagnostic, Diagnostics, Severity};
+pub use resource::*;
+pub use schema::{Attribute, AttributeType, Nesting, Schema};
+pub use server::ProtocolServer;
+
+/// Serves `provider` as a Terraform plugin (see [`crate::plugin::serve`]).
+pub async fn serve<P: Provider>(
+    provider: P,
+    options: crate::plugin::ServeOptions,
+) -> Result<(), crate::plugin::PluginError> {
+    crate::plugin::serve(ProtocolServer::new(provider).into_service(), options).await
+}

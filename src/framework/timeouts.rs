@@ -1,0 +1,122 @@
+//! The `timeouts` attribute (`create`, `update`, `delete` as Go durations),
+//! shaped like terraform-plugin-framework-timeouts so existing configurations
+//! and states keep working.
+
+use std::time::Duration;
+
+use crate::cty::Value;
+
+use super::schema::Attribute;
+use super::validators;
+
+/// The optional, non-computed `timeouts = { create = "30m", ... }` attribute.
+pub fn attribute(default: Duration) -> Attribute {
+    let mins = default.as_secs() / 60;
+    let op = |name: &str, what: &str| {
+        Attribute::string(name)
+            .optional()
+            .validate(validators::Duration)
+            .description(format!(
+                "How long to wait for the {what} to finish, as a duration such as `30s`, `45m` or `2h`. Defaults to `{mins}m`."
+            ))
+    };
+    Attribute::single_nested(
+        "timeouts",
+        vec![
+            op("create", "creation"),
+            op("update", "update"),
+            op("delete", "deletion"),
+        ],
+    )
+    .optional()
+    .description("Limits for how long Terraform waits for operations on this object.")
+}
+
+/// The timeout for `operation` (`create`, `update` or `delete`) in `state`
+/// (an object with a `timeouts` attribute), else `default`.
+pub fn get(state: &Value, operation: &str, default: Duration) -> Duration {
+    state
+        .get_attr("timeouts")
+        .and_then(|t| t.get_attr(operation))
+        .and_then(Value::as_str)
+        .and_then(|s| parse_duration(s).ok())
+        .unwrap_or(default)
+}
+
+/// Parses a Go duration string: a sequence of decimal numbers with units
+/// `ns`, `us`/`µs`, `ms`, `s`, `m`, `h`, e.g. `1h30m`, `1.5h`, `300ms`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let s = text.trim();
+    if s.is_empty() {
+        return Err("empty duration".into());
+    }
+    if s == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let mut total = 0f64;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_len == 0 {
+            return Err(format!("invalid duration {text:?}"));
+        }
+        let number: f64 = rest[..num_len]
+            .parse()
+            .map_err(|_| format!("invalid duration {text:?}"))?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let seconds = match &rest[..unit_len] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "" => return Err(format!("missing unit in duration {text:?}")),
+            unit => return Err(format!("unknown unit {unit:?} in duration {text:?}")),
+        };
+        rest = &rest[unit_len..];
+        total += number * seconds;
+    }
+    if !total.is_finite() || total > 1e9 {
+        return Err(format!("duration {text:?} is too long"));
+    }
+    Ok(Duration::from_secs_f64(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_duration("30m").unwrap(), Duration::from_secs(1800));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_duration("1.5h").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_duration("300ms").unwrap(), Duration::from_millis(300));
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
+        for bad in ["", "m", "10", "10x", "1h-3m", "abc"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn reads_timeouts_from_state() {
+        let d = Duration::from_secs(1800);
+        let state = Value::object([(
+            "timeouts",
+            Value::object([
+                ("create", Value::string("5m")),
+                ("update", Value::Null),
+                ("delete", Value::Null),
+            ]),
+        )]);
+        assert_eq!(get(&state, "create", d), Duration::from_secs(300));
+        assert_eq!(get(&state, "update", d), d);
+        assert_eq!(get(&Value::object([("timeouts", Value::Null)]), "create", d), d);
+    }
+}

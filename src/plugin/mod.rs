@@ -1,0 +1,306 @@
+//! The go-plugin contract: how Terraform starts, finds, secures and stops a
+//! provider process.
+//!
+//! [`serve`] checks the magic cookie, negotiates protocol 6, listens on
+//! loopback, sets up AutoMTLS when Terraform asks for it, prints the handshake
+//! line and serves the given gRPC provider service beside go-plugin's health
+//! and controller services until Terraform asks it to shut down.
+//! In debug mode it skips the handshake and prints `TF_REATTACH_PROVIDERS`.
+
+pub mod handshake;
+pub mod logging;
+pub mod tls;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::proto::plugin::grpc_controller_server::{GrpcController, GrpcControllerServer};
+use crate::proto::plugin::Empty;
+use crate::proto::tfplugin6::provider_server::{Provider, ProviderServer};
+
+/// Why the plugin could not start or serve.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginError {
+    /// The process was not started by Terraform (no or wrong magic cookie).
+    #[error("{}", handshake::NOT_A_PROGRAM)]
+    NotStartedByTerraform,
+    /// Terraform offered no protocol version this plugin speaks.
+    #[error(
+        "Terraform offered plugin protocol versions {offered:?}, but this provider speaks only version 6: use Terraform 1.0 or later"
+    )]
+    UnsupportedProtocol {
+        /// The raw `PLUGIN_PROTOCOL_VERSIONS` value.
+        offered: String,
+    },
+    /// A malformed environment setting.
+    #[error("invalid plugin environment: {0}")]
+    Config(String),
+    /// Setting up AutoMTLS failed.
+    #[error("AutoMTLS: {0}")]
+    Tls(String),
+    /// Listening or serving failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What we were doing.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The gRPC server failed.
+    #[error("gRPC server: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Serve without Terraform's handshake and print `TF_REATTACH_PROVIDERS`.
+    pub debug: bool,
+    /// The provider's full address, e.g. `registry.terraform.io/xelon-ag/xelon`,
+    /// used as the key of the reattach JSON.
+    pub provider_address: String,
+}
+
+/// The largest gRPC message accepted or sent (Terraform's own limit is 256 MiB).
+pub const MAX_MESSAGE_SIZE: usize = 256 << 20;
+
+/// Serves `service` (the `tfplugin6.Provider` gRPC service) as a go-plugin
+/// plugin until Terraform calls `GRPCController.Shutdown`, or SIGTERM (or
+/// Ctrl-C in debug mode) arrives.
+pub async fn serve<P: Provider>(
+    service: ProviderServer<P>,
+    options: ServeOptions,
+) -> Result<(), PluginError> {
+    let env = |k: &str| std::env::var(k).ok();
+    if !options.debug {
+        handshake::check_magic_cookie(env(handshake::MAGIC_COOKIE_KEY).as_deref())?;
+        handshake::negotiate_version(env("PLUGIN_PROTOCOL_VERSIONS").as_deref())?;
+    }
+    let range = handshake::port_range(
+        env("PLUGIN_MIN_PORT").as_deref(),
+        env("PLUGIN_MAX_PORT").as_deref(),
+    )?;
+    let listener = bind_loopback(range).await?;
+    let addr = listener.local_addr().map_err(|source| PluginError::Io {
+        context: "reading the listener address".into(),
+        source,
+    })?;
+
+    let shutdown = CancellationToken::new();
+    spawn_signal_handlers(shutdown.clone(), options.debug);
+
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
+    let controller = GrpcControllerServer::new(Controller {
+        shutdown: shutdown.clone(),
+    });
+    let router = tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(controller)
+        .add_service(
+            service
+                .max_decoding_message_size(MAX_MESSAGE_SIZE)
+                .max_encoding_message_size(MAX_MESSAGE_SIZE),
+        );
+
+    let tls = match (options.debug, env("PLUGIN_CLIENT_CERT")) {
+        (false, Some(pem)) if !pem.trim().is_empty() => Some(tls::AutoMtls::from_client_cert_pem(&pem)?),
+        _ => None,
+    };
+
+    if options.debug {
+        print_reattach(&options.provider_address, addr)?;
+    } else {
+        let line = handshake::handshake_line(&addr, tls.as_ref().map(|t| t.server_cert_der.as_slice()));
+        print_stdout_line(&line)?;
+    }
+    tracing::info!(%addr, tls = tls.is_some(), "serving the Terraform plugin protocol v6");
+
+    let stopped = {
+        let shutdown = shutdown.clone();
+        async move { shutdown.cancelled().await }
+    };
+    let serving = async {
+        match tls {
+            Some(tls) => {
+                let incoming = tls_incoming(listener, tls, shutdown.clone());
+                router.serve_with_incoming_shutdown(incoming, stopped).await
+            }
+            None => {
+                let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+                router.serve_with_incoming_shutdown(incoming, stopped).await
+            }
+        }
+    };
+    // Once shutdown starts, give open connections a moment to finish, then go.
+    tokio::select! {
+        result = serving => result?,
+        _ = async { shutdown.cancelled().await; tokio::time::sleep(Duration::from_secs(5)).await } => {
+            tracing::warn!("connections still open 5s after shutdown; exiting anyway");
+        }
+    }
+    tracing::debug!("plugin server stopped");
+    Ok(())
+}
+
+async fn bind_loopback(range: Option<(u16, u16)>) -> Result<TcpListener, PluginError> {
+    let io = |context: String| move |source| PluginError::Io { context, source };
+    match range {
+        None => TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(io("listening on 127.0.0.1".into())),
+        Some((lo, hi)) => {
+            let mut last = None;
+            for port in lo..=hi {
+                match TcpListener::bind(("127.0.0.1", port)).await {
+                    Ok(l) => return Ok(l),
+                    Err(e) => last = Some(e),
+                }
+            }
+            Err(PluginError::Io {
+                context: format!("no free port in {lo}-{hi} on 127.0.0.1"),
+                source: last.unwrap_or_else(|| std::io::Error::other("empty port range")),
+            })
+        }
+    }
+}
+
+/// Accepts TCP connections and completes TLS handshakes off the accept loop,
+/// so one slow or failing client cannot stall the others.
+fn tls_incoming(
+    listener: TcpListener,
+    tls: tls::AutoMtls,
+    shutdown: CancellationToken,
+) -> tokio_stream::wrappers::ReceiverStream<
+    Result<tokio_rustls::server::TlsStream<tokio::net::TcpStream>, std::io::Error>,
+> {
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls.server_config);
+    tokio::spawn(async move {
+        loop {
+            let (tcp, peer) = tokio::select! {
+                _ = shutdown.cancelled() => break,
+                accepted = listener.accept() => match accepted {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accepting a connection failed");
+                        continue;
+                    }
+                },
+            };
+            let acceptor = acceptor.clone();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                    Ok(Ok(stream)) => {
+                        let _ = tx.send(Ok(stream)).await;
+                    }
+                    Ok(Err(e)) => tracing::warn!(%peer, error = %e, "TLS handshake failed"),
+                    Err(_) => tracing::warn!(%peer, "TLS handshake timed out"),
+                }
+            });
+        }
+    });
+    tokio_stream::wrappers::ReceiverStream::new(rx)
+}
+
+/// SIGTERM stops the server. SIGINT is ignored, as go-plugin plugins do:
+/// Terraform forwards Ctrl-C to the whole process group and then cancels
+/// work itself through `StopProvider`. In debug mode Ctrl-C stops the server.
+fn spawn_signal_handlers(shutdown: CancellationToken, debug: bool) {
+    use tokio::signal::unix::{SignalKind, signal};
+    tokio::spawn(async move {
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            tracing::warn!("could not install signal handlers");
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = term.recv() => { shutdown.cancel(); return; }
+                _ = int.recv() => {
+                    if debug { shutdown.cancel(); return; }
+                    tracing::debug!("ignoring SIGINT; Terraform stops us through StopProvider and Shutdown");
+                }
+            }
+        }
+    });
+}
+
+fn print_stdout_line(line: &str) -> Result<(), PluginError> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")
+        .and_then(|_| out.flush())
+        .map_err(|source| PluginError::Io {
+            context: "writing the handshake line".into(),
+            source,
+        })
+}
+
+/// The `TF_REATTACH_PROVIDERS` value for a provider serving at `addr`.
+pub fn reattach_json(provider_address: &str, addr: SocketAddr) -> String {
+    serde_json::json!({
+        provider_address: {
+            "Protocol": "grpc",
+            "ProtocolVersion": handshake::PROTOCOL_VERSION,
+            "Pid": std::process::id(),
+            "Test": true,
+            "Addr": { "Network": "tcp", "String": addr.to_string() },
+        }
+    })
+    .to_string()
+}
+
+fn print_reattach(provider_address: &str, addr: SocketAddr) -> Result<(), PluginError> {
+    let json = reattach_json(provider_address, addr);
+    print_stdout_line(&format!(
+        "Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable with the following:\n\n\tTF_REATTACH_PROVIDERS='{json}'\n"
+    ))
+}
+
+/// go-plugin's controller: `Shutdown` ends the process gracefully.
+struct Controller {
+    shutdown: CancellationToken,
+}
+
+#[tonic::async_trait]
+impl GrpcController for Controller {
+    async fn shutdown(
+        &self,
+        _request: tonic::Request<Empty>,
+    ) -> Result<tonic::Response<Empty>, tonic::Status> {
+        tracing::debug!("Terraform asked the plugin to shut down");
+        self.shutdown.cancel();
+        Ok(tonic::Response::new(Empty {}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reattach_shape() {
+        let addr: SocketAddr = "127.0.0.1:41234".parse().unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&reattach_json("registry.terraform.io/xelon-ag/xelon", addr)).unwrap();
+        let p = &v["registry.terraform.io/xelon-ag/xelon"];
+        assert_eq!(p["Protocol"], "grpc");
+        assert_eq!(p["ProtocolVersion"], 6);
+        assert_eq!(p["Addr"]["Network"], "tcp");
+        assert_eq!(p["Addr"]["String"], "127.0.0.1:41234");
+        assert_eq!(p["Pid"], std::process::id());
+    }
+
+    #[tokio::test]
+    async fn binds_within_range() {
+        let l = bind_loopback(Some((20000, 20100))).await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        assert!((20000..=20100).contains(&port));
+    }
+}
