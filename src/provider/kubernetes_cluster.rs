@@ -155,8 +155,21 @@ impl Resource<Client> for KubernetesCluster {
             return;
         }
         match client.versions(&cloud).await {
-            Ok(map) => check_version_pair(&map, &talos, &k8s, &mut resp.diagnostics),
-            Err(e) => tracing::debug!(error = %e, "version mapping not readable at plan time; the API checks at apply"),
+            Ok(map) => {
+                check_version_pair(&map, &talos, &k8s, &mut resp.diagnostics);
+                if let (Some(old_talos), Some(old_k8s)) = (string(req.prior, "talos_version"), string(req.prior, "kubernetes_version")) {
+                    check_upgrade_path(&map, (&old_talos, &old_k8s), (&talos, &k8s), &mut resp.diagnostics);
+                }
+            }
+            Err(e) => match e.status() {
+                Some(401 | 403) => resp.diagnostics.error("The Xelon API rejected the provider's credentials", e.to_string()),
+                Some(404) => resp.diagnostics.attribute_error(
+                    AttributePath::attr("cloud_id"),
+                    "Unknown cloud",
+                    format!("The Xelon API knows no cloud {cloud:?} (see the xelon_cloud data source): {e}"),
+                ),
+                _ => tracing::debug!(error = %e, "version mapping not readable at plan time; the API checks at apply"),
+            },
         }
     }
 
@@ -475,6 +488,32 @@ fn check_no_downgrade(prior: &Value, planned: &Value, diags: &mut Diagnostics) {
     }
 }
 
+/// When both versions change, one of them is upgraded first: the pair in
+/// between must be offered too, or the upgrade has to be split.
+fn check_upgrade_path(map: &VersionMap, old: (&str, &str), new: (&str, &str), diags: &mut Diagnostics) {
+    let ((old_talos, old_k8s), (talos, k8s)) = (old, new);
+    if old_talos == talos || old_k8s == k8s || !map.offers(talos, k8s) {
+        return;
+    }
+    if map.offers(talos, old_k8s) || map.offers(old_talos, k8s) {
+        return;
+    }
+    let step = map
+        .kubernetes_versions(old_talos)
+        .iter()
+        .filter(|v| map.offers(talos, v) && compare_versions(v, old_k8s).is_gt())
+        .max_by(|a, b| compare_versions(a, b));
+    let hint = match step {
+        Some(v) => format!(" Upgrade in two applies: first kubernetes_version = \"{v}\" (runs on both Talos {old_talos} and {talos}), then the rest."),
+        None => String::new(),
+    };
+    diags.attribute_error(
+        AttributePath::attr("kubernetes_version"),
+        "No direct upgrade path",
+        format!("Talos and Kubernetes are upgraded one after the other, but neither Talos {talos} with Kubernetes {old_k8s} nor Talos {old_talos} with Kubernetes {k8s} is offered.{hint}"),
+    );
+}
+
 /// The Talos/Kubernetes pair must be offered by the cloud.
 fn check_version_pair(map: &VersionMap, talos: &str, k8s: &str, diags: &mut Diagnostics) {
     if !map.0.contains_key(talos) {
@@ -569,6 +608,14 @@ mod tests {
         let mut d = Diagnostics::new();
         check_version_pair(&map, "9.9.9", "1.31.2", &mut d);
         assert_eq!(errors_at(&d), vec!["talos_version"]);
+        let mut d = Diagnostics::new();
+        let mut map = map;
+        map.0.insert("1.9.1".into(), vec!["1.31.2".into(), "1.32.0".into()]);
+        check_upgrade_path(&map, ("1.8.3", "1.31.2"), ("1.9.1", "1.32.0"), &mut d);
+        assert!(d.is_empty());
+        check_upgrade_path(&map, ("1.8.3", "1.30.6"), ("1.9.1", "1.32.0"), &mut d);
+        assert_eq!(errors_at(&d), vec!["kubernetes_version"]);
+        assert!(d.0[0].detail.contains("first kubernetes_version = \"1.31.2\""), "{}", d.0[0].detail);
         let mut d = Diagnostics::new();
         check_no_downgrade(&cluster("1.8.3", "1.31.2", Value::Null, Value::Null), &cluster("1.8.3", "1.30.6", Value::Null, Value::Null), &mut d);
         assert_eq!(errors_at(&d), vec!["kubernetes_version"]);

@@ -1,0 +1,270 @@
+//! Acceptance tests of `xelon_kubernetes_cluster`: real Terraform, the built
+//! provider and a local emulator.
+
+mod support;
+
+use support::{Emulator, Workspace};
+
+fn cluster_config(name: &str, talos: &str, k8s: &str, extra: &str) -> String {
+    format!(
+        r#"
+resource "xelon_kubernetes_cluster" "x" {{
+  cloud_id           = "cloud-1"
+  tenant_id          = "tenant-1"
+  name               = "{name}"
+  talos_version      = "{talos}"
+  kubernetes_version = "{k8s}"
+{extra}
+}}
+"#
+    )
+}
+
+const X: &str = "xelon_kubernetes_cluster.x";
+
+fn control_plane(emu: &Emulator, id: &str) -> serde_json::Value {
+    let (status, body) = emu.api("GET", &format!("kubernetes/{id}/control-planes"), None);
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[test]
+fn create_update_replace_destroy() {
+    let emu = Emulator::start();
+    let ws = Workspace::new(&emu);
+    ws.config(&cluster_config("staging", "1.8.3", "1.31.2", ""));
+    ws.apply();
+    let state = ws.resource(X);
+    let id = state["id"].as_str().expect("id").to_string();
+    assert_eq!(state["control_plane"]["cpu_core_count"], 2);
+    assert_eq!(state["control_plane"]["high_availability_enabled"], true);
+    assert_eq!(state["load_balancer"]["memory"], 4);
+    assert!(state["kube_config_raw"].as_str().unwrap_or_default().contains("staging"));
+    assert_eq!(control_plane(&emu, &id)["nodes"].as_array().map(Vec::len), Some(3));
+    ws.assert_no_changes();
+
+    // Resize the control plane in place.
+    ws.config(&cluster_config("staging", "1.8.3", "1.31.2", "  control_plane = { cpu_core_count = 4, memory = 8 }"));
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(plan.stdout.contains("updated in-place") && plan.stdout.contains("0 to add, 1 to change, 0 to destroy"), "{}", plan.stdout);
+    ws.apply();
+    let cp = control_plane(&emu, &id);
+    assert_eq!((cp["controlPlaneCpu"].as_i64(), cp["controlPlaneRam"].as_i64()), (Some(4), Some(8)));
+    assert_eq!(ws.resource(X)["id"], id.as_str());
+    ws.assert_no_changes();
+
+    // Upgrade Talos and Kubernetes in place (the Go provider ignores this).
+    ws.config(&cluster_config("staging", "1.9.1", "1.32.0", "  control_plane = { cpu_core_count = 4, memory = 8 }"));
+    ws.apply();
+    let (_, cluster) = emu.api("GET", &format!("kubernetes/{id}"), None);
+    assert_eq!(cluster["data"]["talosVersion"], "1.9.1");
+    assert_eq!(cluster["data"]["k8sVersion"], "1.32.0");
+    assert_eq!(ws.resource(X)["id"], id.as_str());
+    ws.assert_no_changes();
+
+    // A rename replaces the cluster, and the plan says so.
+    ws.config(&cluster_config("production", "1.9.1", "1.32.0", "  control_plane = { cpu_core_count = 4, memory = 8 }"));
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2);
+    assert!(plan.stdout.contains("forces replacement") && plan.stdout.contains("1 to add, 0 to change, 1 to destroy"), "{}", plan.stdout);
+    ws.apply();
+    let new_id = ws.resource(X)["id"].as_str().unwrap_or_default().to_string();
+    assert_ne!(new_id, id);
+    assert_eq!(emu.api("GET", &format!("kubernetes/{id}"), None).0, 404);
+    ws.assert_no_changes();
+
+    ws.tf(&["destroy", "-auto-approve", "-no-color"]).ok();
+    assert_eq!(emu.api("GET", &format!("kubernetes/{new_id}"), None).0, 404);
+    assert!(!ws.has_resource(X));
+}
+
+#[test]
+fn high_availability_rules() {
+    let emu = Emulator::start();
+    let ws = Workspace::new(&emu);
+    let sizes = |cp: bool, lb: bool| {
+        format!("  control_plane = {{ high_availability_enabled = {cp} }}\n  load_balancer = {{ high_availability_enabled = {lb} }}")
+    };
+    ws.config(&cluster_config("ha", "1.8.3", "1.31.2", &sizes(false, false)));
+    ws.apply();
+    let id = ws.resource(X)["id"].as_str().unwrap_or_default().to_string();
+    assert_eq!(control_plane(&emu, &id)["nodes"].as_array().map(Vec::len), Some(1));
+
+    // Only one part: a plan error on the other part's attribute.
+    ws.config(&cluster_config("ha", "1.8.3", "1.31.2", &sizes(true, false)));
+    ws.plan().fails_with(&[
+        "High availability must be turned on for both parts together",
+        "load_balancer",
+        "high_availability_enabled",
+    ]);
+
+    // Both parts: one /upgrade call.
+    ws.config(&cluster_config("ha", "1.8.3", "1.31.2", &sizes(true, true)));
+    ws.apply();
+    assert_eq!(control_plane(&emu, &id)["nodes"].as_array().map(Vec::len), Some(3));
+    let (_, lbs) = emu.api("GET", &format!("kubernetes/{id}/load-balancers"), None);
+    assert_eq!(lbs[0]["loadBalancers"].as_array().map(Vec::len), Some(2));
+    ws.assert_no_changes();
+
+    // Never off again.
+    ws.config(&cluster_config("ha", "1.8.3", "1.31.2", &sizes(false, true)));
+    ws.plan().fails_with(&["High availability cannot be turned off", "control_plane"]);
+}
+
+#[test]
+fn incompatible_versions_fail_at_plan() {
+    let emu = Emulator::start();
+    let ws = Workspace::new(&emu);
+    ws.config(&cluster_config("v", "1.7.7", "1.32.0", ""));
+    ws.plan().fails_with(&[
+        "Kubernetes version not offered for this Talos version",
+        "kubernetes_version",
+        "1.30.6, 1.29.10",
+        "Talos 1.9.1",
+    ]);
+    ws.config(&cluster_config("v", "0.1.0", "1.32.0", ""));
+    ws.plan().fails_with(&["Unsupported Talos version", "talos_version"]);
+    ws.config(&cluster_config("v", "1.8.3", "1.31.2", "").replace("cloud-1", "cloud-9"));
+    ws.plan().fails_with(&["Unknown cloud", "cloud_id"]);
+    // Nothing was created.
+    let (_, list) = emu.api("GET", "kubernetes", None);
+    assert_eq!(list["data"].as_array().map(Vec::len), Some(0), "{list}");
+}
+
+#[test]
+fn invalid_values_fail_at_validate() {
+    let emu = Emulator::start();
+    let ws = Workspace::new(&emu);
+    ws.config(&cluster_config("", "1.8.3", "1.31.2", "  control_plane = { cpu_core_count = 0 }\n  timeouts = { create = \"soon\" }"));
+    ws.tf(&["validate", "-no-color"]).fails_with(&[
+        "name must not be empty",
+        "control_plane.cpu_core_count must be at least 1",
+        "Invalid duration",
+    ]);
+}
+
+#[test]
+fn drift_and_out_of_band_delete() {
+    let emu = Emulator::start();
+    let ws = Workspace::new(&emu);
+    ws.config(&cluster_config("drift", "1.8.3", "1.31.2", ""));
+    ws.apply();
+    let id = ws.resource(X)["id"].as_str().unwrap_or_default().to_string();
+
+    // Someone resizes the control plane in the Xelon UI.
+    let (status, body) = emu.api(
+        "PATCH",
+        &format!("kubernetes/{id}/control-planes"),
+        Some(serde_json::json!({"cpuCoreCount": 8, "memory": 4, "disk": 50})),
+    );
+    assert!(status < 300, "{status} {body}");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(plan.stdout.contains("cpu_core_count") && plan.stdout.contains("8 -> 2"), "{}", plan.stdout);
+    ws.apply();
+    assert_eq!(control_plane(&emu, &id)["controlPlaneCpu"], 2);
+    ws.assert_no_changes();
+
+    // Someone deletes the cluster: Terraform plans to create it again.
+    assert!(emu.api("DELETE", &format!("kubernetes/{id}"), None).0 < 300);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(plan.stdout.contains("will be created"), "{}", plan.stdout);
+}
+
+fn create_out_of_band(emu: &Emulator, name: &str) -> String {
+    let (status, body) = emu.api(
+        "POST",
+        "kubernetes",
+        Some(serde_json::json!({
+            "cloudIdentifier": "cloud-1", "tenantIdentifier": "tenant-1", "clusterName": name,
+            "k8sVersion": "1.31.2", "talosVersion": "1.8.3",
+            "controlPlaneCpu": 2, "controlPlaneRam": 4, "controlPlaneDisk": 50, "controlPlaneType": "production",
+            "loadBalancerCpu": 2, "loadBalancerRam": 4, "loadBalancerDisk": 50, "loadBalancerType": "test",
+            "podSubnet": "100.111.0.0/16", "serviceSubnet": "100.112.0.0/12", "notify": false, "workerPool": []
+        })),
+    );
+    assert!(status < 300, "{status} {body}");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    body["data"]["identifier"].as_str().expect("cluster id").to_string()
+}
+
+#[test]
+fn import_with_command() {
+    let emu = Emulator::start();
+    let id = create_out_of_band(&emu, "imported");
+    let ws = Workspace::new(&emu);
+    ws.config(&cluster_config("imported", "1.8.3", "1.31.2", "  load_balancer = { high_availability_enabled = false }"));
+    ws.tf(&["import", "-no-color", X, &id]).ok();
+    assert_eq!(ws.resource(X)["id"], id.as_str());
+    ws.assert_no_changes();
+    let fresh = Workspace::new(&emu);
+    fresh.config(&cluster_config("imported", "1.8.3", "1.31.2", ""));
+    fresh.tf(&["import", "-no-color", X, "no such id"]).fails_with(&["Invalid import ID"]);
+    fresh.tf(&["import", "-no-color", X, "k8s-doesnotexist"]).fails_with(&["Cannot import non-existent remote object"]);
+}
+
+#[test]
+fn import_block_generates_config_that_plans_clean() {
+    let emu = Emulator::start();
+    let id = create_out_of_band(&emu, "generated");
+    let ws = Workspace::new(&emu);
+    ws.config(&format!("import {{\n  to = {X}\n  id = \"{id}\"\n}}\n"));
+    ws.tf(&["plan", "-no-color", "-generate-config-out=generated.tf"]).ok();
+    let generated = ws.read("generated.tf");
+    assert!(generated.contains("name") && generated.contains("\"generated\""), "{generated}");
+    let plan = ws.tf(&["plan", "-no-color"]).ok();
+    assert!(plan.stdout.contains("1 to import, 0 to add, 0 to change, 0 to destroy"), "{}", plan.stdout);
+    ws.apply();
+    ws.assert_no_changes();
+}
+
+#[test]
+fn failed_provisioning_keeps_the_cluster_in_state_as_tainted() {
+    let emu = Emulator::start();
+    let (status, _) = emu.admin("POST", "faults", Some(serde_json::json!({"fail_next_cluster": true})));
+    assert!(status < 300);
+    let ws = Workspace::new(&emu);
+    ws.config(&cluster_config("doomed", "1.8.3", "1.31.2", ""));
+    ws.tf(&["apply", "-auto-approve", "-no-color"]).fails_with(&["did not become ready"]);
+    let state = ws.state();
+    let r = &state["values"]["root_module"]["resources"][0];
+    assert_eq!(r["address"], X);
+    assert_eq!(r["tainted"], true, "{state}");
+    assert!(r["values"]["id"].as_str().is_some_and(|s| !s.is_empty()));
+}
+
+#[test]
+fn provider_configuration_errors() {
+    let emu = Emulator::start();
+    let mut ws = Workspace::bare();
+    ws.config(&cluster_config("c", "1.8.3", "1.31.2", ""));
+    ws.plan().fails_with(&["Missing Xelon API token", "XELON_TOKEN"]);
+    ws.set_env("XELON_TOKEN", "t");
+    ws.set_env("XELON_BASE_URL", "hq.xelon.ch");
+    ws.plan().fails_with(&["Invalid Xelon API base URL"]);
+    // An emulator that insists on another token: a clear 401 at plan time.
+    let strict = Emulator::start_with(&["--token", "right"]);
+    ws.set_env("XELON_BASE_URL", &strict.base_url);
+    ws.set_env("XELON_TOKEN", "wrong");
+    ws.plan().fails_with(&["401"]);
+    drop(emu);
+}
+
+#[test]
+fn schema_is_served() {
+    let ws = Workspace::bare();
+    ws.config("");
+    let run = ws.tf(&["providers", "schema", "-json"]).ok();
+    let schema: serde_json::Value = serde_json::from_str(&run.stdout).expect("schema JSON");
+    let p = &schema["provider_schemas"]["registry.terraform.io/xelon-ag/xelon"];
+    assert_eq!(p["provider"]["block"]["attributes"]["token"]["sensitive"], true);
+    let cluster = &p["resource_schemas"]["xelon_kubernetes_cluster"]["block"]["attributes"];
+    for name in ["cloud_id", "tenant_id", "name", "kubernetes_version", "talos_version", "control_plane", "load_balancer", "id", "timeouts"] {
+        assert!(cluster.get(name).is_some(), "missing {name}");
+    }
+    assert_eq!(cluster["kube_config_raw"]["sensitive"], true);
+}
