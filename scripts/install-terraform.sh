@@ -40,5 +40,5 @@ sys.stderr.flush()
 sys.exit(_invoke_cli(sys.argv[1:], 1, 2))
 PY
 chmod +x "$launcher"
-"$launcher" version >/dev/null
+TF_CLI_CONFIG_FILE=/dev/null "$launcher" version >/dev/null
 echo "$launcher"
