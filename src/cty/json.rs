@@ -1,0 +1,346 @@
+//! cty's JSON encoding, as in tfplugin's `DynamicValue.json` and `RawState.json`.
+//!
+//! - Null is `null` at any type; unknowns cannot be encoded.
+//! - Numbers are JSON numbers with every digit kept (`9223372036854775808`,
+//!   `1e400`); a string holding a number is accepted too. As in go-cty, a string
+//!   decodes from a number or bool, and a bool from `"true"`/`"false"`/`"1"`/`"0"`.
+//! - Objects encode every attribute of the type (`null` where null). On decode
+//!   a missing attribute is null, and — unlike go-cty — **keys the type lacks are
+//!   ignored**: stored state written by an older schema may hold attributes the
+//!   provider has since dropped, and upgrading it must not fail.
+//! - At a `dynamic` position a known value is `{"value": v, "type": typeJSON}`.
+
+use serde_json::{Map, Value as Json};
+
+use super::error::CtyError;
+use super::path::PathStep;
+use super::types::Type;
+use super::value::Value;
+
+/// Encodes `value` as a `ty` (which it must conform to, wholly known).
+pub fn encode_json(value: &Value, ty: &Type) -> Result<Json, CtyError> {
+    Ok(match (ty, value) {
+        (_, Value::Unknown) => return Err(CtyError::encode("an unknown value cannot be JSON")),
+        (_, Value::Null) => Json::Null,
+        (Type::Dynamic, Value::Dynamic(ty, value)) => {
+            let mut object = Map::new();
+            object.insert("value".to_owned(), encode_json(value, ty)?);
+            object.insert("type".to_owned(), ty.to_json());
+            Json::Object(object)
+        }
+        (Type::Bool, Value::Bool(b)) => Json::Bool(*b),
+        (Type::String, Value::String(s)) => Json::String(s.clone()),
+        (Type::Number, Value::Number(n)) => Json::Number(
+            n.to_string()
+                .parse()
+                .map_err(|e| CtyError::encode(format!("number {n} is not JSON: {e}")))?,
+        ),
+        (Type::List(t), Value::List(vs)) | (Type::Set(t), Value::Set(vs)) => {
+            Json::Array(encode_elements(vs.iter().map(|v| (v, &**t)))?)
+        }
+        (Type::Tuple(ts), Value::Tuple(vs)) if ts.len() == vs.len() => {
+            Json::Array(encode_elements(vs.iter().zip(ts))?)
+        }
+        (Type::Map(t), Value::Map(m)) => Json::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = encode_json(v, t)
+                        .map_err(|e| e.within(PathStep::ElementKeyString(k.clone())))?;
+                    Ok((k.clone(), v))
+                })
+                .collect::<Result<_, CtyError>>()?,
+        ),
+        (Type::Object(o), Value::Object(attrs)) => {
+            o.check_known_attributes(attrs)?;
+            Json::Object(
+                o.attributes
+                    .iter()
+                    .map(|(name, t)| {
+                        let v = attrs.get(name).unwrap_or(&Value::Null);
+                        let v = encode_json(v, t)
+                            .map_err(|e| e.within(PathStep::Attribute(name.clone())))?;
+                        Ok((name.clone(), v))
+                    })
+                    .collect::<Result<_, CtyError>>()?,
+            )
+        }
+        _ => return Err(CtyError::mismatch(ty, value)),
+    })
+}
+
+fn encode_elements<'v>(
+    elements: impl Iterator<Item = (&'v Value, &'v Type)>,
+) -> Result<Vec<Json>, CtyError> {
+    elements
+        .enumerate()
+        .map(|(i, (v, t))| encode_json(v, t).map_err(|e| e.within(PathStep::index(i))))
+        .collect()
+}
+
+/// Decodes a `ty` from JSON.
+pub fn decode_json(v: &Json, ty: &Type) -> Result<Value, CtyError> {
+    Ok(match (ty, v) {
+        (_, Json::Null) => Value::Null,
+        (Type::Dynamic, Json::Object(object)) => {
+            let ty = object
+                .get("type")
+                .ok_or_else(|| CtyError::decode("dynamic value without \"type\""))
+                .and_then(Type::from_json)?;
+            let value = decode_json(object.get("value").unwrap_or(&Json::Null), &ty)?;
+            Value::dynamic(ty, value)
+        }
+        (Type::Bool, Json::Bool(b)) => Value::Bool(*b),
+        (Type::Bool, Json::String(s)) if matches!(s.as_str(), "true" | "1") => Value::Bool(true),
+        (Type::Bool, Json::String(s)) if matches!(s.as_str(), "false" | "0") => Value::Bool(false),
+        (Type::Number, Json::Number(n)) => Value::Number(n.as_str().parse()?),
+        (Type::Number, Json::String(s)) => Value::Number(s.parse()?),
+        (Type::String, Json::String(s)) => Value::String(s.clone()),
+        (Type::String, Json::Number(n)) => Value::String(n.as_str().to_owned()),
+        (Type::String, Json::Bool(b)) => Value::String(b.to_string()),
+        (Type::List(t), Json::Array(a)) => Value::List(decode_elements(a, |_| t)?),
+        (Type::Set(t), Json::Array(a)) => Value::Set(decode_elements(a, |_| t)?),
+        (Type::Tuple(ts), Json::Array(a)) if ts.len() == a.len() => {
+            Value::Tuple(decode_elements(a, |i| &ts[i])?)
+        }
+        (Type::Map(t), Json::Object(m)) => Value::Map(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = decode_json(v, t)
+                        .map_err(|e| e.within(PathStep::ElementKeyString(k.clone())))?;
+                    Ok((k.clone(), v))
+                })
+                .collect::<Result<_, CtyError>>()?,
+        ),
+        (Type::Object(o), Json::Object(m)) => Value::Object(
+            o.attributes
+                .iter()
+                .map(|(name, t)| {
+                    let v = match m.get(name) {
+                        Some(v) => decode_json(v, t)
+                            .map_err(|e| e.within(PathStep::Attribute(name.clone())))?,
+                        None => Value::Null,
+                    };
+                    Ok((name.clone(), v))
+                })
+                .collect::<Result<_, CtyError>>()?,
+        ),
+        (Type::Tuple(ts), Json::Array(a)) => {
+            return Err(CtyError::decode(format!(
+                "expected tuple of {} elements, found {}",
+                ts.len(),
+                a.len()
+            )));
+        }
+        (Type::Dynamic, v) => {
+            return Err(CtyError::decode(format!(
+                "expected {{\"value\", \"type\"}} object, found {}",
+                kind(v)
+            )));
+        }
+        (ty, v) => {
+            return Err(CtyError::decode(format!(
+                "expected {}, found {}",
+                ty.kind(),
+                kind(v)
+            )));
+        }
+    })
+}
+
+/// Decodes a `ty` from JSON text.
+pub fn decode_json_bytes(b: &[u8], ty: &Type) -> Result<Value, CtyError> {
+    let v: Json =
+        serde_json::from_slice(b).map_err(|e| CtyError::decode(format!("invalid JSON: {e}")))?;
+    decode_json(&v, ty)
+}
+
+fn decode_elements<'t>(a: &[Json], ty: impl Fn(usize) -> &'t Type) -> Result<Vec<Value>, CtyError> {
+    a.iter()
+        .enumerate()
+        .map(|(i, v)| decode_json(v, ty(i)).map_err(|e| e.within(PathStep::index(i))))
+        .collect()
+}
+
+fn kind(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "bool",
+        Json::Number(_) => "number",
+        Json::String(_) => "string",
+        Json::Array(_) => "array",
+        Json::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cty::testing::typed_value;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn num(s: &str) -> Value {
+        Value::Number(s.parse().unwrap())
+    }
+
+    fn cluster() -> Type {
+        Type::object([
+            ("id", Type::String),
+            ("name", Type::String),
+            (
+                "control_plane",
+                Type::object([("cpu_core_count", Type::Number), ("memory", Type::Number)]),
+            ),
+            ("tags", Type::map(Type::String)),
+        ])
+    }
+
+    #[test]
+    fn old_state_decodes_with_the_current_schema() {
+        // `name` and `control_plane.memory` are new; `legacy` was dropped.
+        let state = br#"{"id":"c-1","legacy":[1,2],"control_plane":{"cpu_core_count":4,"old":true},"tags":{"a":"b"}}"#;
+        let v = decode_json_bytes(state, &cluster()).unwrap();
+        assert_eq!(
+            v,
+            Value::object([
+                ("id", "c-1".into()),
+                ("name", Value::Null),
+                (
+                    "control_plane",
+                    Value::object([("cpu_core_count", 4.into()), ("memory", Value::Null)])
+                ),
+                ("tags", Value::Map([("a".into(), "b".into())].into())),
+            ])
+        );
+    }
+
+    #[test]
+    fn encode_writes_every_attribute() {
+        let v = Value::object([("id", "c-1".into()), ("control_plane", Value::Null)]);
+        let text = encode_json(&v, &cluster()).unwrap().to_string();
+        assert_eq!(
+            text,
+            r#"{"control_plane":null,"id":"c-1","name":null,"tags":null}"#
+        );
+    }
+
+    #[test]
+    fn numbers_keep_their_precision() {
+        for (text, n) in [
+            ("9223372036854775808", "9223372036854775808"),
+            ("18446744073709551617", "18446744073709551617"),
+            ("1e400", "1e400"),
+            ("0.1", "0.1"),
+            ("-1.50", "-1.5"),
+            ("\"123.25\"", "123.25"),
+        ] {
+            assert_eq!(
+                decode_json_bytes(text.as_bytes(), &Type::Number).unwrap(),
+                num(n)
+            );
+        }
+        let big = encode_json(&num("1e400"), &Type::Number)
+            .unwrap()
+            .to_string();
+        assert_eq!(big, format!("1{}", "0".repeat(400)));
+        let small = encode_json(&num("0.1"), &Type::Number).unwrap().to_string();
+        assert_eq!(small, "0.1");
+        let u = encode_json(&num("9223372036854775808"), &Type::Number).unwrap();
+        assert_eq!(u.to_string(), "9223372036854775808");
+    }
+
+    #[test]
+    fn primitives_convert_like_go_cty() {
+        assert_eq!(decode_json(&json!(5), &Type::String).unwrap(), "5".into());
+        assert_eq!(
+            decode_json(&json!(true), &Type::String).unwrap(),
+            "true".into()
+        );
+        assert_eq!(
+            decode_json(&json!("false"), &Type::Bool).unwrap(),
+            false.into()
+        );
+        assert_eq!(decode_json(&json!("1"), &Type::Bool).unwrap(), true.into());
+        assert!(decode_json(&json!("yes"), &Type::Bool).is_err());
+        assert!(decode_json(&json!(true), &Type::Number).is_err());
+        assert!(decode_json(&json!("x"), &Type::Number).is_err());
+    }
+
+    #[test]
+    fn collections() {
+        let ty = Type::Tuple(vec![Type::set(Type::Bool), Type::list(Type::Number)]);
+        let v = Value::Tuple(vec![
+            Value::Set(vec![true.into()]),
+            Value::List(vec![1.into(), Value::Null]),
+        ]);
+        let j = encode_json(&v, &ty).unwrap();
+        assert_eq!(j, json!([[true], [1, null]]));
+        assert_eq!(decode_json(&j, &ty).unwrap(), v);
+        let err = decode_json(&json!([[true]]), &ty).unwrap_err();
+        assert_eq!(err.to_string(), "expected tuple of 2 elements, found 1");
+    }
+
+    #[test]
+    fn dynamic() {
+        let v = Value::dynamic(
+            Type::map(Type::Number),
+            Value::Map([("a".into(), 1.into())].into()),
+        );
+        let j = encode_json(&v, &Type::Dynamic).unwrap();
+        assert_eq!(
+            j.to_string(),
+            r#"{"value":{"a":1},"type":["map","number"]}"#
+        );
+        assert_eq!(decode_json(&j, &Type::Dynamic).unwrap(), v);
+        assert_eq!(
+            decode_json(&json!(null), &Type::Dynamic).unwrap(),
+            Value::Null
+        );
+        assert!(decode_json(&json!({"value": 1}), &Type::Dynamic).is_err());
+        assert!(decode_json(&json!(1), &Type::Dynamic).is_err());
+        assert!(encode_json(&Value::from(1), &Type::Dynamic).is_err());
+    }
+
+    #[test]
+    fn errors_carry_the_path() {
+        let err =
+            decode_json_bytes(br#"{"control_plane":{"memory":"lots"}}"#, &cluster()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "at control_plane.memory: invalid number: expected decimal digits"
+        );
+        let err = decode_json(&json!({"tags": {"k": [1]}}), &cluster()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"at tags["k"]: expected string, found array"#
+        );
+        let v = Value::object([("control_plane", Value::object([("memory", Value::Unknown)]))]);
+        let err = encode_json(&v, &cluster()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "at control_plane.memory: an unknown value cannot be JSON"
+        );
+        assert!(
+            decode_json_bytes(b"{", &cluster())
+                .unwrap_err()
+                .to_string()
+                .starts_with("invalid JSON")
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn round_trips((ty, value) in typed_value(false)) {
+            let text = encode_json(&value, &ty).unwrap().to_string();
+            prop_assert_eq!(decode_json_bytes(text.as_bytes(), &ty).unwrap(), value);
+        }
+
+        #[test]
+        fn random_text_never_panics(
+            (ty, _) in typed_value(false),
+            text in "[\\[\\]{}\":,0-9a-z. -]{0,40}",
+        ) {
+            let _ = decode_json_bytes(text.as_bytes(), &ty);
+        }
+    }
+}

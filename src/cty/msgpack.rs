@@ -1,0 +1,684 @@
+//! cty's msgpack encoding, as in tfplugin's `DynamicValue.msgpack`.
+//!
+//! Decoding is driven by the type, like go-cty's:
+//! - nil is null at any type; any extension (plain type 0, refined type 12,
+//!   whatever its payload) is unknown at any type. Unknowns are encoded as
+//!   `d4 00 00`, as go-cty does.
+//! - Numbers arrive as any int, a float, or a string holding a decimal; they are
+//!   sent as go-cty sends them: an int when integral and within `i64`, else a
+//!   float64 when that is exact, else the plain decimal text.
+//! - Objects are maps with every attribute of the type (nil where null); a
+//!   missing attribute decodes as null, an attribute the type lacks is an error.
+//! - At a `dynamic` position a known value is `[type JSON bytes, value]`.
+
+use std::collections::BTreeMap;
+
+use rmp::Marker;
+use rmp::encode::{self as enc, ByteBuf};
+
+use super::error::CtyError;
+use super::number::Number;
+use super::path::PathStep;
+use super::types::Type;
+use super::value::Value;
+
+/// How go-cty encodes an unknown: fixext1, type 0, data 0.
+const UNKNOWN: [u8; 3] = [0xd4, 0, 0];
+
+/// How deep containers may nest in decoded input, so that hostile bytes cannot
+/// exhaust the stack.
+const MAX_DEPTH: usize = 256;
+
+/// Encodes `value` as a `ty` (which it must conform to).
+pub fn encode_msgpack(value: &Value, ty: &Type) -> Result<Vec<u8>, CtyError> {
+    let mut buf = ByteBuf::new();
+    encode(&mut buf, value, ty)?;
+    Ok(buf.into_vec())
+}
+
+/// Decodes a `ty` from `bytes`, which must hold exactly one value.
+pub fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, CtyError> {
+    let mut decoder = Decoder {
+        rest: bytes,
+        depth: 0,
+    };
+    let value = decoder.value(ty)?;
+    if decoder.rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(CtyError::decode("trailing bytes after the value"))
+    }
+}
+
+fn encode(buf: &mut ByteBuf, value: &Value, ty: &Type) -> Result<(), CtyError> {
+    match (ty, value) {
+        (_, Value::Unknown) => buf.as_mut_vec().extend_from_slice(&UNKNOWN),
+        (_, Value::Null) => {
+            let Ok(()) = enc::write_nil(buf);
+        }
+        (Type::Dynamic, Value::Dynamic(ty, value)) => {
+            let Ok(_) = enc::write_array_len(buf, 2);
+            let type_json = ty.to_json_bytes();
+            let Ok(()) = enc::write_bin(buf, &type_json);
+            encode(buf, value, ty)?;
+        }
+        (Type::Bool, Value::Bool(b)) => {
+            let Ok(()) = enc::write_bool(buf, *b);
+        }
+        (Type::Number, Value::Number(n)) => encode_number(buf, n),
+        (Type::String, Value::String(s)) => {
+            len32(s.len())?;
+            let Ok(()) = enc::write_str(buf, s);
+        }
+        (Type::List(t), Value::List(vs)) | (Type::Set(t), Value::Set(vs)) => {
+            let Ok(_) = enc::write_array_len(buf, len32(vs.len())?);
+            for (i, v) in vs.iter().enumerate() {
+                encode(buf, v, t).map_err(|e| e.within(PathStep::index(i)))?;
+            }
+        }
+        (Type::Tuple(ts), Value::Tuple(vs)) if ts.len() == vs.len() => {
+            let Ok(_) = enc::write_array_len(buf, len32(vs.len())?);
+            for (i, (v, t)) in vs.iter().zip(ts).enumerate() {
+                encode(buf, v, t).map_err(|e| e.within(PathStep::index(i)))?;
+            }
+        }
+        (Type::Map(t), Value::Map(m)) => {
+            let Ok(_) = enc::write_map_len(buf, len32(m.len())?);
+            for (k, v) in m {
+                len32(k.len())?;
+                let Ok(()) = enc::write_str(buf, k);
+                encode(buf, v, t).map_err(|e| e.within(PathStep::ElementKeyString(k.clone())))?;
+            }
+        }
+        (Type::Object(o), Value::Object(attrs)) => {
+            o.check_known_attributes(attrs)?;
+            let Ok(_) = enc::write_map_len(buf, len32(o.attributes.len())?);
+            for (name, t) in &o.attributes {
+                let Ok(()) = enc::write_str(buf, name);
+                let v = attrs.get(name).unwrap_or(&Value::Null);
+                encode(buf, v, t).map_err(|e| e.within(PathStep::Attribute(name.clone())))?;
+            }
+        }
+        _ => return Err(CtyError::mismatch(ty, value)),
+    }
+    Ok(())
+}
+
+/// Writes `n` as go-cty does: an int if it is one within `i64`, else a float64
+/// if that is exact, else its plain decimal text.
+fn encode_number(buf: &mut ByteBuf, n: &Number) {
+    if let Some(i) = n.to_i64() {
+        let Ok(_) = enc::write_sint(buf, i);
+    } else if let Some(f) = n.to_exact_f64() {
+        let Ok(()) = enc::write_f64(buf, f);
+    } else {
+        // Within MAX_EXPONENT, so far below msgpack's 4 GiB string limit.
+        let Ok(()) = enc::write_str(buf, &n.to_string());
+    }
+}
+
+/// A length as msgpack's 32-bit one.
+fn len32(len: usize) -> Result<u32, CtyError> {
+    u32::try_from(len).map_err(|_| CtyError::encode("too long for msgpack"))
+}
+
+/// One msgpack item; containers' contents follow it in the input.
+enum Token<'a> {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    Str(&'a [u8]),
+    Bin(&'a [u8]),
+    Array(usize),
+    Map(usize),
+    Ext,
+}
+
+impl Token<'_> {
+    fn kind(&self) -> &'static str {
+        match self {
+            Token::Nil => "nil",
+            Token::Bool(_) => "bool",
+            Token::Int(_) | Token::Uint(_) => "integer",
+            Token::Float(_) => "float",
+            Token::Str(_) => "string",
+            Token::Bin(_) => "binary",
+            Token::Array(_) => "array",
+            Token::Map(_) => "map",
+            Token::Ext => "extension",
+        }
+    }
+}
+
+struct Decoder<'a> {
+    rest: &'a [u8],
+    depth: usize,
+}
+
+impl<'a> Decoder<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], CtyError> {
+        if n > self.rest.len() {
+            return Err(CtyError::decode("unexpected end of msgpack input"));
+        }
+        let (head, rest) = self.rest.split_at(n);
+        self.rest = rest;
+        Ok(head)
+    }
+
+    fn bytes<const N: usize>(&mut self) -> Result<[u8; N], CtyError> {
+        let (head, rest) = self
+            .rest
+            .split_first_chunk::<N>()
+            .ok_or_else(|| CtyError::decode("unexpected end of msgpack input"))?;
+        self.rest = rest;
+        Ok(*head)
+    }
+
+    fn len8(&mut self) -> Result<usize, CtyError> {
+        Ok(u8::from_be_bytes(self.bytes()?).into())
+    }
+
+    fn len16(&mut self) -> Result<usize, CtyError> {
+        Ok(u16::from_be_bytes(self.bytes()?).into())
+    }
+
+    fn len32(&mut self) -> Result<usize, CtyError> {
+        usize::try_from(u32::from_be_bytes(self.bytes()?))
+            .map_err(|_| CtyError::decode("msgpack length out of range"))
+    }
+
+    fn token(&mut self) -> Result<Token<'a>, CtyError> {
+        let [byte] = self.bytes()?;
+        Ok(match Marker::from_u8(byte) {
+            Marker::Null => Token::Nil,
+            Marker::True => Token::Bool(true),
+            Marker::False => Token::Bool(false),
+            Marker::FixPos(n) => Token::Int(n.into()),
+            Marker::FixNeg(n) => Token::Int(n.into()),
+            Marker::U8 => Token::Uint(u8::from_be_bytes(self.bytes()?).into()),
+            Marker::U16 => Token::Uint(u16::from_be_bytes(self.bytes()?).into()),
+            Marker::U32 => Token::Uint(u32::from_be_bytes(self.bytes()?).into()),
+            Marker::U64 => Token::Uint(u64::from_be_bytes(self.bytes()?)),
+            Marker::I8 => Token::Int(i8::from_be_bytes(self.bytes()?).into()),
+            Marker::I16 => Token::Int(i16::from_be_bytes(self.bytes()?).into()),
+            Marker::I32 => Token::Int(i32::from_be_bytes(self.bytes()?).into()),
+            Marker::I64 => Token::Int(i64::from_be_bytes(self.bytes()?)),
+            Marker::F32 => Token::Float(f32::from_be_bytes(self.bytes()?).into()),
+            Marker::F64 => Token::Float(f64::from_be_bytes(self.bytes()?)),
+            Marker::FixStr(n) => Token::Str(self.take(n.into())?),
+            Marker::Str8 => Token::Str(self.len8().and_then(|n| self.take(n))?),
+            Marker::Str16 => Token::Str(self.len16().and_then(|n| self.take(n))?),
+            Marker::Str32 => Token::Str(self.len32().and_then(|n| self.take(n))?),
+            Marker::Bin8 => Token::Bin(self.len8().and_then(|n| self.take(n))?),
+            Marker::Bin16 => Token::Bin(self.len16().and_then(|n| self.take(n))?),
+            Marker::Bin32 => Token::Bin(self.len32().and_then(|n| self.take(n))?),
+            Marker::FixArray(n) => Token::Array(n.into()),
+            Marker::Array16 => Token::Array(self.len16()?),
+            Marker::Array32 => Token::Array(self.len32()?),
+            Marker::FixMap(n) => Token::Map(n.into()),
+            Marker::Map16 => Token::Map(self.len16()?),
+            Marker::Map32 => Token::Map(self.len32()?),
+            // Extensions: a type byte, then the payload; all are unknowns.
+            Marker::FixExt1 => self.take(2).map(|_| Token::Ext)?,
+            Marker::FixExt2 => self.take(3).map(|_| Token::Ext)?,
+            Marker::FixExt4 => self.take(5).map(|_| Token::Ext)?,
+            Marker::FixExt8 => self.take(9).map(|_| Token::Ext)?,
+            Marker::FixExt16 => self.take(17).map(|_| Token::Ext)?,
+            Marker::Ext8 => self
+                .len8()
+                .and_then(|n| self.take(n + 1))
+                .map(|_| Token::Ext)?,
+            Marker::Ext16 => self
+                .len16()
+                .and_then(|n| self.take(n + 1))
+                .map(|_| Token::Ext)?,
+            Marker::Ext32 => self
+                .len32()
+                .and_then(|n| self.take(n.saturating_add(1)))
+                .map(|_| Token::Ext)?,
+            Marker::Reserved => return Err(CtyError::decode("invalid msgpack byte 0xc1")),
+        })
+    }
+
+    fn value(&mut self, ty: &Type) -> Result<Value, CtyError> {
+        if self.depth == MAX_DEPTH {
+            return Err(CtyError::decode("value nested too deeply"));
+        }
+        self.depth += 1;
+        let value = self.value_at_depth(ty);
+        self.depth -= 1;
+        value
+    }
+
+    fn value_at_depth(&mut self, ty: &Type) -> Result<Value, CtyError> {
+        let token = self.token()?;
+        Ok(match (ty, token) {
+            (_, Token::Ext) => Value::Unknown,
+            (_, Token::Nil) => Value::Null,
+            (Type::Dynamic, Token::Array(2)) => {
+                let ty = match self.token()? {
+                    Token::Bin(b) | Token::Str(b) => Type::from_json_bytes(b)?,
+                    t => return Err(expected("type JSON bytes", &t)),
+                };
+                let value = self.value(&ty)?;
+                Value::dynamic(ty, value)
+            }
+            (Type::Bool, Token::Bool(b)) => Value::Bool(b),
+            (Type::Number, Token::Int(i)) => Value::Number(Number::from_i64(i)),
+            (Type::Number, Token::Uint(u)) => Value::Number(Number::from_u64(u)),
+            (Type::Number, Token::Float(f)) => Value::Number(
+                Number::from_f64(f).ok_or_else(|| CtyError::decode("number is not finite"))?,
+            ),
+            (Type::Number, Token::Str(b) | Token::Bin(b)) => Value::Number(utf8(b)?.parse()?),
+            (Type::String, Token::Str(b) | Token::Bin(b)) => Value::String(utf8(b)?.to_owned()),
+            (Type::List(t), Token::Array(n)) => Value::List(self.elements(n, |_| t)?),
+            (Type::Set(t), Token::Array(n)) => Value::Set(self.elements(n, |_| t)?),
+            (Type::Tuple(ts), Token::Array(n)) if n == ts.len() => {
+                Value::Tuple(self.elements(n, |i| &ts[i])?)
+            }
+            (Type::Map(t), Token::Map(n)) => {
+                let mut map = BTreeMap::new();
+                for _ in 0..n {
+                    let key = self.key()?;
+                    let v = self
+                        .value(t)
+                        .map_err(|e| e.within(PathStep::ElementKeyString(key.clone())))?;
+                    map.insert(key, v);
+                }
+                Value::Map(map)
+            }
+            (Type::Object(o), Token::Map(n)) => {
+                let mut attrs = BTreeMap::new();
+                for _ in 0..n {
+                    let name = self.key()?;
+                    let t = o.attributes.get(&name).ok_or_else(|| {
+                        CtyError::decode(format!("unexpected attribute {name:?}"))
+                    })?;
+                    let v = self
+                        .value(t)
+                        .map_err(|e| e.within(PathStep::Attribute(name.clone())))?;
+                    attrs.insert(name, v);
+                }
+                for name in o.attributes.keys() {
+                    attrs.entry(name.clone()).or_insert(Value::Null);
+                }
+                Value::Object(attrs)
+            }
+            (Type::Tuple(ts), Token::Array(n)) => {
+                return Err(CtyError::decode(format!(
+                    "expected tuple of {} elements, found {n}",
+                    ts.len()
+                )));
+            }
+            (Type::Dynamic, t) => return Err(expected("[type, value] array", &t)),
+            (ty, t) => return Err(expected(ty.kind(), &t)),
+        })
+    }
+
+    /// `n` array elements, element `i` of type `ty(i)`.
+    fn elements<'t>(
+        &mut self,
+        n: usize,
+        ty: impl Fn(usize) -> &'t Type,
+    ) -> Result<Vec<Value>, CtyError> {
+        // Each element takes at least a byte: do not trust `n` further.
+        let mut values = Vec::with_capacity(n.min(self.rest.len()));
+        for i in 0..n {
+            values.push(
+                self.value(ty(i))
+                    .map_err(|e| e.within(PathStep::index(i)))?,
+            );
+        }
+        Ok(values)
+    }
+
+    /// A map key or attribute name.
+    fn key(&mut self) -> Result<String, CtyError> {
+        match self.token()? {
+            Token::Str(b) | Token::Bin(b) => Ok(utf8(b)?.to_owned()),
+            t => Err(expected("string key", &t)),
+        }
+    }
+}
+
+fn utf8(b: &[u8]) -> Result<&str, CtyError> {
+    std::str::from_utf8(b).map_err(|_| CtyError::decode("string is not valid UTF-8"))
+}
+
+fn expected(what: &str, found: &Token<'_>) -> CtyError {
+    CtyError::decode(format!("expected {what}, found {}", found.kind()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cty::AttributePath;
+    use crate::cty::testing::{any_type, typed_value};
+    use proptest::prelude::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        let s: String = s.split_whitespace().collect();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn num(s: &str) -> Value {
+        Value::Number(s.parse().unwrap())
+    }
+
+    /// `value` as a `ty` encodes to exactly `bytes`, which decode back to it.
+    fn exact(ty: &Type, value: Value, bytes: &str) {
+        let bytes = hex(bytes);
+        assert_eq!(encode_msgpack(&value, ty).unwrap(), bytes, "{value:?}");
+        assert_eq!(decode_msgpack(&bytes, ty).unwrap(), value);
+    }
+
+    fn decodes(ty: &Type, bytes: &str, value: Value) {
+        assert_eq!(decode_msgpack(&hex(bytes), ty).unwrap(), value);
+    }
+
+    fn error(ty: &Type, bytes: &str) -> String {
+        decode_msgpack(&hex(bytes), ty).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn null_and_unknown() {
+        exact(&Type::String, Value::Null, "c0");
+        exact(&Type::String, Value::Unknown, "d4 00 00");
+        exact(&Type::list(Type::Number), Value::Unknown, "d4 00 00");
+        exact(&Type::Dynamic, Value::Unknown, "d4 00 00");
+        exact(&Type::Dynamic, Value::Null, "c0");
+        // Every extension is unknown, including refined ones (type 12) with payloads.
+        for bytes in [
+            "c7 03 0c 81 01 c3",
+            "d4 0c 00",
+            "d5 01 00 00",
+            "d6 00 00 00 00 00",
+            "d7 05 00 00 00 00 00 00 00 00",
+            "d8 00 00000000000000000000000000000000",
+            "c7 00 00",
+            "c8 00 01 0c 00",
+            "c9 00 00 00 02 0c 81 01",
+        ] {
+            decodes(&Type::String, bytes, Value::Unknown);
+            decodes(&Type::object([("a", Type::Bool)]), bytes, Value::Unknown);
+            decodes(&Type::Dynamic, bytes, Value::Unknown);
+        }
+    }
+
+    #[test]
+    fn primitives() {
+        exact(&Type::String, "hi".into(), "a2 68 69");
+        exact(&Type::String, "".into(), "a0");
+        exact(
+            &Type::String,
+            "x".repeat(40).into(),
+            &format!("d9 28 {}", "78".repeat(40)),
+        );
+        decodes(&Type::String, "c4 02 68 69", "hi".into());
+        exact(&Type::Bool, true.into(), "c3");
+        exact(&Type::Bool, false.into(), "c2");
+    }
+
+    #[test]
+    fn numbers() {
+        exact(&Type::Number, 5.into(), "05");
+        exact(&Type::Number, 0.into(), "00");
+        exact(&Type::Number, (-1).into(), "ff");
+        exact(&Type::Number, (-33).into(), "d0 df");
+        exact(&Type::Number, 200.into(), "cc c8");
+        exact(&Type::Number, (-40000).into(), "d2 ff ff 63 c0");
+        exact(&Type::Number, i64::MAX.into(), "cf 7f ff ff ff ff ff ff ff");
+        exact(&Type::Number, i64::MIN.into(), "d3 80 00 00 00 00 00 00 00");
+        exact(&Type::Number, num("0.5"), "cb 3f e0 00 00 00 00 00 00");
+        exact(&Type::Number, num("-2.25"), "cb c0 02 00 00 00 00 00 00");
+        // 2^63 is not an i64 but is an exact float64, so go-cty sends a float.
+        exact(
+            &Type::Number,
+            num("9223372036854775808"),
+            "cb 43 e0 00 00 00 00 00 00",
+        );
+        // 2^63+1 is neither: text.
+        exact(
+            &Type::Number,
+            num("9223372036854775809"),
+            &format!("b3 {}", hex_of("9223372036854775809")),
+        );
+        // 0.1 parsed from text is not exactly a float64.
+        exact(&Type::Number, num("0.1"), "a3 30 2e 31");
+        let big = format!("1{}", "0".repeat(400));
+        exact(
+            &Type::Number,
+            num("1e400"),
+            &format!("da 01 91 {}", hex_of(&big)),
+        );
+        // What go-cty may send, however encoded.
+        decodes(
+            &Type::Number,
+            "cf 80 00 00 00 00 00 00 00",
+            num("9223372036854775808"),
+        );
+        decodes(
+            &Type::Number,
+            "cf ff ff ff ff ff ff ff ff",
+            num("18446744073709551615"),
+        );
+        decodes(&Type::Number, "cd 01 00", 256.into());
+        decodes(&Type::Number, "d1 ff 00", (-256).into());
+        decodes(&Type::Number, "ca 3f 00 00 00", num("0.5"));
+        decodes(
+            &Type::Number,
+            "cb 3f b9 99 99 99 99 99 9a",
+            Value::Number(Number::from_f64(0.1).unwrap()),
+        );
+        decodes(&Type::Number, "a5 31 65 34 30 30", num("1e400"));
+        decodes(&Type::Number, "a3 31 2e 30", 1.into());
+        assert!(error(&Type::Number, "cb 7f f8 00 00 00 00 00 00").contains("not finite"));
+        assert!(error(&Type::Number, "a3 61 62 63").contains("invalid number"));
+        assert!(error(&Type::Number, "c3").contains("expected number, found bool"));
+    }
+
+    fn hex_of(s: &str) -> String {
+        s.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn an_exact_float_from_terraform_goes_back_as_the_same_float() {
+        let bytes = hex("cb 3f b9 99 99 99 99 99 9a"); // float64(0.1)
+        let v = decode_msgpack(&bytes, &Type::Number).unwrap();
+        assert_eq!(encode_msgpack(&v, &Type::Number).unwrap(), bytes);
+    }
+
+    #[test]
+    fn collections() {
+        let list = Value::List(vec!["a".into(), Value::Null, Value::Unknown]);
+        exact(&Type::list(Type::String), list, "93 a1 61 c0 d4 00 00");
+        exact(
+            &Type::set(Type::Number),
+            Value::Set(vec![1.into(), 2.into()]),
+            "92 01 02",
+        );
+        exact(&Type::list(Type::Bool), Value::List(vec![]), "90");
+        exact(
+            &Type::map(Type::Bool),
+            Value::Map([("a".into(), true.into()), ("b".into(), Value::Null)].into()),
+            "82 a1 61 c3 a1 62 c0",
+        );
+        exact(
+            &Type::Tuple(vec![Type::String, Type::Number]),
+            Value::Tuple(vec!["x".into(), 1.into()]),
+            "92 a1 78 01",
+        );
+        assert!(error(&Type::Tuple(vec![Type::String]), "92 a1 78 01").contains("tuple of 1"));
+        assert!(error(&Type::list(Type::String), "dd ff ff ff ff").contains("end of msgpack"));
+    }
+
+    #[test]
+    fn objects() {
+        let ty = Type::object([("a", Type::String), ("b", Type::Number)]);
+        // Every attribute is sent, nil where missing or null.
+        assert_eq!(
+            encode_msgpack(&Value::object([("a", "x".into())]), &ty).unwrap(),
+            hex("82 a1 61 a1 78 a1 62 c0")
+        );
+        exact(
+            &ty,
+            Value::object([("a", "x".into()), ("b", Value::Null)]),
+            "82 a1 61 a1 78 a1 62 c0",
+        );
+        // A missing attribute decodes as null.
+        decodes(
+            &ty,
+            "81 a1 62 07",
+            Value::object([("a", Value::Null), ("b", 7.into())]),
+        );
+        assert_eq!(error(&ty, "81 a1 63 07"), r#"unexpected attribute "c""#);
+        let err = encode_msgpack(&Value::object([("c", Value::Null)]), &ty).unwrap_err();
+        assert_eq!(err.to_string(), r#"unexpected attribute "c""#);
+    }
+
+    #[test]
+    fn nested_unknown_inside_object_inside_list() {
+        let ty = Type::list(Type::object([("id", Type::String), ("n", Type::Number)]));
+        let v = Value::List(vec![Value::object([
+            ("id", Value::Unknown),
+            ("n", 1.into()),
+        ])]);
+        exact(&ty, v, "91 82 a2 69 64 d4 00 00 a1 6e 01");
+        decodes(
+            &ty,
+            "91 82 a2 69 64 c7 03 0c 81 01 c3 a1 6e 01",
+            Value::List(vec![Value::object([
+                ("id", Value::Unknown),
+                ("n", 1.into()),
+            ])]),
+        );
+    }
+
+    #[test]
+    fn dynamic() {
+        let v = Value::dynamic(Type::String, "hi".into());
+        // [bin8 "\"string\"", "hi"]
+        exact(
+            &Type::Dynamic,
+            v.clone(),
+            &format!("92 c4 08 {} a2 68 69", hex_of("\"string\"")),
+        );
+        // The type JSON may also come as a msgpack string.
+        decodes(
+            &Type::Dynamic,
+            &format!("92 a8 {} a2 68 69", hex_of("\"string\"")),
+            v,
+        );
+        let list = Value::dynamic(Type::list(Type::Number), Value::List(vec![1.into()]));
+        let type_json = hex_of(r#"["list","number"]"#);
+        exact(&Type::Dynamic, list, &format!("92 c4 11 {type_json} 91 01"));
+        // A typed null or unknown keeps its type.
+        exact(
+            &Type::Dynamic,
+            Value::dynamic(Type::Bool, Value::Null),
+            &format!("92 c4 06 {} c0", hex_of("\"bool\"")),
+        );
+        assert!(error(&Type::Dynamic, "a2 68 69").contains("[type, value] array"));
+        assert!(error(&Type::Dynamic, "92 c4 01 31 01").contains("invalid type JSON"));
+        let err = encode_msgpack(&"hi".into(), &Type::Dynamic).unwrap_err();
+        assert!(err.to_string().contains("expected a dynamic value"));
+    }
+
+    #[test]
+    fn errors_carry_the_path() {
+        let ty = Type::object([(
+            "control_plane",
+            Type::object([
+                ("memory", Type::Number),
+                ("tags", Type::map(Type::list(Type::Bool))),
+            ]),
+        )]);
+        let bytes = hex("81 ad 636f6e74726f6c5f706c616e65 81 a6 6d656d6f7279 c3");
+        let err = decode_msgpack(&bytes, &ty).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "at control_plane.memory: expected number, found bool"
+        );
+        let v = Value::object([(
+            "control_plane",
+            Value::object([(
+                "tags",
+                Value::Map([("k".into(), Value::List(vec![true.into(), 1.into()]))].into()),
+            )]),
+        )]);
+        let err = encode_msgpack(&v, &ty).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"at control_plane.tags["k"][1]: expected bool, found number"#
+        );
+        assert_eq!(
+            err.path(),
+            &AttributePath::attr("control_plane")
+                .push_attr("tags")
+                .push_key("k")
+                .push_index(1)
+        );
+    }
+
+    #[test]
+    fn malformed_input_is_an_error() {
+        assert!(error(&Type::String, "").contains("end of msgpack"));
+        assert!(error(&Type::String, "c1").contains("0xc1"));
+        assert!(error(&Type::String, "a1 61 c0").contains("trailing"));
+        assert!(error(&Type::String, "a1 ff").contains("UTF-8"));
+        assert!(error(&Type::String, "d8 00").contains("end of msgpack"));
+        assert!(error(&Type::map(Type::Bool), "81 01 c3").contains("expected string key"));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let mut ty = Type::String;
+        for _ in 0..300 {
+            ty = Type::list(ty);
+        }
+        let mut bytes = vec![0x91; 300];
+        bytes.push(0xc0);
+        assert!(error(&ty, &hex_of_bytes(&bytes)).contains("nested too deeply"));
+        // Nesting through dynamic values, which decide their own types.
+        let mut bytes = Vec::new();
+        for _ in 0..100_000 {
+            bytes.extend(hex(&format!("92 c4 09 {}", hex_of("\"dynamic\""))));
+        }
+        assert!(decode_msgpack(&bytes, &Type::Dynamic).is_err());
+    }
+
+    fn hex_of_bytes(b: &[u8]) -> String {
+        b.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn round_trips((ty, value) in typed_value(true)) {
+            let bytes = encode_msgpack(&value, &ty).unwrap();
+            prop_assert_eq!(decode_msgpack(&bytes, &ty).unwrap(), value);
+        }
+
+        #[test]
+        fn random_bytes_never_panic(ty in any_type(), bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+            let _ = decode_msgpack(&bytes, &ty);
+        }
+
+        #[test]
+        fn corrupted_encodings_never_panic(
+            (ty, value) in typed_value(true),
+            flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+        ) {
+            let mut bytes = encode_msgpack(&value, &ty).unwrap();
+            for (i, b) in flips {
+                let i = i.index(bytes.len());
+                bytes[i] = b;
+            }
+            let _ = decode_msgpack(&bytes, &ty);
+        }
+    }
+}
