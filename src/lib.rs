@@ -18,8 +18,8 @@
 
 pub mod cty;
 pub mod emulator;
-pub mod xelon;
+pub mod framework;
 pub mod plugin;
 mod proto;
-pub mod framework;
 pub mod provider;
+pub mod xelon;

@@ -24,7 +24,7 @@ async fn main() -> ExitCode {
         debug: args.iter().any(|a| a == "--debug"),
         provider_address: PROVIDER_ADDRESS.to_string(),
     };
-    match xelon_provider::framework::serve(XelonProvider::default(), options).await {
+    match xelon_provider::framework::serve(XelonProvider, options).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(PluginError::NotStartedByTerraform) => {
             eprintln!("{}", plugin::handshake::NOT_A_PROGRAM);

@@ -39,23 +39,52 @@ fn create_update_replace_destroy() {
     assert_eq!(state["control_plane"]["cpu_core_count"], 2);
     assert_eq!(state["control_plane"]["high_availability_enabled"], true);
     assert_eq!(state["load_balancer"]["memory"], 4);
-    assert!(state["kube_config_raw"].as_str().unwrap_or_default().contains("staging"));
-    assert_eq!(control_plane(&emu, &id)["nodes"].as_array().map(Vec::len), Some(3));
+    assert!(
+        state["kube_config_raw"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("staging")
+    );
+    assert_eq!(
+        control_plane(&emu, &id)["nodes"].as_array().map(Vec::len),
+        Some(3)
+    );
     ws.assert_no_changes();
 
     // Resize the control plane in place.
-    ws.config(&cluster_config("staging", "1.8.3", "1.31.2", "  control_plane = { cpu_core_count = 4, memory = 8 }"));
+    ws.config(&cluster_config(
+        "staging",
+        "1.8.3",
+        "1.31.2",
+        "  control_plane = { cpu_core_count = 4, memory = 8 }",
+    ));
     let plan = ws.plan();
     assert_eq!(plan.code, 2, "{}", plan.all());
-    assert!(plan.stdout.contains("updated in-place") && plan.stdout.contains("0 to add, 1 to change, 0 to destroy"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("updated in-place")
+            && plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
     ws.apply();
     let cp = control_plane(&emu, &id);
-    assert_eq!((cp["controlPlaneCpu"].as_i64(), cp["controlPlaneRam"].as_i64()), (Some(4), Some(8)));
+    assert_eq!(
+        (
+            cp["controlPlaneCpu"].as_i64(),
+            cp["controlPlaneRam"].as_i64()
+        ),
+        (Some(4), Some(8))
+    );
     assert_eq!(ws.resource(X)["id"], id.as_str());
     ws.assert_no_changes();
 
     // Upgrade Talos and Kubernetes in place (the Go provider ignores this).
-    ws.config(&cluster_config("staging", "1.9.1", "1.32.0", "  control_plane = { cpu_core_count = 4, memory = 8 }"));
+    ws.config(&cluster_config(
+        "staging",
+        "1.9.1",
+        "1.32.0",
+        "  control_plane = { cpu_core_count = 4, memory = 8 }",
+    ));
     ws.apply();
     let (_, cluster) = emu.api("GET", &format!("kubernetes/{id}"), None);
     assert_eq!(cluster["data"]["talosVersion"], "1.9.1");
@@ -64,12 +93,25 @@ fn create_update_replace_destroy() {
     ws.assert_no_changes();
 
     // A rename replaces the cluster, and the plan says so.
-    ws.config(&cluster_config("production", "1.9.1", "1.32.0", "  control_plane = { cpu_core_count = 4, memory = 8 }"));
+    ws.config(&cluster_config(
+        "production",
+        "1.9.1",
+        "1.32.0",
+        "  control_plane = { cpu_core_count = 4, memory = 8 }",
+    ));
     let plan = ws.plan();
     assert_eq!(plan.code, 2);
-    assert!(plan.stdout.contains("forces replacement") && plan.stdout.contains("1 to add, 0 to change, 1 to destroy"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("forces replacement")
+            && plan.stdout.contains("1 to add, 0 to change, 1 to destroy"),
+        "{}",
+        plan.stdout
+    );
     ws.apply();
-    let new_id = ws.resource(X)["id"].as_str().unwrap_or_default().to_string();
+    let new_id = ws.resource(X)["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert_ne!(new_id, id);
     assert_eq!(emu.api("GET", &format!("kubernetes/{id}"), None).0, 404);
     ws.assert_no_changes();
@@ -84,15 +126,33 @@ fn high_availability_rules() {
     let emu = Emulator::start();
     let ws = Workspace::new(&emu);
     let sizes = |cp: bool, lb: bool| {
-        format!("  control_plane = {{ high_availability_enabled = {cp} }}\n  load_balancer = {{ high_availability_enabled = {lb} }}")
+        format!(
+            "  control_plane = {{ high_availability_enabled = {cp} }}\n  load_balancer = {{ high_availability_enabled = {lb} }}"
+        )
     };
-    ws.config(&cluster_config("ha", "1.8.3", "1.31.2", &sizes(false, false)));
+    ws.config(&cluster_config(
+        "ha",
+        "1.8.3",
+        "1.31.2",
+        &sizes(false, false),
+    ));
     ws.apply();
-    let id = ws.resource(X)["id"].as_str().unwrap_or_default().to_string();
-    assert_eq!(control_plane(&emu, &id)["nodes"].as_array().map(Vec::len), Some(1));
+    let id = ws.resource(X)["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        control_plane(&emu, &id)["nodes"].as_array().map(Vec::len),
+        Some(1)
+    );
 
     // Only one part: a plan error on the other part's attribute.
-    ws.config(&cluster_config("ha", "1.8.3", "1.31.2", &sizes(true, false)));
+    ws.config(&cluster_config(
+        "ha",
+        "1.8.3",
+        "1.31.2",
+        &sizes(true, false),
+    ));
     ws.plan().fails_with(&[
         "High availability must be turned on for both parts together",
         "load_balancer",
@@ -102,14 +162,23 @@ fn high_availability_rules() {
     // Both parts: one /upgrade call.
     ws.config(&cluster_config("ha", "1.8.3", "1.31.2", &sizes(true, true)));
     ws.apply();
-    assert_eq!(control_plane(&emu, &id)["nodes"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        control_plane(&emu, &id)["nodes"].as_array().map(Vec::len),
+        Some(3)
+    );
     let (_, lbs) = emu.api("GET", &format!("kubernetes/{id}/load-balancers"), None);
     assert_eq!(lbs[0]["loadBalancers"].as_array().map(Vec::len), Some(2));
     ws.assert_no_changes();
 
     // Never off again.
-    ws.config(&cluster_config("ha", "1.8.3", "1.31.2", &sizes(false, true)));
-    ws.plan().fails_with(&["High availability cannot be turned off", "control_plane"]);
+    ws.config(&cluster_config(
+        "ha",
+        "1.8.3",
+        "1.31.2",
+        &sizes(false, true),
+    ));
+    ws.plan()
+        .fails_with(&["High availability cannot be turned off", "control_plane"]);
 }
 
 #[test]
@@ -124,7 +193,8 @@ fn incompatible_versions_fail_at_plan() {
         "Talos 1.9.1",
     ]);
     ws.config(&cluster_config("v", "0.1.0", "1.32.0", ""));
-    ws.plan().fails_with(&["Unsupported Talos version", "talos_version"]);
+    ws.plan()
+        .fails_with(&["Unsupported Talos version", "talos_version"]);
     ws.config(&cluster_config("v", "1.8.3", "1.31.2", "").replace("cloud-1", "cloud-9"));
     ws.plan().fails_with(&["Unknown cloud", "cloud_id"]);
     // Nothing was created.
@@ -136,7 +206,12 @@ fn incompatible_versions_fail_at_plan() {
 fn invalid_values_fail_at_validate() {
     let emu = Emulator::start();
     let ws = Workspace::new(&emu);
-    ws.config(&cluster_config("", "1.8.3", "1.31.2", "  control_plane = { cpu_core_count = 0 }\n  timeouts = { create = \"soon\" }"));
+    ws.config(&cluster_config(
+        "",
+        "1.8.3",
+        "1.31.2",
+        "  control_plane = { cpu_core_count = 0 }\n  timeouts = { create = \"soon\" }",
+    ));
     ws.tf(&["validate", "-no-color"]).fails_with(&[
         "name must not be empty",
         "control_plane.cpu_core_count must be at least 1",
@@ -150,7 +225,10 @@ fn drift_and_out_of_band_delete() {
     let ws = Workspace::new(&emu);
     ws.config(&cluster_config("drift", "1.8.3", "1.31.2", ""));
     ws.apply();
-    let id = ws.resource(X)["id"].as_str().unwrap_or_default().to_string();
+    let id = ws.resource(X)["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
 
     // Someone resizes the control plane in the Xelon UI.
     let (status, body) = emu.api(
@@ -162,7 +240,11 @@ fn drift_and_out_of_band_delete() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     let plan = ws.plan();
     assert_eq!(plan.code, 2, "{}", plan.all());
-    assert!(plan.stdout.contains("cpu_core_count") && plan.stdout.contains("8 -> 2"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("cpu_core_count") && plan.stdout.contains("8 -> 2"),
+        "{}",
+        plan.stdout
+    );
     ws.apply();
     assert_eq!(control_plane(&emu, &id)["controlPlaneCpu"], 2);
     ws.assert_no_changes();
@@ -189,7 +271,10 @@ fn create_out_of_band(emu: &Emulator, name: &str) -> String {
     );
     assert!(status < 300, "{status} {body}");
     std::thread::sleep(std::time::Duration::from_millis(500));
-    body["data"]["identifier"].as_str().expect("cluster id").to_string()
+    body["data"]["identifier"]
+        .as_str()
+        .expect("cluster id")
+        .to_string()
 }
 
 #[test]
@@ -197,14 +282,23 @@ fn import_with_command() {
     let emu = Emulator::start();
     let id = create_out_of_band(&emu, "imported");
     let ws = Workspace::new(&emu);
-    ws.config(&cluster_config("imported", "1.8.3", "1.31.2", "  load_balancer = { high_availability_enabled = false }"));
+    ws.config(&cluster_config(
+        "imported",
+        "1.8.3",
+        "1.31.2",
+        "  load_balancer = { high_availability_enabled = false }",
+    ));
     ws.tf(&["import", "-no-color", X, &id]).ok();
     assert_eq!(ws.resource(X)["id"], id.as_str());
     ws.assert_no_changes();
     let fresh = Workspace::new(&emu);
     fresh.config(&cluster_config("imported", "1.8.3", "1.31.2", ""));
-    fresh.tf(&["import", "-no-color", X, "no such id"]).fails_with(&["Invalid import ID"]);
-    fresh.tf(&["import", "-no-color", X, "k8s-doesnotexist"]).fails_with(&["Cannot import non-existent remote object"]);
+    fresh
+        .tf(&["import", "-no-color", X, "no such id"])
+        .fails_with(&["Invalid import ID"]);
+    fresh
+        .tf(&["import", "-no-color", X, "k8s-doesnotexist"])
+        .fails_with(&["Cannot import non-existent remote object"]);
 }
 
 #[test]
@@ -213,11 +307,20 @@ fn import_block_generates_config_that_plans_clean() {
     let id = create_out_of_band(&emu, "generated");
     let ws = Workspace::new(&emu);
     ws.config(&format!("import {{\n  to = {X}\n  id = \"{id}\"\n}}\n"));
-    ws.tf(&["plan", "-no-color", "-generate-config-out=generated.tf"]).ok();
+    ws.tf(&["plan", "-no-color", "-generate-config-out=generated.tf"])
+        .ok();
     let generated = ws.read("generated.tf");
-    assert!(generated.contains("name") && generated.contains("\"generated\""), "{generated}");
+    assert!(
+        generated.contains("name") && generated.contains("\"generated\""),
+        "{generated}"
+    );
     let plan = ws.tf(&["plan", "-no-color"]).ok();
-    assert!(plan.stdout.contains("1 to import, 0 to add, 0 to change, 0 to destroy"), "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
     ws.apply();
     ws.assert_no_changes();
 }
@@ -225,11 +328,16 @@ fn import_block_generates_config_that_plans_clean() {
 #[test]
 fn failed_provisioning_keeps_the_cluster_in_state_as_tainted() {
     let emu = Emulator::start();
-    let (status, _) = emu.admin("POST", "faults", Some(serde_json::json!({"fail_next_cluster": true})));
+    let (status, _) = emu.admin(
+        "POST",
+        "faults",
+        Some(serde_json::json!({"fail_next_cluster": true})),
+    );
     assert!(status < 300);
     let ws = Workspace::new(&emu);
     ws.config(&cluster_config("doomed", "1.8.3", "1.31.2", ""));
-    ws.tf(&["apply", "-auto-approve", "-no-color"]).fails_with(&["did not become ready"]);
+    ws.tf(&["apply", "-auto-approve", "-no-color"])
+        .fails_with(&["did not become ready"]);
     let state = ws.state();
     let r = &state["values"]["root_module"]["resources"][0];
     assert_eq!(r["address"], X);
@@ -242,7 +350,8 @@ fn provider_configuration_errors() {
     let emu = Emulator::start();
     let mut ws = Workspace::bare();
     ws.config(&cluster_config("c", "1.8.3", "1.31.2", ""));
-    ws.plan().fails_with(&["Missing Xelon API token", "XELON_TOKEN"]);
+    ws.plan()
+        .fails_with(&["Missing Xelon API token", "XELON_TOKEN"]);
     ws.set_env("XELON_TOKEN", "t");
     ws.set_env("XELON_BASE_URL", "hq.xelon.ch");
     ws.plan().fails_with(&["Invalid Xelon API base URL"]);
@@ -261,9 +370,22 @@ fn schema_is_served() {
     let run = ws.tf(&["providers", "schema", "-json"]).ok();
     let schema: serde_json::Value = serde_json::from_str(&run.stdout).expect("schema JSON");
     let p = &schema["provider_schemas"]["registry.terraform.io/xelon-ag/xelon"];
-    assert_eq!(p["provider"]["block"]["attributes"]["token"]["sensitive"], true);
+    assert_eq!(
+        p["provider"]["block"]["attributes"]["token"]["sensitive"],
+        true
+    );
     let cluster = &p["resource_schemas"]["xelon_kubernetes_cluster"]["block"]["attributes"];
-    for name in ["cloud_id", "tenant_id", "name", "kubernetes_version", "talos_version", "control_plane", "load_balancer", "id", "timeouts"] {
+    for name in [
+        "cloud_id",
+        "tenant_id",
+        "name",
+        "kubernetes_version",
+        "talos_version",
+        "control_plane",
+        "load_balancer",
+        "id",
+        "timeouts",
+    ] {
         assert!(cluster.get(name).is_some(), "missing {name}");
     }
     assert_eq!(cluster["kube_config_raw"]["sensitive"], true);

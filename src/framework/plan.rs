@@ -174,7 +174,12 @@ fn collect_replace(
 /// are skipped: they are checked again when known.
 pub fn validate_config(schema: &Schema, config: &Value) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    validate_attributes(&schema.attributes, &AttributePath::root(), config, &mut diags);
+    validate_attributes(
+        &schema.attributes,
+        &AttributePath::root(),
+        config,
+        &mut diags,
+    );
     diags
 }
 
@@ -209,7 +214,9 @@ fn validate_attributes(
         }
         if let AttributeType::Nested(nested) = &attr.ty {
             match (nested.nesting, value) {
-                (Nesting::Single, _) => validate_attributes(&nested.attributes, &here, value, diags),
+                (Nesting::Single, _) => {
+                    validate_attributes(&nested.attributes, &here, value, diags)
+                }
                 (Nesting::List | Nesting::Set, Value::List(items) | Value::Set(items)) => {
                     for (i, item) in items.iter().enumerate() {
                         let at = here.push_index(i as i64);
@@ -236,10 +243,19 @@ mod tests {
         Schema::new(
             "test",
             vec![
-                Attribute::string("id").computed().use_state_for_unknown().description("id"),
-                Attribute::string("name").required().requires_replace().description("n"),
+                Attribute::string("id")
+                    .computed()
+                    .use_state_for_unknown()
+                    .description("id"),
+                Attribute::string("name")
+                    .required()
+                    .requires_replace()
+                    .description("n"),
                 Attribute::string("status").computed().description("s"),
-                Attribute::int64("size").default(2).validate(AtLeast(1)).description("sz"),
+                Attribute::int64("size")
+                    .default(2)
+                    .validate(AtLeast(1))
+                    .description("sz"),
                 Attribute::single_nested(
                     "spec",
                     vec![
@@ -247,7 +263,10 @@ mod tests {
                         Attribute::bool("ha").default(true).description("h"),
                     ],
                 )
-                .default(Value::object([("cpu", Value::number(2)), ("ha", Value::Bool(true))]))
+                .default(Value::object([
+                    ("cpu", Value::number(2)),
+                    ("ha", Value::Bool(true)),
+                ]))
                 .description("spec"),
                 Attribute::single_nested(
                     "timeouts",
@@ -280,7 +299,10 @@ mod tests {
             ("name", Value::string(name)),
             ("status", Value::string("Ready")),
             ("size", Value::number(size)),
-            ("spec", obj(vec![("cpu", Value::number(cpu)), ("ha", Value::Bool(true))])),
+            (
+                "spec",
+                obj(vec![("cpu", Value::number(cpu)), ("ha", Value::Bool(true))]),
+            ),
             ("timeouts", Value::Null),
         ])
     }
@@ -315,7 +337,10 @@ mod tests {
         assert_eq!(v.get_attr("id"), Some(&Value::Unknown));
         assert_eq!(v.get_attr("status"), Some(&Value::Unknown));
         assert_eq!(v.get_attr("size"), Some(&Value::number(2)));
-        assert_eq!(v.get_attr("spec").and_then(|s| s.get_attr("cpu")), Some(&Value::number(2)));
+        assert_eq!(
+            v.get_attr("spec").and_then(|s| s.get_attr("cpu")),
+            Some(&Value::number(2))
+        );
         assert_eq!(v.get_attr("timeouts"), Some(&Value::Null));
         assert!(p.requires_replace.is_empty());
     }
@@ -323,7 +348,11 @@ mod tests {
     #[test]
     fn partial_nested_config_gets_nested_defaults() {
         let s = schema();
-        let cfg = config("a", Value::Null, obj(vec![("cpu", Value::number(4)), ("ha", Value::Null)]));
+        let cfg = config(
+            "a",
+            Value::Null,
+            obj(vec![("cpu", Value::number(4)), ("ha", Value::Null)]),
+        );
         let p = plan(&s, &Value::Null, &propose(&s, &Value::Null, &cfg), &cfg);
         let spec = p.planned.get_attr("spec").unwrap();
         assert_eq!(spec.get_attr("cpu"), Some(&Value::number(4)));
@@ -358,7 +387,10 @@ mod tests {
         let prior = state("a", 2, 8); // cpu changed outside Terraform
         let cfg = config("a", Value::Null, Value::Null);
         let p = plan(&s, &prior, &propose(&s, &prior, &cfg), &cfg);
-        assert_eq!(p.planned.get_attr("spec").and_then(|s| s.get_attr("cpu")), Some(&Value::number(2)));
+        assert_eq!(
+            p.planned.get_attr("spec").and_then(|s| s.get_attr("cpu")),
+            Some(&Value::number(2))
+        );
     }
 
     #[test]
@@ -389,11 +421,24 @@ mod tests {
         assert!(d.has_errors());
         assert_eq!(d.0[0].attribute, Some(AttributePath::attr("size")));
         let frac = config("a", Value::Number("1.5".parse().unwrap()), Value::Null);
-        assert_eq!(validate_config(&s, &frac).0[0].summary, "Not a whole number");
+        assert_eq!(
+            validate_config(&s, &frac).0[0].summary,
+            "Not a whole number"
+        );
         let unknown = config("a", Value::Unknown, Value::Unknown);
         assert!(validate_config(&s, &unknown).is_empty());
-        let nested = config("a", Value::Null, obj(vec![("cpu", Value::Number("0.5".parse().unwrap())), ("ha", Value::Null)]));
+        let nested = config(
+            "a",
+            Value::Null,
+            obj(vec![
+                ("cpu", Value::Number("0.5".parse().unwrap())),
+                ("ha", Value::Null),
+            ]),
+        );
         let d = validate_config(&s, &nested);
-        assert_eq!(d.0[0].attribute, Some(AttributePath::attr("spec").push_attr("cpu")));
+        assert_eq!(
+            d.0[0].attribute,
+            Some(AttributePath::attr("spec").push_attr("cpu"))
+        );
     }
 }

@@ -62,13 +62,19 @@ fn check_attributes(attrs: &[Attribute], prefix: &str, problems: &mut Vec<String
             problems.push(format!("{name}: must be required, optional or computed"));
         }
         if a.required && (a.optional || a.computed) {
-            problems.push(format!("{name}: required cannot be combined with optional or computed"));
+            problems.push(format!(
+                "{name}: required cannot be combined with optional or computed"
+            ));
         }
         if a.default.is_some() && !a.computed {
-            problems.push(format!("{name}: a default needs computed (Terraform does not apply defaults)"));
+            problems.push(format!(
+                "{name}: a default needs computed (Terraform does not apply defaults)"
+            ));
         }
         if a.use_state_for_unknown && !a.computed {
-            problems.push(format!("{name}: use_state_for_unknown only makes sense on computed attributes"));
+            problems.push(format!(
+                "{name}: use_state_for_unknown only makes sense on computed attributes"
+            ));
         }
         if a.description.is_empty() {
             problems.push(format!("{name}: has no description"));
@@ -83,7 +89,10 @@ fn check_attributes(attrs: &[Attribute], prefix: &str, problems: &mut Vec<String
 /// values on the wire always carry every attribute).
 pub(crate) fn object_type(attrs: &[Attribute]) -> Type {
     Type::Object(ObjectType {
-        attributes: attrs.iter().map(|a| (a.name.clone(), a.ty.value_type())).collect(),
+        attributes: attrs
+            .iter()
+            .map(|a| (a.name.clone(), a.ty.value_type()))
+            .collect(),
         optional: Default::default(),
     })
 }
@@ -340,8 +349,14 @@ mod tests {
             "x",
             vec![
                 Attribute::string("a").description("a"),
-                Attribute::string("b").required().computed().description("b"),
-                Attribute::string("c").optional().use_state_for_unknown().description("c"),
+                Attribute::string("b")
+                    .required()
+                    .computed()
+                    .description("b"),
+                Attribute::string("c")
+                    .optional()
+                    .use_state_for_unknown()
+                    .description("c"),
                 Attribute::string("c").optional(),
             ],
         );

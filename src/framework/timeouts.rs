@@ -117,6 +117,9 @@ mod tests {
         )]);
         assert_eq!(get(&state, "create", d), Duration::from_secs(300));
         assert_eq!(get(&state, "update", d), d);
-        assert_eq!(get(&Value::object([("timeouts", Value::Null)]), "create", d), d);
+        assert_eq!(
+            get(&Value::object([("timeouts", Value::Null)]), "create", d),
+            d
+        );
     }
 }

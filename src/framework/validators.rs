@@ -89,7 +89,9 @@ impl Validator for Duration {
             diags.attribute_error(
                 path.clone(),
                 "Invalid duration",
-                format!("{path}: {e}. Use a number with a unit, e.g. \"30s\", \"45m\" or \"1h30m\"."),
+                format!(
+                    "{path}: {e}. Use a number with a unit, e.g. \"30s\", \"45m\" or \"1h30m\"."
+                ),
             );
         }
     }

@@ -63,12 +63,17 @@ pub fn negotiate_version(offered: Option<&str>) -> Result<u32, PluginError> {
 /// The TCP port range from `PLUGIN_MIN_PORT`/`PLUGIN_MAX_PORT`; `None` means any port.
 pub fn port_range(min: Option<&str>, max: Option<&str>) -> Result<Option<(u16, u16)>, PluginError> {
     let parse = |name: &str, v: &str| {
-        v.trim().parse::<u16>().map_err(|_| PluginError::Config(format!("{name} is not a port number: {v:?}")))
+        v.trim()
+            .parse::<u16>()
+            .map_err(|_| PluginError::Config(format!("{name} is not a port number: {v:?}")))
     };
     match (min, max) {
         (None, None) => Ok(None),
         (Some(min), Some(max)) => {
-            let (lo, hi) = (parse("PLUGIN_MIN_PORT", min)?, parse("PLUGIN_MAX_PORT", max)?);
+            let (lo, hi) = (
+                parse("PLUGIN_MIN_PORT", min)?,
+                parse("PLUGIN_MAX_PORT", max)?,
+            );
             if lo > hi {
                 return Err(PluginError::Config(format!(
                     "PLUGIN_MIN_PORT ({lo}) is above PLUGIN_MAX_PORT ({hi})"
@@ -119,7 +124,10 @@ mod tests {
     #[test]
     fn port_ranges() {
         assert_eq!(port_range(None, None).unwrap(), None);
-        assert_eq!(port_range(Some("10000"), Some("25000")).unwrap(), Some((10000, 25000)));
+        assert_eq!(
+            port_range(Some("10000"), Some("25000")).unwrap(),
+            Some((10000, 25000))
+        );
         assert!(port_range(Some("9"), Some("8")).is_err());
         assert!(port_range(Some("x"), Some("8")).is_err());
     }

@@ -93,9 +93,14 @@ where
         let mut visitor = JsonVisitor::default();
         event.record(&mut visitor);
         line.extend(visitor.fields);
-        let message = line.remove("message").unwrap_or(Value::String(String::new()));
+        let message = line
+            .remove("message")
+            .unwrap_or(Value::String(String::new()));
         let mut out = Map::new();
-        out.insert("@level".into(), Value::String(hclog_level(event.metadata().level()).into()));
+        out.insert(
+            "@level".into(),
+            Value::String(hclog_level(event.metadata().level()).into()),
+        );
         out.insert("@message".into(), message);
         out.insert("@module".into(), Value::String(MODULE.into()));
         out.insert("@timestamp".into(), Value::String(timestamp()));
@@ -135,7 +140,8 @@ struct JsonVisitor {
 
 impl Visit for JsonVisitor {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.fields.insert(field.name().into(), Value::String(value.into()));
+        self.fields
+            .insert(field.name().into(), Value::String(value.into()));
     }
     fn record_bool(&mut self, field: &Field, value: bool) {
         self.fields.insert(field.name().into(), Value::Bool(value));
@@ -157,24 +163,35 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: BTreeMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
     #[test]
     fn level_precedence() {
         assert_eq!(level_from_env(env(&[])), Some(Level::WARN));
-        assert_eq!(level_from_env(env(&[("TF_LOG", "debug")])), Some(Level::DEBUG));
+        assert_eq!(
+            level_from_env(env(&[("TF_LOG", "debug")])),
+            Some(Level::DEBUG)
+        );
         assert_eq!(
             level_from_env(env(&[("TF_LOG", "debug"), ("TF_LOG_PROVIDER", "trace")])),
             Some(Level::TRACE)
         );
         assert_eq!(
-            level_from_env(env(&[("TF_LOG_PROVIDER", "trace"), ("TF_LOG_PROVIDER_XELON", "off")])),
+            level_from_env(env(&[
+                ("TF_LOG_PROVIDER", "trace"),
+                ("TF_LOG_PROVIDER_XELON", "off")
+            ])),
             None
         );
-        assert_eq!(level_from_env(env(&[("TF_LOG", "JSON")])), Some(Level::TRACE));
+        assert_eq!(
+            level_from_env(env(&[("TF_LOG", "JSON")])),
+            Some(Level::TRACE)
+        );
     }
 
     #[test]

@@ -18,8 +18,8 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::proto::plugin::grpc_controller_server::{GrpcController, GrpcControllerServer};
 use crate::proto::plugin::Empty;
+use crate::proto::plugin::grpc_controller_server::{GrpcController, GrpcControllerServer};
 use crate::proto::tfplugin6::provider_server::{Provider, ProviderServer};
 
 /// Why the plugin could not start or serve.
@@ -110,14 +110,17 @@ pub async fn serve<P: Provider>(
         );
 
     let tls = match (options.debug, env("PLUGIN_CLIENT_CERT")) {
-        (false, Some(pem)) if !pem.trim().is_empty() => Some(tls::AutoMtls::from_client_cert_pem(&pem)?),
+        (false, Some(pem)) if !pem.trim().is_empty() => {
+            Some(tls::AutoMtls::from_client_cert_pem(&pem)?)
+        }
         _ => None,
     };
 
     if options.debug {
         print_reattach(&options.provider_address, addr)?;
     } else {
-        let line = handshake::handshake_line(&addr, tls.as_ref().map(|t| t.server_cert_der.as_slice()));
+        let line =
+            handshake::handshake_line(&addr, tls.as_ref().map(|t| t.server_cert_der.as_slice()));
         print_stdout_line(&line)?;
     }
     tracing::info!(%addr, tls = tls.is_some(), "serving the Terraform plugin protocol v6");
@@ -216,7 +219,10 @@ fn tls_incoming(
 fn spawn_signal_handlers(shutdown: CancellationToken, debug: bool) {
     use tokio::signal::unix::{SignalKind, signal};
     tokio::spawn(async move {
-        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
             tracing::warn!("could not install signal handlers");
             return;
         };
@@ -288,7 +294,8 @@ mod tests {
     fn reattach_shape() {
         let addr: SocketAddr = "127.0.0.1:41234".parse().unwrap();
         let v: serde_json::Value =
-            serde_json::from_str(&reattach_json("registry.terraform.io/xelon-ag/xelon", addr)).unwrap();
+            serde_json::from_str(&reattach_json("registry.terraform.io/xelon-ag/xelon", addr))
+                .unwrap();
         let p = &v["registry.terraform.io/xelon-ag/xelon"];
         assert_eq!(p["Protocol"], "grpc");
         assert_eq!(p["ProtocolVersion"], 6);

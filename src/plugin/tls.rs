@@ -31,8 +31,10 @@ pub struct AutoMtls {
 impl AutoMtls {
     /// Builds the TLS setup from the PEM that Terraform put in `PLUGIN_CLIENT_CERT`.
     pub fn from_client_cert_pem(client_cert_pem: &str) -> Result<Self, PluginError> {
-        let client_cert = CertificateDer::from_pem_slice(client_cert_pem.as_bytes())
-            .map_err(|e| PluginError::Tls(format!("PLUGIN_CLIENT_CERT is not a PEM certificate: {e}")))?;
+        let client_cert =
+            CertificateDer::from_pem_slice(client_cert_pem.as_bytes()).map_err(|e| {
+                PluginError::Tls(format!("PLUGIN_CLIENT_CERT is not a PEM certificate: {e}"))
+            })?;
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let (server_cert, key) = generate_server_cert()?;
         let verifier = Arc::new(PinnedClientCert {
@@ -56,16 +58,22 @@ impl AutoMtls {
 
 /// A self-signed certificate for `localhost`, shaped like go-plugin's own
 /// (CA flag, signing key usages, server and client auth), valid for a day.
-fn generate_server_cert() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), PluginError> {
+fn generate_server_cert() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), PluginError>
+{
     use rcgen::{
         BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
         KeyUsagePurpose,
     };
-    let tls_err = |e: rcgen::Error| PluginError::Tls(format!("generating the server certificate: {e}"));
+    let tls_err =
+        |e: rcgen::Error| PluginError::Tls(format!("generating the server certificate: {e}"));
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(tls_err)?;
     let mut params = CertificateParams::new(vec!["localhost".to_string()]).map_err(tls_err)?;
-    params.distinguished_name.push(DnType::CommonName, "localhost");
-    params.distinguished_name.push(DnType::OrganizationName, "HashiCorp");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "HashiCorp");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![
         KeyUsagePurpose::DigitalSignature,

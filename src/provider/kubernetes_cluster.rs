@@ -63,14 +63,28 @@ fn node_spec(part: Part) -> Attribute {
             .validate(AtLeast(1))
             .description(format!("{text} Defaults to `{default}`."))
     };
-    let mut cpu = int("cpu_core_count", 2, format!("The number of CPU cores of each {what} node."));
-    let mut memory = int("memory", 4, format!("The amount of RAM in GB of each {what} node."));
-    let mut disk = int("disk_size", 50, format!("The size of the primary disk in GB of each {what} node."));
+    let mut cpu = int(
+        "cpu_core_count",
+        2,
+        format!("The number of CPU cores of each {what} node."),
+    );
+    let mut memory = int(
+        "memory",
+        4,
+        format!("The amount of RAM in GB of each {what} node."),
+    );
+    let mut disk = int(
+        "disk_size",
+        50,
+        format!("The size of the primary disk in GB of each {what} node."),
+    );
     if let Part::LoadBalancer = part {
         // The Xelon API cannot resize a load balancer: a change means a new cluster.
         for a in [&mut cpu, &mut memory, &mut disk] {
             a.requires_replace = true;
-            a.description.push_str(" Changing it replaces the cluster (the Xelon API cannot resize load balancers).");
+            a.description.push_str(
+                " Changing it replaces the cluster (the Xelon API cannot resize load balancers).",
+            );
         }
     }
     let ha = Attribute::bool("high_availability_enabled").default(true).description(format!(
@@ -84,7 +98,9 @@ fn node_spec(part: Part) -> Attribute {
     ]);
     Attribute::single_nested(part.attr(), vec![cpu, disk, ha, memory])
         .default(default)
-        .description(format!("The size and availability of the cluster's {what}."))
+        .description(format!(
+            "The size and availability of the cluster's {what}."
+        ))
 }
 
 #[async_trait]
@@ -187,11 +203,15 @@ impl Resource<Client> for KubernetesCluster {
             control_plane_cpu: int_u32(&cp, "cpu_core_count"),
             control_plane_ram: int_u32(&cp, "memory"),
             control_plane_disk: int_u32(&cp, "disk_size"),
-            control_plane_type: DeploymentType::from_ha(boolean(&cp, "high_availability_enabled").unwrap_or(true)),
+            control_plane_type: DeploymentType::from_ha(
+                boolean(&cp, "high_availability_enabled").unwrap_or(true),
+            ),
             load_balancer_cpu: int_u32(&lb, "cpu_core_count"),
             load_balancer_ram: int_u32(&lb, "memory"),
             load_balancer_disk: int_u32(&lb, "disk_size"),
-            load_balancer_type: DeploymentType::from_ha(boolean(&lb, "high_availability_enabled").unwrap_or(true)),
+            load_balancer_type: DeploymentType::from_ha(
+                boolean(&lb, "high_availability_enabled").unwrap_or(true),
+            ),
             pod_subnet: POD_SUBNET.into(),
             service_subnet: SERVICE_SUBNET.into(),
             notify: false,
@@ -199,7 +219,12 @@ impl Resource<Client> for KubernetesCluster {
         };
         let created = match client.create_cluster(&body).await {
             Ok(c) => c,
-            Err(e) => return ApplyResponse::failed(Value::Null, api_error("Unable to create Kubernetes cluster", &e)),
+            Err(e) => {
+                return ApplyResponse::failed(
+                    Value::Null,
+                    api_error("Unable to create Kubernetes cluster", &e),
+                );
+            }
         };
         let id = created.identifier.clone();
         tracing::info!(cluster_id = %id, "cluster created; waiting until it is ready");
@@ -208,24 +233,42 @@ impl Resource<Client> for KubernetesCluster {
         set(&mut partial, "id", Value::string(&id));
         let timeout = timeouts::get(planned, "create", DEFAULT_TIMEOUT);
         if let Err(e) = wait::wait_cluster_ready(&client, &id, timeout, req.cancel).await {
-            return ApplyResponse::failed(partial, api_error("Kubernetes cluster did not become ready", &e));
+            return ApplyResponse::failed(
+                partial,
+                api_error("Kubernetes cluster did not become ready", &e),
+            );
         }
         match read_state(&client, &partial, true).await {
             Ok(Some(state)) => ApplyResponse::ok(state),
-            Ok(None) => ApplyResponse::failed(partial, vanished("Kubernetes cluster vanished after creation", &id)),
-            Err(e) => ApplyResponse::failed(partial, api_error("Unable to read the new Kubernetes cluster", &e)),
+            Ok(None) => ApplyResponse::failed(
+                partial,
+                vanished("Kubernetes cluster vanished after creation", &id),
+            ),
+            Err(e) => ApplyResponse::failed(
+                partial,
+                api_error("Unable to read the new Kubernetes cluster", &e),
+            ),
         }
     }
 
     async fn read(&self, req: ReadRequest<'_, Client>) -> ReadResponse {
         let client = req.client.with_cancel(req.cancel.clone());
         match read_state(&client, req.state, true).await {
-            Ok(Some(state)) => ReadResponse { state, diagnostics: Diagnostics::new() },
+            Ok(Some(state)) => ReadResponse {
+                state,
+                diagnostics: Diagnostics::new(),
+            },
             Ok(None) => {
                 tracing::info!("cluster no longer exists; removing it from state");
-                ReadResponse { state: Value::Null, diagnostics: Diagnostics::new() }
+                ReadResponse {
+                    state: Value::Null,
+                    diagnostics: Diagnostics::new(),
+                }
             }
-            Err(e) => ReadResponse { state: Value::Null, diagnostics: api_error("Unable to read Kubernetes cluster", &e) },
+            Err(e) => ReadResponse {
+                state: Value::Null,
+                diagnostics: api_error("Unable to read Kubernetes cluster", &e),
+            },
         }
     }
 
@@ -245,24 +288,54 @@ impl Resource<Client> for KubernetesCluster {
                         let cloud = string(prior, "cloud_id").unwrap_or_default();
                         map = client.versions(&cloud).await.ok();
                     }
-                    upgrade_versions(&client, &id, prior, talos.as_deref(), kubernetes.as_deref(), map.as_ref(), timeout, req.cancel).await
+                    upgrade_versions(
+                        &client,
+                        &id,
+                        prior,
+                        talos.as_deref(),
+                        kubernetes.as_deref(),
+                        map.as_ref(),
+                        timeout,
+                        req.cancel,
+                    )
+                    .await
                 }
-                UpdateStep::ResizeControlPlane(body) => client.resize_control_plane(&id, body).await,
+                UpdateStep::ResizeControlPlane(body) => {
+                    client.resize_control_plane(&id, body).await
+                }
             };
             let waited = match result {
-                Ok(()) => wait::wait_cluster_ready(&client, &id, timeout, req.cancel).await.map(|_| ()),
+                Ok(()) => wait::wait_cluster_ready(&client, &id, timeout, req.cancel)
+                    .await
+                    .map(|_| ()),
                 Err(e) => Err(e),
             };
             if let Err(e) = waited {
                 // Record what the cluster looks like now, so the next plan shows what is left.
-                let state = read_state(&client, prior, false).await.ok().flatten().unwrap_or_else(|| prior.clone());
-                return ApplyResponse::failed(state, api_error(&format!("Unable to update Kubernetes cluster ({})", step.describe()), &e));
+                let state = read_state(&client, prior, false)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| prior.clone());
+                return ApplyResponse::failed(
+                    state,
+                    api_error(
+                        &format!("Unable to update Kubernetes cluster ({})", step.describe()),
+                        &e,
+                    ),
+                );
             }
         }
         match read_state(&client, planned, false).await {
             Ok(Some(state)) => ApplyResponse::ok(state),
-            Ok(None) => ApplyResponse::failed(Value::Null, vanished("Kubernetes cluster vanished during the update", &id)),
-            Err(e) => ApplyResponse::failed(planned.clone(), api_error("Unable to read the updated Kubernetes cluster", &e)),
+            Ok(None) => ApplyResponse::failed(
+                Value::Null,
+                vanished("Kubernetes cluster vanished during the update", &id),
+            ),
+            Err(e) => ApplyResponse::failed(
+                planned.clone(),
+                api_error("Unable to read the updated Kubernetes cluster", &e),
+            ),
         }
     }
 
@@ -289,11 +362,20 @@ impl Resource<Client> for KubernetesCluster {
             let mut diagnostics = Diagnostics::new();
             diagnostics.error(
                 "Invalid import ID",
-                format!("Expected a Kubernetes cluster ID such as \"k8s-abc123\", got {:?}.", req.id),
+                format!(
+                    "Expected a Kubernetes cluster ID such as \"k8s-abc123\", got {:?}.",
+                    req.id
+                ),
             );
-            return ImportResponse { state: Value::Null, diagnostics };
+            return ImportResponse {
+                state: Value::Null,
+                diagnostics,
+            };
         }
-        ImportResponse { state: Value::object([("id", Value::string(id))]), diagnostics: Diagnostics::new() }
+        ImportResponse {
+            state: Value::object([("id", Value::string(id))]),
+            diagnostics: Diagnostics::new(),
+        }
     }
 }
 
@@ -301,7 +383,10 @@ impl Resource<Client> for KubernetesCluster {
 #[derive(Debug, Clone, PartialEq)]
 enum UpdateStep {
     EnableHighAvailability,
-    Versions { talos: Option<String>, kubernetes: Option<String> },
+    Versions {
+        talos: Option<String>,
+        kubernetes: Option<String>,
+    },
     ResizeControlPlane(ResizeControlPlane),
 }
 
@@ -318,8 +403,12 @@ impl UpdateStep {
 /// The API steps that take `prior` to `planned`.
 fn plan_update(prior: &Value, planned: &Value) -> Vec<UpdateStep> {
     let mut steps = Vec::new();
-    let ha = |v: &Value, part: Part| boolean(attr(v, part.attr()), "high_availability_enabled").unwrap_or(false);
-    let enabling = [Part::ControlPlane, Part::LoadBalancer].iter().any(|p| ha(planned, *p) && !ha(prior, *p));
+    let ha = |v: &Value, part: Part| {
+        boolean(attr(v, part.attr()), "high_availability_enabled").unwrap_or(false)
+    };
+    let enabling = [Part::ControlPlane, Part::LoadBalancer]
+        .iter()
+        .any(|p| ha(planned, *p) && !ha(prior, *p));
     if enabling {
         steps.push(UpdateStep::EnableHighAvailability);
     }
@@ -332,7 +421,10 @@ fn plan_update(prior: &Value, planned: &Value) -> Vec<UpdateStep> {
         steps.push(UpdateStep::Versions { talos, kubernetes });
     }
     let (cp_old, cp_new) = (attr(prior, "control_plane"), attr(planned, "control_plane"));
-    if ["cpu_core_count", "memory", "disk_size"].iter().any(|k| int(cp_old, k) != int(cp_new, k)) {
+    if ["cpu_core_count", "memory", "disk_size"]
+        .iter()
+        .any(|k| int(cp_old, k) != int(cp_new, k))
+    {
         steps.push(UpdateStep::ResizeControlPlane(ResizeControlPlane {
             cpu_core_count: int_u32(cp_new, "cpu_core_count"),
             memory: int_u32(cp_new, "memory"),
@@ -380,7 +472,11 @@ async fn upgrade_versions(
 /// when absent). `refresh_kubeconfig` false keeps `base`'s kubeconfig, so an
 /// update never changes a value that was known in the plan.
 /// `Ok(None)` when the cluster is gone.
-async fn read_state(client: &Client, base: &Value, refresh_kubeconfig: bool) -> Result<Option<Value>, Error> {
+async fn read_state(
+    client: &Client,
+    base: &Value,
+    refresh_kubeconfig: bool,
+) -> Result<Option<Value>, Error> {
     let id = string(base, "id").unwrap_or_default();
     let cluster = match client.get_cluster(&id).await {
         Ok(c) => c,
@@ -401,7 +497,14 @@ async fn read_state(client: &Client, base: &Value, refresh_kubeconfig: bool) -> 
         // Import: the cluster object does not name its tenant; it belongs to ours.
         None => client.current_tenant().await?.identifier,
     };
-    Ok(Some(state_from_api(&cluster, &control_plane, &load_balancer, base, tenant, kubeconfig)))
+    Ok(Some(state_from_api(
+        &cluster,
+        &control_plane,
+        &load_balancer,
+        base,
+        tenant,
+        kubeconfig,
+    )))
 }
 
 fn state_from_api(
@@ -413,7 +516,9 @@ fn state_from_api(
     kubeconfig: Value,
 ) -> Value {
     let keep = |name: &str| attr(base, name).clone();
-    let version = |api: &Option<String>, name: &str| api.clone().map(Value::String).unwrap_or_else(|| keep(name));
+    let version = |api: &Option<String>, name: &str| {
+        api.clone().map(Value::String).unwrap_or_else(|| keep(name))
+    };
     let spec = |cpu: u32, ram: u32, disk: u32, ha: bool| {
         Value::object([
             ("cpu_core_count", Value::number(i64::from(cpu))),
@@ -422,16 +527,32 @@ fn state_from_api(
             ("memory", Value::number(i64::from(ram))),
         ])
     };
-    let cloud_id = cluster.cloud.as_ref().map(|c| Value::string(c.identifier.clone())).unwrap_or_else(|| keep("cloud_id"));
+    let cloud_id = cluster
+        .cloud
+        .as_ref()
+        .map(|c| Value::string(c.identifier.clone()))
+        .unwrap_or_else(|| keep("cloud_id"));
     Value::object([
         ("cloud_id", cloud_id),
-        ("control_plane", spec(cp.cpu, cp.ram, cp.disk, cp.is_highly_available())),
+        (
+            "control_plane",
+            spec(cp.cpu, cp.ram, cp.disk, cp.is_highly_available()),
+        ),
         ("id", Value::string(cluster.identifier.clone())),
         ("kube_config_raw", kubeconfig),
-        ("kubernetes_version", version(&cluster.k8s_version, "kubernetes_version")),
-        ("load_balancer", spec(lb.cpu, lb.ram, lb.disk, lb.is_highly_available())),
+        (
+            "kubernetes_version",
+            version(&cluster.k8s_version, "kubernetes_version"),
+        ),
+        (
+            "load_balancer",
+            spec(lb.cpu, lb.ram, lb.disk, lb.is_highly_available()),
+        ),
         ("name", Value::string(cluster.name.clone())),
-        ("talos_version", version(&cluster.talos_version, "talos_version")),
+        (
+            "talos_version",
+            version(&cluster.talos_version, "talos_version"),
+        ),
         ("tenant_id", Value::string(tenant)),
         ("timeouts", keep("timeouts")),
     ])
@@ -439,7 +560,10 @@ fn state_from_api(
 
 fn vanished(summary: &str, id: &str) -> Diagnostics {
     let mut d = Diagnostics::new();
-    d.error(summary, format!("The Xelon API no longer knows cluster {id}."));
+    d.error(
+        summary,
+        format!("The Xelon API no longer knows cluster {id}."),
+    );
     d
 }
 
@@ -457,7 +581,10 @@ fn check_high_availability(prior: &Value, planned: &Value, diags: &mut Diagnosti
             );
         }
     }
-    let enabling: Vec<Part> = parts.into_iter().filter(|p| ha(prior, *p) == Some(false) && ha(planned, *p) == Some(true)).collect();
+    let enabling: Vec<Part> = parts
+        .into_iter()
+        .filter(|p| ha(prior, *p) == Some(false) && ha(planned, *p) == Some(true))
+        .collect();
     if enabling.is_empty() {
         return;
     }
@@ -490,7 +617,12 @@ fn check_no_downgrade(prior: &Value, planned: &Value, diags: &mut Diagnostics) {
 
 /// When both versions change, one of them is upgraded first: the pair in
 /// between must be offered too, or the upgrade has to be split.
-fn check_upgrade_path(map: &VersionMap, old: (&str, &str), new: (&str, &str), diags: &mut Diagnostics) {
+fn check_upgrade_path(
+    map: &VersionMap,
+    old: (&str, &str),
+    new: (&str, &str),
+    diags: &mut Diagnostics,
+) {
     let ((old_talos, old_k8s), (talos, k8s)) = (old, new);
     if old_talos == talos || old_k8s == k8s || !map.offers(talos, k8s) {
         return;
@@ -504,7 +636,9 @@ fn check_upgrade_path(map: &VersionMap, old: (&str, &str), new: (&str, &str), di
         .filter(|v| map.offers(talos, v) && compare_versions(v, old_k8s).is_gt())
         .max_by(|a, b| compare_versions(a, b));
     let hint = match step {
-        Some(v) => format!(" Upgrade in two applies: first kubernetes_version = \"{v}\" (runs on both Talos {old_talos} and {talos}), then the rest."),
+        Some(v) => format!(
+            " Upgrade in two applies: first kubernetes_version = \"{v}\" (runs on both Talos {old_talos} and {talos}), then the rest."
+        ),
         None => String::new(),
     };
     diags.attribute_error(
@@ -520,21 +654,38 @@ fn check_version_pair(map: &VersionMap, talos: &str, k8s: &str, diags: &mut Diag
         diags.attribute_error(
             AttributePath::attr("talos_version"),
             "Unsupported Talos version",
-            format!("This cloud offers Talos {}; {talos:?} is not one of them.", map.talos_versions().join(", ")),
+            format!(
+                "This cloud offers Talos {}; {talos:?} is not one of them.",
+                map.talos_versions().join(", ")
+            ),
         );
     } else if !map.offers(talos, k8s) {
-        let mut offered: Vec<&str> = map.kubernetes_versions(talos).iter().map(String::as_str).collect();
+        let mut offered: Vec<&str> = map
+            .kubernetes_versions(talos)
+            .iter()
+            .map(String::as_str)
+            .collect();
         offered.sort_by(|a, b| compare_versions(b, a));
-        let other_talos: Vec<&str> = map.talos_versions().into_iter().filter(|t| map.offers(t, k8s)).collect();
+        let other_talos: Vec<&str> = map
+            .talos_versions()
+            .into_iter()
+            .filter(|t| map.offers(t, k8s))
+            .collect();
         let hint = if other_talos.is_empty() {
             String::new()
         } else {
-            format!(" Kubernetes {k8s} runs on Talos {}.", other_talos.join(", "))
+            format!(
+                " Kubernetes {k8s} runs on Talos {}.",
+                other_talos.join(", ")
+            )
         };
         diags.attribute_error(
             AttributePath::attr("kubernetes_version"),
             "Kubernetes version not offered for this Talos version",
-            format!("Talos {talos} runs Kubernetes {}; {k8s:?} is not one of them.{hint}", offered.join(", ")),
+            format!(
+                "Talos {talos} runs Kubernetes {}; {k8s:?} is not one of them.{hint}",
+                offered.join(", ")
+            ),
         );
     }
 }
@@ -563,21 +714,41 @@ mod tests {
     }
 
     fn errors_at(d: &Diagnostics) -> Vec<String> {
-        d.iter().filter_map(|d| d.attribute.as_ref().map(ToString::to_string)).collect()
+        d.iter()
+            .filter_map(|d| d.attribute.as_ref().map(ToString::to_string))
+            .collect()
     }
 
     #[test]
     fn ha_rules() {
         let prior = cluster("1.8.3", "1.31.2", spec(2, false), spec(2, false));
         let mut d = Diagnostics::new();
-        check_high_availability(&prior, &cluster("1.8.3", "1.31.2", spec(2, true), spec(2, true)), &mut d);
+        check_high_availability(
+            &prior,
+            &cluster("1.8.3", "1.31.2", spec(2, true), spec(2, true)),
+            &mut d,
+        );
         assert!(d.is_empty());
-        check_high_availability(&prior, &cluster("1.8.3", "1.31.2", spec(2, true), spec(2, false)), &mut d);
-        assert_eq!(errors_at(&d), vec!["load_balancer.high_availability_enabled"]);
+        check_high_availability(
+            &prior,
+            &cluster("1.8.3", "1.31.2", spec(2, true), spec(2, false)),
+            &mut d,
+        );
+        assert_eq!(
+            errors_at(&d),
+            vec!["load_balancer.high_availability_enabled"]
+        );
         let mut d = Diagnostics::new();
         let ha = cluster("1.8.3", "1.31.2", spec(2, true), spec(2, true));
-        check_high_availability(&ha, &cluster("1.8.3", "1.31.2", spec(2, false), spec(2, true)), &mut d);
-        assert_eq!(errors_at(&d), vec!["control_plane.high_availability_enabled"]);
+        check_high_availability(
+            &ha,
+            &cluster("1.8.3", "1.31.2", spec(2, false), spec(2, true)),
+            &mut d,
+        );
+        assert_eq!(
+            errors_at(&d),
+            vec!["control_plane.high_availability_enabled"]
+        );
     }
 
     #[test]
@@ -587,7 +758,13 @@ mod tests {
         let steps = plan_update(&prior, &planned);
         assert_eq!(steps.len(), 3);
         assert_eq!(steps[0], UpdateStep::EnableHighAvailability);
-        assert_eq!(steps[1], UpdateStep::Versions { talos: Some("1.8.3".into()), kubernetes: Some("1.31.2".into()) });
+        assert_eq!(
+            steps[1],
+            UpdateStep::Versions {
+                talos: Some("1.8.3".into()),
+                kubernetes: Some("1.31.2".into())
+            }
+        );
         assert!(matches!(&steps[2], UpdateStep::ResizeControlPlane(r) if r.cpu_core_count == 4));
         assert!(plan_update(&prior, &prior).is_empty());
     }
@@ -595,29 +772,50 @@ mod tests {
     #[test]
     fn version_checks() {
         let map = VersionMap(
-            [("1.8.3".to_string(), vec!["1.30.6".to_string(), "1.31.2".to_string()]), ("1.7.7".to_string(), vec!["1.29.10".to_string()])]
-                .into_iter()
-                .collect(),
+            [
+                (
+                    "1.8.3".to_string(),
+                    vec!["1.30.6".to_string(), "1.31.2".to_string()],
+                ),
+                ("1.7.7".to_string(), vec!["1.29.10".to_string()]),
+            ]
+            .into_iter()
+            .collect(),
         );
         let mut d = Diagnostics::new();
         check_version_pair(&map, "1.8.3", "1.31.2", &mut d);
         assert!(d.is_empty());
         check_version_pair(&map, "1.8.3", "1.29.10", &mut d);
         assert_eq!(errors_at(&d), vec!["kubernetes_version"]);
-        assert!(d.0[0].detail.contains("1.31.2, 1.30.6") && d.0[0].detail.contains("Talos 1.7.7"), "{}", d.0[0].detail);
+        assert!(
+            d.0[0].detail.contains("1.31.2, 1.30.6") && d.0[0].detail.contains("Talos 1.7.7"),
+            "{}",
+            d.0[0].detail
+        );
         let mut d = Diagnostics::new();
         check_version_pair(&map, "9.9.9", "1.31.2", &mut d);
         assert_eq!(errors_at(&d), vec!["talos_version"]);
         let mut d = Diagnostics::new();
         let mut map = map;
-        map.0.insert("1.9.1".into(), vec!["1.31.2".into(), "1.32.0".into()]);
+        map.0
+            .insert("1.9.1".into(), vec!["1.31.2".into(), "1.32.0".into()]);
         check_upgrade_path(&map, ("1.8.3", "1.31.2"), ("1.9.1", "1.32.0"), &mut d);
         assert!(d.is_empty());
         check_upgrade_path(&map, ("1.8.3", "1.30.6"), ("1.9.1", "1.32.0"), &mut d);
         assert_eq!(errors_at(&d), vec!["kubernetes_version"]);
-        assert!(d.0[0].detail.contains("first kubernetes_version = \"1.31.2\""), "{}", d.0[0].detail);
+        assert!(
+            d.0[0]
+                .detail
+                .contains("first kubernetes_version = \"1.31.2\""),
+            "{}",
+            d.0[0].detail
+        );
         let mut d = Diagnostics::new();
-        check_no_downgrade(&cluster("1.8.3", "1.31.2", Value::Null, Value::Null), &cluster("1.8.3", "1.30.6", Value::Null, Value::Null), &mut d);
+        check_no_downgrade(
+            &cluster("1.8.3", "1.31.2", Value::Null, Value::Null),
+            &cluster("1.8.3", "1.30.6", Value::Null, Value::Null),
+            &mut d,
+        );
         assert_eq!(errors_at(&d), vec!["kubernetes_version"]);
     }
 }

@@ -33,9 +33,18 @@ struct Setting {
     env: &'static str,
 }
 
-const BASE_URL: Setting = Setting { name: "base_url", env: "XELON_BASE_URL" };
-const TOKEN: Setting = Setting { name: "token", env: "XELON_TOKEN" };
-const CLIENT_ID: Setting = Setting { name: "client_id", env: "XELON_CLIENT_ID" };
+const BASE_URL: Setting = Setting {
+    name: "base_url",
+    env: "XELON_BASE_URL",
+};
+const TOKEN: Setting = Setting {
+    name: "token",
+    env: "XELON_TOKEN",
+};
+const CLIENT_ID: Setting = Setting {
+    name: "client_id",
+    env: "XELON_CLIENT_ID",
+};
 
 /// A setting's value: configured, unknown (depends on other resources), or absent.
 enum Resolved {
@@ -70,11 +79,15 @@ impl XelonProvider {
         let token = TOKEN.resolve(config, &env);
         let client_id = CLIENT_ID.resolve(config, &env);
 
-        let unknown: Vec<&str> = [(&BASE_URL, &base_url), (&TOKEN, &token), (&CLIENT_ID, &client_id)]
-            .iter()
-            .filter(|(_, r)| matches!(r, Resolved::Unknown))
-            .map(|(s, _)| s.name)
-            .collect();
+        let unknown: Vec<&str> = [
+            (&BASE_URL, &base_url),
+            (&TOKEN, &token),
+            (&CLIENT_ID, &client_id),
+        ]
+        .iter()
+        .filter(|(_, r)| matches!(r, Resolved::Unknown))
+        .map(|(s, _)| s.name)
+        .collect();
         if !unknown.is_empty() {
             diagnostics.warning(
                 "Provider configuration depends on values not known yet",
@@ -83,7 +96,10 @@ impl XelonProvider {
                     unknown.join(", ")
                 ),
             );
-            return ConfigureResponse { client: None, diagnostics };
+            return ConfigureResponse {
+                client: None,
+                diagnostics,
+            };
         }
 
         let token = match token {
@@ -97,7 +113,10 @@ impl XelonProvider {
                         TOKEN.env
                     ),
                 );
-                return ConfigureResponse { client: None, diagnostics };
+                return ConfigureResponse {
+                    client: None,
+                    diagnostics,
+                };
             }
         };
         let base_url = match base_url {
@@ -110,7 +129,10 @@ impl XelonProvider {
                 "Invalid Xelon API base URL",
                 format!("base_url must be an http:// or https:// URL, e.g. {DEFAULT_BASE_URL}; got {base_url:?}."),
             );
-            return ConfigureResponse { client: None, diagnostics };
+            return ConfigureResponse {
+                client: None,
+                diagnostics,
+            };
         }
         let client_id = match client_id {
             Resolved::Known(c) => Some(c),
@@ -125,10 +147,16 @@ impl XelonProvider {
             .with_client_id(client_id)
             .with_user_agent(user_agent);
         match Client::new(client_config) {
-            Ok(client) => ConfigureResponse { client: Some(client), diagnostics },
+            Ok(client) => ConfigureResponse {
+                client: Some(client),
+                diagnostics,
+            },
             Err(e) => {
                 diagnostics.error("Cannot set up the Xelon API client", e.to_string());
-                ConfigureResponse { client: None, diagnostics }
+                ConfigureResponse {
+                    client: None,
+                    diagnostics,
+                }
             }
         }
     }
@@ -176,7 +204,11 @@ mod tests {
     use super::*;
 
     fn config(base_url: Value, token: Value, client_id: Value) -> Value {
-        Value::object([("base_url", base_url), ("token", token), ("client_id", client_id)])
+        Value::object([
+            ("base_url", base_url),
+            ("token", token),
+            ("client_id", client_id),
+        ])
     }
 
     fn no_env(_: &str) -> Option<String> {
@@ -188,16 +220,30 @@ mod tests {
         let p = XelonProvider;
         assert!(p.schema().check().is_empty(), "{:?}", p.schema().check());
         for r in p.resources() {
-            assert!(r.schema().check().is_empty(), "{}: {:?}", r.type_name(), r.schema().check());
+            assert!(
+                r.schema().check().is_empty(),
+                "{}: {:?}",
+                r.type_name(),
+                r.schema().check()
+            );
         }
         for d in p.data_sources() {
-            assert!(d.schema().check().is_empty(), "{}: {:?}", d.type_name(), d.schema().check());
+            assert!(
+                d.schema().check().is_empty(),
+                "{}: {:?}",
+                d.type_name(),
+                d.schema().check()
+            );
         }
     }
 
     #[test]
     fn missing_token_names_attribute_and_variable() {
-        let resp = XelonProvider.configure_with_env(&config(Value::Null, Value::Null, Value::Null), "1.15.5", no_env);
+        let resp = XelonProvider.configure_with_env(
+            &config(Value::Null, Value::Null, Value::Null),
+            "1.15.5",
+            no_env,
+        );
         assert!(resp.client.is_none());
         let d = &resp.diagnostics.0[0];
         assert_eq!(d.attribute, Some(AttributePath::attr("token")));
@@ -207,9 +253,17 @@ mod tests {
     #[test]
     fn env_fallback_and_unknowns() {
         let env = |k: &str| (k == "XELON_TOKEN").then(|| "secret".to_string());
-        let resp = XelonProvider.configure_with_env(&config(Value::Null, Value::Null, Value::Null), "1.15.5", env);
+        let resp = XelonProvider.configure_with_env(
+            &config(Value::Null, Value::Null, Value::Null),
+            "1.15.5",
+            env,
+        );
         assert!(resp.client.is_some() && resp.diagnostics.is_empty());
-        let resp = XelonProvider.configure_with_env(&config(Value::Unknown, Value::Null, Value::Null), "1.15.5", env);
+        let resp = XelonProvider.configure_with_env(
+            &config(Value::Unknown, Value::Null, Value::Null),
+            "1.15.5",
+            env,
+        );
         assert!(resp.client.is_none());
         assert!(!resp.diagnostics.has_errors());
         assert!(resp.diagnostics.0[0].detail.contains("base_url"));
@@ -218,10 +272,17 @@ mod tests {
     #[test]
     fn bad_base_url() {
         let resp = XelonProvider.configure_with_env(
-            &config(Value::string("hq.xelon.ch"), Value::string("t"), Value::Null),
+            &config(
+                Value::string("hq.xelon.ch"),
+                Value::string("t"),
+                Value::Null,
+            ),
             "1.15.5",
             no_env,
         );
-        assert_eq!(resp.diagnostics.0[0].attribute, Some(AttributePath::attr("base_url")));
+        assert_eq!(
+            resp.diagnostics.0[0].attribute,
+            Some(AttributePath::attr("base_url"))
+        );
     }
 }

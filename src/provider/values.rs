@@ -26,7 +26,9 @@ pub fn attr<'a>(v: &'a Value, name: &str) -> &'a Value {
 
 /// A whole number that the API takes as `u32` (validated at plan time to be positive).
 pub fn int_u32(v: &Value, name: &str) -> u32 {
-    int(v, name).and_then(|i| u32::try_from(i).ok()).unwrap_or(0)
+    int(v, name)
+        .and_then(|i| u32::try_from(i).ok())
+        .unwrap_or(0)
 }
 
 /// Replaces the attribute `name` of an object value.

@@ -55,29 +55,53 @@ impl Emulator {
             .expect("start xelon-emulator");
         let stdout = child.stdout.take().expect("emulator stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read emulator banner");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read emulator banner");
         let base_url = line
             .trim()
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected emulator banner {line:?}"))
             .to_string();
         let root = base_url.trim_end_matches("/api/v2/").to_string();
-        Emulator { child, base_url, root }
+        Emulator {
+            child,
+            base_url,
+            root,
+        }
     }
 
     /// Calls the emulator's API directly (out-of-band changes).
-    pub fn api(&self, method: &str, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+    pub fn api(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
         self.request(method, &format!("{}{}", self.base_url, path), body)
     }
 
     /// Calls the emulator's admin API (`/_emulator/...`).
-    pub fn admin(&self, method: &str, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+    pub fn admin(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
         self.request(method, &format!("{}/_emulator/{}", self.root, path), body)
     }
 
     /// Sends one JSON request with a bearer token; returns the status and the JSON body (null if none).
-    fn request(&self, method: &str, url: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    fn request(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         rt.block_on(async {
             let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
             let mut req = reqwest::Client::new()
@@ -90,7 +114,10 @@ impl Emulator {
             let resp = req.send().await.expect("request to the emulator");
             let status = resp.status().as_u16();
             let text = resp.text().await.unwrap_or_default();
-            (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+            (
+                status,
+                serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+            )
         })
     }
 }
@@ -135,7 +162,12 @@ impl Run {
 
     /// Panics unless the command failed and its output contains every needle.
     pub fn fails_with(self, needles: &[&str]) -> Self {
-        assert_ne!(self.code, 0, "terraform unexpectedly succeeded:\n{}", self.all());
+        assert_ne!(
+            self.code,
+            0,
+            "terraform unexpectedly succeeded:\n{}",
+            self.all()
+        );
         let all = self.all();
         // Terraform wraps long diagnostics; compare with whitespace folded.
         let folded = fold(&all);
@@ -147,7 +179,10 @@ impl Run {
 }
 
 fn fold(s: &str) -> String {
-    s.split_whitespace().filter(|w| *w != "│").collect::<Vec<_>>().join(" ")
+    s.split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A Terraform working directory wired to the built provider and an emulator.
@@ -161,7 +196,8 @@ impl Workspace {
     /// A workspace whose provider talks to `emulator` (via `XELON_BASE_URL`/`XELON_TOKEN`).
     pub fn new(emulator: &Emulator) -> Self {
         let mut ws = Self::bare();
-        ws.env.push(("XELON_BASE_URL".into(), emulator.base_url.clone()));
+        ws.env
+            .push(("XELON_BASE_URL".into(), emulator.base_url.clone()));
         ws.env.push(("XELON_TOKEN".into(), "test-token".into()));
         ws
     }
@@ -182,7 +218,11 @@ impl Workspace {
             ),
         )
         .expect("write CLI config");
-        Workspace { dir, cli_config, env: Vec::new() }
+        Workspace {
+            dir,
+            cli_config,
+            env: Vec::new(),
+        }
     }
 
     /// The directory.
@@ -251,13 +291,17 @@ impl Workspace {
     /// The state as JSON (`terraform show -json`).
     pub fn state(&self) -> serde_json::Value {
         let run = self.tf(&["show", "-json", "-no-color"]).ok();
-        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("state JSON: {e}\n{}", run.stdout))
+        serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("state JSON: {e}\n{}", run.stdout))
     }
 
     /// The attribute values of resource `address` in the state.
     pub fn resource(&self, address: &str) -> serde_json::Value {
         let state = self.state();
-        let resources = state["values"]["root_module"]["resources"].as_array().cloned().unwrap_or_default();
+        let resources = state["values"]["root_module"]["resources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         resources
             .into_iter()
             .find(|r| r["address"] == address)

@@ -49,7 +49,10 @@ fn conform_at(value: Value, ty: &Type, path: &AttributePath) -> Result<Value, St
     Ok(match (value, ty) {
         (Value::Object(mut attrs), Type::Object(obj)) => {
             if let Some(extra) = attrs.keys().find(|k| !obj.attributes.contains_key(*k)) {
-                return Err(format!("{}: unexpected attribute {extra:?}", describe(path)));
+                return Err(format!(
+                    "{}: unexpected attribute {extra:?}",
+                    describe(path)
+                ));
             }
             let mut out = std::collections::BTreeMap::new();
             for (name, aty) in &obj.attributes {
@@ -73,7 +76,11 @@ fn conform_at(value: Value, ty: &Type, path: &AttributePath) -> Result<Value, St
     })
 }
 
-fn conform_items(items: Vec<Value>, ety: &Type, path: &AttributePath) -> Result<Vec<Value>, String> {
+fn conform_items(
+    items: Vec<Value>,
+    ety: &Type,
+    path: &AttributePath,
+) -> Result<Vec<Value>, String> {
     items
         .into_iter()
         .enumerate()
@@ -214,7 +221,11 @@ mod tests {
             ("a", Type::String),
             ("b", Type::object([("c", Type::Number)])),
         ]);
-        let v = conform(Value::object([("b", Value::object([("c", Value::number(1))]))]), &ty).unwrap();
+        let v = conform(
+            Value::object([("b", Value::object([("c", Value::number(1))]))]),
+            &ty,
+        )
+        .unwrap();
         assert_eq!(v.get_attr("a"), Some(&Value::Null));
         let err = conform(Value::object([("zz", Value::Null)]), &ty).unwrap_err();
         assert!(err.contains("zz"), "{err}");

@@ -69,7 +69,14 @@ impl<P: Provider> ProtocolServer<P> {
             .map(|r| {
                 let schema = r.schema();
                 let ty = schema.ty();
-                (r.type_name(), Typed { item: r, schema, ty })
+                (
+                    r.type_name(),
+                    Typed {
+                        item: r,
+                        schema,
+                        ty,
+                    },
+                )
             })
             .collect();
         let data_sources = provider
@@ -78,7 +85,14 @@ impl<P: Provider> ProtocolServer<P> {
             .map(|d| {
                 let schema = d.schema();
                 let ty = schema.ty();
-                (d.type_name(), Typed { item: d, schema, ty })
+                (
+                    d.type_name(),
+                    Typed {
+                        item: d,
+                        schema,
+                        ty,
+                    },
+                )
             })
             .collect();
         Self {
@@ -97,16 +111,6 @@ impl<P: Provider> ProtocolServer<P> {
     /// The generated tonic service for this server.
     pub(crate) fn into_service(self) -> pb::provider_server::ProviderServer<Self> {
         pb::provider_server::ProviderServer::new(self)
-    }
-
-    /// Every schema: the provider's, then resources' and data sources' by type name.
-    pub fn schemas(&self) -> (Schema, Vec<(&'static str, Schema)>, Vec<(&'static str, Schema)>) {
-        let i = &self.inner;
-        (
-            i.schema.clone(),
-            i.resources.iter().map(|(k, v)| (*k, v.schema.clone())).collect(),
-            i.data_sources.iter().map(|(k, v)| (*k, v.schema.clone())).collect(),
-        )
     }
 
     fn resource(&self, name: &str) -> Result<&Typed<dyn Resource<P::Client>>, Diagnostics> {
@@ -205,12 +209,16 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
             data_sources: i
                 .data_sources
                 .keys()
-                .map(|k| m::DataSourceMetadata { type_name: k.to_string() })
+                .map(|k| m::DataSourceMetadata {
+                    type_name: k.to_string(),
+                })
                 .collect(),
             resources: i
                 .resources
                 .keys()
-                .map(|k| m::ResourceMetadata { type_name: k.to_string() })
+                .map(|k| m::ResourceMetadata {
+                    type_name: k.to_string(),
+                })
                 .collect(),
             functions: Vec::new(),
             ephemeral_resources: Vec::new(),
@@ -252,7 +260,11 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         let done = |d: &Diagnostics| pb::validate_provider_config::Response {
             diagnostics: diagnostics_to_proto(d),
         };
-        let config = try_diag!(decode(req.config.as_ref(), &self.inner.ty), diags, ok(done(&diags)));
+        let config = try_diag!(
+            decode(req.config.as_ref(), &self.inner.ty),
+            diags,
+            ok(done(&diags))
+        );
         diags.extend(validate(&self.inner.schema, &config, |_| {}));
         ok(done(&diags))
     }
@@ -269,7 +281,9 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         };
         let r = try_diag!(self.resource(&req.type_name), diags, ok(done(&diags)));
         let config = try_diag!(decode(req.config.as_ref(), &r.ty), diags, ok(done(&diags)));
-        diags.extend(validate(&r.schema, &config, |d| r.item.validate_config(&config, d)));
+        diags.extend(validate(&r.schema, &config, |d| {
+            r.item.validate_config(&config, d)
+        }));
         ok(done(&diags))
     }
 
@@ -285,7 +299,9 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         };
         let ds = try_diag!(self.data_source(&req.type_name), diags, ok(done(&diags)));
         let config = try_diag!(decode(req.config.as_ref(), &ds.ty), diags, ok(done(&diags)));
-        diags.extend(validate(&ds.schema, &config, |d| ds.item.validate_config(&config, d)));
+        diags.extend(validate(&ds.schema, &config, |d| {
+            ds.item.validate_config(&config, d)
+        }));
         ok(done(&diags))
     }
 
@@ -296,9 +312,11 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         let req = request.into_inner();
         let _g = span("UpgradeResourceState", &req.type_name).entered();
         let mut diags = Diagnostics::new();
-        let done = |state: Option<pb::DynamicValue>, d: &Diagnostics| pb::upgrade_resource_state::Response {
-            upgraded_state: state,
-            diagnostics: diagnostics_to_proto(d),
+        let done = |state: Option<pb::DynamicValue>, d: &Diagnostics| {
+            pb::upgrade_resource_state::Response {
+                upgraded_state: state,
+                diagnostics: diagnostics_to_proto(d),
+            }
         };
         let r = try_diag!(self.resource(&req.type_name), diags, ok(done(None, &diags)));
         if req.version > r.schema.version {
@@ -324,7 +342,10 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         let state = try_diag!(
             crate::cty::decode_json_bytes(&json, &r.ty).map_err(|e| Diagnostic::error(
                 "Cannot read stored state",
-                format!("The stored state of this {} does not match its schema: {e}", req.type_name)
+                format!(
+                    "The stored state of this {} does not match its schema: {e}",
+                    req.type_name
+                )
             )),
             diags,
             ok(done(None, &diags))
@@ -350,7 +371,11 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         let done = |d: &Diagnostics| pb::configure_provider::Response {
             diagnostics: diagnostics_to_proto(d),
         };
-        let config = try_diag!(decode(req.config.as_ref(), &self.inner.ty), diags, ok(done(&diags)));
+        let config = try_diag!(
+            decode(req.config.as_ref(), &self.inner.ty),
+            diags,
+            ok(done(&diags))
+        );
         let resp = self
             .inner
             .provider
@@ -385,8 +410,16 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
             deferred: None,
             new_identity: None,
         };
-        let r = try_diag!(self.resource(&req.type_name), diags, ok(done(req.current_state.clone(), &diags)));
-        let current = try_diag!(decode(req.current_state.as_ref(), &r.ty), diags, ok(done(req.current_state.clone(), &diags)));
+        let r = try_diag!(
+            self.resource(&req.type_name),
+            diags,
+            ok(done(req.current_state.clone(), &diags))
+        );
+        let current = try_diag!(
+            decode(req.current_state.as_ref(), &r.ty),
+            diags,
+            ok(done(req.current_state.clone(), &diags))
+        );
         let Some(client) = self.client_if_known() else {
             diags.warning(
                 "Skipped refreshing state",
@@ -413,7 +446,11 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
             return ok(done(req.current_state.clone(), &diags));
         }
         let state = finish_state(resp.state, &r.ty, &mut diags);
-        let encoded = try_diag!(encode(&state, &r.ty), diags, ok(done(req.current_state.clone(), &diags)));
+        let encoded = try_diag!(
+            encode(&state, &r.ty),
+            diags,
+            ok(done(req.current_state.clone(), &diags))
+        );
         ok(done(Some(encoded), &diags))
     }
 
@@ -435,10 +472,26 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
             deferred: None,
             planned_identity: None,
         };
-        let r = try_diag!(self.resource(&req.type_name), diags, ok(done(None, vec![], &diags)));
-        let prior = try_diag!(decode(req.prior_state.as_ref(), &r.ty), diags, ok(done(None, vec![], &diags)));
-        let proposed = try_diag!(decode(req.proposed_new_state.as_ref(), &r.ty), diags, ok(done(None, vec![], &diags)));
-        let config = try_diag!(decode(req.config.as_ref(), &r.ty), diags, ok(done(None, vec![], &diags)));
+        let r = try_diag!(
+            self.resource(&req.type_name),
+            diags,
+            ok(done(None, vec![], &diags))
+        );
+        let prior = try_diag!(
+            decode(req.prior_state.as_ref(), &r.ty),
+            diags,
+            ok(done(None, vec![], &diags))
+        );
+        let proposed = try_diag!(
+            decode(req.proposed_new_state.as_ref(), &r.ty),
+            diags,
+            ok(done(None, vec![], &diags))
+        );
+        let config = try_diag!(
+            decode(req.config.as_ref(), &r.ty),
+            diags,
+            ok(done(None, vec![], &diags))
+        );
         if proposed.is_null() {
             // Destroy: nothing to plan.
             return ok(done(req.proposed_new_state.clone(), vec![], &diags));
@@ -464,7 +517,11 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         diags.extend(resp.diagnostics);
         resp.requires_replace.sort();
         resp.requires_replace.dedup();
-        let encoded = try_diag!(encode(&resp.planned, &r.ty), diags, ok(done(None, vec![], &diags)));
+        let encoded = try_diag!(
+            encode(&resp.planned, &r.ty),
+            diags,
+            ok(done(None, vec![], &diags))
+        );
         let replace = resp.requires_replace.iter().map(path_to_proto).collect();
         ok(done(Some(encoded), replace, &diags))
     }
@@ -477,17 +534,39 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         let span = span("ApplyResourceChange", &req.type_name);
         let mut diags = Diagnostics::new();
         let private = req.planned_private.clone();
-        let done = |state: Option<pb::DynamicValue>, d: &Diagnostics| pb::apply_resource_change::Response {
-            new_state: state,
-            private: private.clone(),
-            diagnostics: diagnostics_to_proto(d),
-            new_identity: None,
+        let done = |state: Option<pb::DynamicValue>, d: &Diagnostics| {
+            pb::apply_resource_change::Response {
+                new_state: state,
+                private: private.clone(),
+                diagnostics: diagnostics_to_proto(d),
+                new_identity: None,
+            }
         };
-        let r = try_diag!(self.resource(&req.type_name), diags, ok(done(req.prior_state.clone(), &diags)));
-        let prior = try_diag!(decode(req.prior_state.as_ref(), &r.ty), diags, ok(done(req.prior_state.clone(), &diags)));
-        let planned = try_diag!(decode(req.planned_state.as_ref(), &r.ty), diags, ok(done(req.prior_state.clone(), &diags)));
-        let config = try_diag!(decode(req.config.as_ref(), &r.ty), diags, ok(done(req.prior_state.clone(), &diags)));
-        let client = try_diag!(self.client(), diags, ok(done(req.prior_state.clone(), &diags)));
+        let r = try_diag!(
+            self.resource(&req.type_name),
+            diags,
+            ok(done(req.prior_state.clone(), &diags))
+        );
+        let prior = try_diag!(
+            decode(req.prior_state.as_ref(), &r.ty),
+            diags,
+            ok(done(req.prior_state.clone(), &diags))
+        );
+        let planned = try_diag!(
+            decode(req.planned_state.as_ref(), &r.ty),
+            diags,
+            ok(done(req.prior_state.clone(), &diags))
+        );
+        let config = try_diag!(
+            decode(req.config.as_ref(), &r.ty),
+            diags,
+            ok(done(req.prior_state.clone(), &diags))
+        );
+        let client = try_diag!(
+            self.client(),
+            diags,
+            ok(done(req.prior_state.clone(), &diags))
+        );
         let cancel = self.stop_token();
 
         if planned.is_null() {
@@ -503,7 +582,11 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
             let failed = d.has_errors();
             diags.extend(d);
             // A failed delete keeps the object in state.
-            let state = if failed { req.prior_state.clone() } else { encode(&Value::Null, &r.ty).ok() };
+            let state = if failed {
+                req.prior_state.clone()
+            } else {
+                encode(&Value::Null, &r.ty).ok()
+            };
             return ok(done(state, &diags));
         }
 
@@ -534,7 +617,11 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
             return ok(done(req.prior_state.clone(), &diags));
         }
         let state = finish_state(resp.state, &r.ty, &mut diags);
-        let encoded = try_diag!(encode(&state, &r.ty), diags, ok(done(req.prior_state.clone(), &diags)));
+        let encoded = try_diag!(
+            encode(&state, &r.ty),
+            diags,
+            ok(done(req.prior_state.clone(), &diags))
+        );
         ok(done(Some(encoded), &diags))
     }
 
@@ -552,7 +639,11 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
                 deferred: None,
             }
         };
-        let r = try_diag!(self.resource(&req.type_name), diags, ok(done(vec![], &diags)));
+        let r = try_diag!(
+            self.resource(&req.type_name),
+            diags,
+            ok(done(vec![], &diags))
+        );
         let client = try_diag!(self.client(), diags, ok(done(vec![], &diags)));
         let resp = r
             .item
@@ -587,13 +678,22 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         let req = request.into_inner();
         let span = span("ReadDataSource", &req.type_name);
         let mut diags = Diagnostics::new();
-        let done = |state: Option<pb::DynamicValue>, d: &Diagnostics| pb::read_data_source::Response {
-            state,
-            diagnostics: diagnostics_to_proto(d),
-            deferred: None,
-        };
-        let ds = try_diag!(self.data_source(&req.type_name), diags, ok(done(None, &diags)));
-        let config = try_diag!(decode(req.config.as_ref(), &ds.ty), diags, ok(done(None, &diags)));
+        let done =
+            |state: Option<pb::DynamicValue>, d: &Diagnostics| pb::read_data_source::Response {
+                state,
+                diagnostics: diagnostics_to_proto(d),
+                deferred: None,
+            };
+        let ds = try_diag!(
+            self.data_source(&req.type_name),
+            diags,
+            ok(done(None, &diags))
+        );
+        let config = try_diag!(
+            decode(req.config.as_ref(), &ds.ty),
+            diags,
+            ok(done(None, &diags))
+        );
         let client = try_diag!(self.client(), diags, ok(done(None, &diags)));
         let cancel = self.stop_token();
         let resp = ds
@@ -713,7 +813,10 @@ fn finish_state(state: Value, ty: &Type, diags: &mut Diagnostics) -> Value {
         let paths: Vec<String> = unknown.iter().map(ToString::to_string).collect();
         diags.error(
             "Provider left values unknown after apply",
-            format!("No value was set for {}. This is a bug in the provider; please report it.", paths.join(", ")),
+            format!(
+                "No value was set for {}. This is a bug in the provider; please report it.",
+                paths.join(", ")
+            ),
         );
     }
     state

@@ -33,7 +33,11 @@ impl Provider for TestProvider {
     }
 
     async fn configure(&self, req: ConfigureRequest<'_>) -> ConfigureResponse<TestClient> {
-        let client = (!req.config.get_attr("endpoint").is_some_and(Value::is_unknown)).then(|| TestClient {
+        let client = (!req
+            .config
+            .get_attr("endpoint")
+            .is_some_and(Value::is_unknown))
+        .then(|| TestClient {
             next_id: Mutex::new(0),
         });
         ConfigureResponse {
@@ -61,9 +65,18 @@ impl Resource<TestClient> for Widget {
         Schema::new(
             "widget",
             vec![
-                Attribute::string("id").computed().use_state_for_unknown().description("id"),
-                Attribute::string("name").required().requires_replace().description("n"),
-                Attribute::int64("size").default(3).validate(AtLeast(1)).description("s"),
+                Attribute::string("id")
+                    .computed()
+                    .use_state_for_unknown()
+                    .description("id"),
+                Attribute::string("name")
+                    .required()
+                    .requires_replace()
+                    .description("n"),
+                Attribute::int64("size")
+                    .default(3)
+                    .validate(AtLeast(1))
+                    .description("s"),
                 Attribute::bool("hang").optional().description("h"),
                 timeouts::attribute(Duration::from_secs(60)),
             ],
@@ -75,7 +88,10 @@ impl Resource<TestClient> for Widget {
             req.cancel.cancelled().await;
             let mut diagnostics = Diagnostics::new();
             diagnostics.error("Cancelled", "stopped");
-            return ApplyResponse::failed(Value::object([("id", Value::string("partial"))]), diagnostics);
+            return ApplyResponse::failed(
+                Value::object([("id", Value::string("partial"))]),
+                diagnostics,
+            );
         }
         let id = {
             let mut n = req.client.next_id.lock().unwrap();
@@ -123,7 +139,9 @@ async fn connect() -> ProviderClient<tonic::transport::Channel> {
             .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
             .await
     });
-    ProviderClient::connect(format!("http://{addr}")).await.unwrap()
+    ProviderClient::connect(format!("http://{addr}"))
+        .await
+        .unwrap()
 }
 
 fn widget_ty() -> Type {
@@ -173,13 +191,24 @@ async fn schema_and_capabilities() {
         .await
         .unwrap()
         .into_inner();
-    assert!(resp.server_capabilities.unwrap().get_provider_schema_optional);
+    assert!(
+        resp.server_capabilities
+            .unwrap()
+            .get_provider_schema_optional
+    );
     let widget = &resp.resource_schemas["test_widget"];
     let block = widget.block.as_ref().unwrap();
     let names: Vec<_> = block.attributes.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["id", "name", "size", "hang", "timeouts"]);
-    let timeouts = block.attributes.iter().find(|a| a.name == "timeouts").unwrap();
-    assert_eq!(timeouts.nested_type.as_ref().unwrap().nesting, pb::schema::object::NestingMode::Single as i32);
+    let timeouts = block
+        .attributes
+        .iter()
+        .find(|a| a.name == "timeouts")
+        .unwrap();
+    assert_eq!(
+        timeouts.nested_type.as_ref().unwrap().nesting,
+        pb::schema::object::NestingMode::Single as i32
+    );
     assert!(timeouts.optional && !timeouts.computed);
     let size = block.attributes.iter().find(|a| a.name == "size").unwrap();
     assert_eq!(size.r#type, b"\"number\"");
@@ -192,7 +221,10 @@ async fn validate_reports_attribute_paths() {
     let resp = c
         .validate_resource_config(pb::validate_resource_config::Request {
             type_name: "test_widget".into(),
-            config: dv(&widget(Value::Null, "a", Value::number(0), Value::Null), &ty),
+            config: dv(
+                &widget(Value::Null, "a", Value::number(0), Value::Null),
+                &ty,
+            ),
             client_capabilities: None,
         })
         .await
@@ -210,7 +242,11 @@ async fn validate_reports_attribute_paths() {
         .await
         .unwrap()
         .into_inner();
-    assert!(unknown.diagnostics[0].summary.contains("Unknown resource type"));
+    assert!(
+        unknown.diagnostics[0]
+            .summary
+            .contains("Unknown resource type")
+    );
 }
 
 #[tokio::test]
@@ -232,7 +268,10 @@ async fn plan_apply_read_cycle() {
         .into_inner();
     assert!(plan.diagnostics.is_empty(), "{:?}", plan.diagnostics);
     let planned = undv(plan.planned_state, &ty);
-    assert_eq!(planned, widget(Value::Unknown, "a", Value::number(3), Value::Null));
+    assert_eq!(
+        planned,
+        widget(Value::Unknown, "a", Value::number(3), Value::Null)
+    );
 
     let applied = c
         .apply_resource_change(pb::apply_resource_change::Request {
@@ -265,7 +304,10 @@ async fn plan_apply_read_cycle() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(plan.requires_replace, vec![convert::path_to_proto(&AttributePath::attr("name"))]);
+    assert_eq!(
+        plan.requires_replace,
+        vec![convert::path_to_proto(&AttributePath::attr("name"))]
+    );
 
     // Read of a vanished object answers null.
     let gone = widget(Value::string("w-9"), "gone", Value::number(3), Value::Null);
@@ -322,7 +364,10 @@ async fn upgrade_state_decodes_json_with_current_schema() {
         .upgrade_resource_state(pb::upgrade_resource_state::Request {
             type_name: "test_widget".into(),
             version: 9,
-            raw_state: Some(pb::RawState { json: json.to_vec(), flatmap: Default::default() }),
+            raw_state: Some(pb::RawState {
+                json: json.to_vec(),
+                flatmap: Default::default(),
+            }),
         })
         .await
         .unwrap()
@@ -347,13 +392,16 @@ async fn import_fills_every_attribute() {
     let imported = &resp.imported_resources[0];
     assert_eq!(imported.type_name, "test_widget");
     let state = undv(imported.state.clone(), &ty);
-    assert_eq!(state, Value::object([
-        ("id", Value::string("w-42")),
-        ("name", Value::Null),
-        ("size", Value::Null),
-        ("hang", Value::Null),
-        ("timeouts", Value::Null),
-    ]));
+    assert_eq!(
+        state,
+        Value::object([
+            ("id", Value::string("w-42")),
+            ("name", Value::Null),
+            ("size", Value::Null),
+            ("hang", Value::Null),
+            ("timeouts", Value::Null),
+        ])
+    );
 }
 
 #[tokio::test]
@@ -373,7 +421,10 @@ async fn unknown_provider_config_plans_without_client_and_skips_refresh() {
         .into_inner();
     // Not refreshed (the resource would have said "gone"), and a warning says why.
     assert_eq!(undv(read.new_state, &ty), state);
-    assert_eq!(read.diagnostics[0].severity, pb::diagnostic::Severity::Warning as i32);
+    assert_eq!(
+        read.diagnostics[0].severity,
+        pb::diagnostic::Severity::Warning as i32
+    );
 }
 
 #[tokio::test]
@@ -397,8 +448,13 @@ async fn stop_provider_cancels_in_flight_apply_and_keeps_partial_state() {
             .into_inner()
     });
     tokio::time::sleep(Duration::from_millis(100)).await;
-    c.stop_provider(pb::stop_provider::Request {}).await.unwrap();
-    let resp = tokio::time::timeout(Duration::from_secs(5), apply).await.unwrap().unwrap();
+    c.stop_provider(pb::stop_provider::Request {})
+        .await
+        .unwrap();
+    let resp = tokio::time::timeout(Duration::from_secs(5), apply)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(resp.diagnostics[0].summary, "Cancelled");
     let state = undv(resp.new_state, &widget_ty());
     assert_eq!(state.get_attr("id"), Some(&Value::string("partial")));
