@@ -2,6 +2,7 @@
 //! and the resources and data sources it registers. Each resource and data
 //! source lives in its own file, schema beside CRUD.
 
+mod data_sources;
 mod kubernetes_cluster;
 mod values;
 
@@ -195,7 +196,7 @@ impl Provider for XelonProvider {
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DataSource<Client>>> {
-        vec![]
+        data_sources::all()
     }
 }
 
