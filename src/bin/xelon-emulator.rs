@@ -1,1 +1,135 @@
-fn main() {}
+//! `xelon-emulator`: a local, stateful Xelon HQ API for testing Terraform
+//! modules offline. See `xelon_provider::emulator` for the behaviour.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use xelon_provider::emulator::{self, API_PREFIX, Config, parse_duration};
+
+const LONG_ABOUT: &str = "\
+A local, stateful emulator of the Xelon HQ REST API (Kubernetes/XKS), for
+testing Terraform modules offline.
+
+The first line printed on stdout is `listening on http://HOST:PORT/api/v2/`:
+point the provider at it with `base_url` (or XELON_BASE_URL). Logs go to stderr
+(filter with RUST_LOG). SIGINT or SIGTERM shut it down cleanly.
+
+Seed data: tenants tenant-1 (current), tenant-2, tenant-3; clouds cloud-1
+(Talos 1.9.1, 1.8.3, 1.7.7) and cloud-2 (Talos 1.8.3, 1.7.7); see
+GET kubernetes/versions/{cloudId}. Clusters report Provisioning/Updating/
+Deleting for --provision-delay, then Ready (or 404 after Deleting); worker
+nodes report Provisioning/Updating/Deleting for --node-delay, then Deployed.
+Changes to a cluster that is not Ready answer 409; invalid requests 422.
+
+Admin API (no authentication), outside /api/v2/:
+  POST   /_emulator/faults    {\"method\":\"POST\",\"path_prefix\":\"/api/v2/kubernetes\",
+                               \"status\":503,\"count\":2,\"retry_after\":1}
+                              the next `count` matching API requests get that
+                              status (and Retry-After); or {\"fail_next_cluster\":true}:
+                              the next created cluster ends in status Error
+  GET    /_emulator/faults    armed faults
+  DELETE /_emulator/faults    disarm everything
+  GET    /_emulator/requests  {\"total\":N,\"by_route\":{\"GET /kubernetes/{id}\":n}}
+  DELETE /_emulator/requests  reset the counters (answers the old values)";
+
+/// Command-line options.
+#[derive(Debug, Parser)]
+#[command(name = "xelon-emulator", version, about = "A local Xelon HQ API emulator for offline Terraform testing", long_about = LONG_ABOUT)]
+struct Args {
+    /// Address to listen on (HOST:PORT); port 0 picks a free port, printed on
+    /// the first stdout line.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    listen: String,
+
+    /// Accept only this bearer token. Without it any non-empty bearer token is
+    /// accepted; a missing or empty Authorization header is always a 401.
+    #[arg(long, value_name = "TOKEN")]
+    token: Option<String>,
+
+    /// How long a cluster stays Provisioning, Updating or Deleting
+    /// (e.g. 0s, 500ms, 2s, 1m30s).
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    provision_delay: Duration,
+
+    /// How long a worker node stays Provisioning, Updating or Deleting
+    /// (e.g. 0s, 500ms, 2s).
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    node_delay: Duration,
+
+    /// Seed for generated identifiers (k8s-..., pool-..., node-...), for
+    /// reproducible runs; random when omitted.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let result = tokio::runtime::Runtime::new()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(run(args)));
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xelon-emulator: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "listening on http://{addr}{API_PREFIX}/")?;
+    stdout.flush()?;
+
+    let config = Config {
+        provision_delay: args.provision_delay,
+        node_delay: args.node_delay,
+        token: args.token,
+        seed: args.seed,
+    };
+    tracing::info!(%addr, provision_delay = ?config.provision_delay, node_delay = ?config.node_delay, "Xelon emulator started");
+    emulator::serve(listener, config, shutdown_signal()).await?;
+    tracing::info!("Xelon emulator stopped");
+    Ok(())
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("SIGINT received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}

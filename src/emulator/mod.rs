@@ -1,1 +1,228 @@
-//! (in progress)
+//! A local, stateful emulator of the Xelon HQ REST API (the Kubernetes/XKS
+//! parts this provider uses), for testing Terraform modules offline.
+//!
+//! It follows the contract in `xelon-api.md`: the same paths under
+//! `/api/v2/`, the same JSON field names, the same wrapping (`{"data": ...}`
+//! or bare), and error bodies `{"error", "message", "errors"}`. Run it with
+//! the `xelon-emulator` binary, or in-process with [`router`], [`serve`] or
+//! [`spawn`].
+//!
+//! # Behaviour
+//!
+//! - **Authentication**: every API request needs `Authorization: Bearer <token>`.
+//!   Any non-empty token is accepted unless [`Config::token`] is set, in which
+//!   case only that one is. Otherwise: 401.
+//! - **Seed data** (discoverable through the API): tenants `tenant-1`
+//!   (current, "Emulated Tenant"), `tenant-2`, `tenant-3`; clouds `cloud-1`
+//!   ("Main HCP Cloud": Talos 1.9.1, 1.8.3, 1.7.7) and `cloud-2`
+//!   ("Secondary Cloud": Talos 1.8.3, 1.7.7). See [`seed`] for the version
+//!   mapping.
+//! - **Time**: nothing runs in the background. Each object records what it is
+//!   doing and until when; statuses are derived from the clock when read.
+//!   Clusters take [`Config::provision_delay`] to provision, update or
+//!   delete; worker nodes take [`Config::node_delay`].
+//! - **Cluster statuses**: `Provisioning` (after create), `Updating` (after
+//!   an HA upgrade, version upgrade or control-plane resize), `Ready`,
+//!   `Deleting` (then 404), `Error` (injected failure). `health.health` is
+//!   `healthy` when Ready, `unhealthy` on Error, `unknown` while busy.
+//! - **Cluster objects** carry the contract's fields plus `k8sVersion`,
+//!   `talosVersion` (the contract's inference) and `tenantIdentifier` (an
+//!   emulator extra the real API may lack). Identifiers look like
+//!   `k8s-<12 hex>`, `pool-<12 hex>`, `node-<12 hex>`; worker nodes are named
+//!   `<cluster>-<pool>-<n>`, control-plane nodes `<cluster>-cp-<n>`.
+//! - **Pools**: `PATCH` fields are all optional; a size or extra-storage
+//!   change puts every node through `Updating`, a rename alone is instant.
+//!   Adding nodes is allowed while others still provision. Deleting a pool
+//!   shows its nodes `Deleting` for the node delay, then the pool answers 404.
+//! - **Node statuses**: `Provisioning` (new), `Updating` (pool resize),
+//!   `Deployed`, `Deleting` (then gone). Control-plane nodes also show
+//!   `Error` on a failed cluster.
+//! - **Status codes**: creates answer 201 `{"data", "message"}`; asynchronous
+//!   changes (delete, upgrade, version change, resize) answer 202. 404 for an
+//!   unknown cluster, pool, node, tenant or cloud (unknown cloud or tenant in
+//!   a create body is a 422 on that field). **422** = the request can never
+//!   succeed as sent (validation, incompatible Talos/Kubernetes pair,
+//!   downgrade, already HA, removing the last node of a pool or a
+//!   control-plane node). **409** = refused because of the current state:
+//!   any change to a cluster that is not `Ready` (GETs always work; DELETE of
+//!   a cluster works in any state), resizing a pool while a node is not
+//!   `Deployed`, removing a node that is not `Deployed`, changing a pool
+//!   that is being deleted.
+//! - **Limits**: CPU 1-64 cores, RAM 1-512 GB, disk 1-4096 GB, extra disk
+//!   0-4096 GB, names up to 63 characters, 1-50 nodes per pool.
+//!
+//! # Admin API (`/_emulator/`, no authentication)
+//!
+//! - `POST /_emulator/faults` arms a fault, answering 201 with every armed
+//!   fault. An HTTP fault: `{"method": "POST", "path_prefix":
+//!   "/api/v2/kubernetes", "status": 503, "count": 2, "retry_after": 1,
+//!   "message": "..."}`: the next `count` (default 1) API requests whose
+//!   method matches (any when omitted) and whose full path starts with
+//!   `path_prefix` (default `/api/v2/`) get `status` with an error body,
+//!   plus `Retry-After` when `retry_after` is given, without being handled.
+//!   A provisioning fault: `{"fail_next_cluster": true}` (or a count): the
+//!   next created cluster ends in status `Error` after the provision delay.
+//! - `GET /_emulator/faults` answers `{"rules": [{"method", "path_prefix",
+//!   "status", "count", "retry_after", "message"}], "fail_next_cluster": n}`
+//!   (`count` = uses left); `DELETE /_emulator/faults` disarms everything.
+//! - `GET /_emulator/requests` answers `{"total": n, "by_route": {"GET
+//!   /kubernetes/{id}": n, ...}}`: API requests since start or last reset,
+//!   per route template relative to `/api/v2` (401s and injected faults
+//!   count too; admin calls do not). `DELETE /_emulator/requests` resets them
+//!   and answers the values from just before the reset.
+//!
+//! # Layout
+//!
+//! - [`Config`], [`router`], [`serve`], [`spawn`]: this file.
+//! - `routes`: the route table and JSON fallbacks; `middleware`: counting,
+//!   faults, authentication, logging.
+//! - `account`, `clusters`, `pools`, `admin`: the handlers.
+//! - `state`: the single locked state and the operations on it; `model`: the
+//!   objects and their clock-derived statuses; `views`: the JSON shapes;
+//!   [`seed`]: tenants, clouds and versions; `faults`: fault rules and
+//!   counters; `validate`: field-by-field body validation; `error`: error
+//!   answers; `configs`: kubeconfig/talosconfig YAML; [`parse_duration`].
+
+mod account;
+mod admin;
+mod clusters;
+mod configs;
+mod duration;
+mod error;
+mod faults;
+mod middleware;
+mod model;
+mod pools;
+mod routes;
+pub mod seed;
+mod state;
+mod validate;
+mod views;
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use duration::{DurationError, parse_duration};
+pub use routes::API_PREFIX;
+
+/// How an emulator behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// How long a cluster stays `Provisioning`, `Updating` or `Deleting`.
+    pub provision_delay: Duration,
+    /// How long a worker node stays `Provisioning`, `Updating` or `Deleting`.
+    pub node_delay: Duration,
+    /// The only bearer token accepted; `None` accepts any non-empty token.
+    pub token: Option<String>,
+    /// Seed for generated identifiers, for reproducible runs; `None` is random.
+    pub seed: Option<u64>,
+}
+
+impl Default for Config {
+    /// Two seconds for clusters and nodes, any token, random identifiers.
+    fn default() -> Self {
+        Self {
+            provision_delay: Duration::from_secs(2),
+            node_delay: Duration::from_secs(2),
+            token: None,
+            seed: None,
+        }
+    }
+}
+
+/// The emulator as an axum [`Router`](axum::Router) with fresh state: the API
+/// under `/api/v2/`, the admin API under `/_emulator/`.
+pub fn router(config: Config) -> axum::Router {
+    routes::router(config)
+}
+
+/// Serves a fresh emulator on `listener` until `shutdown` completes, then
+/// finishes in-flight requests and returns.
+///
+/// # Errors
+///
+/// Fails only when the listener itself fails.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    axum::serve(listener, router(config))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// An emulator running on a background task, from [`spawn`]. Dropping it
+/// stops the server.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<io::Result<()>>,
+}
+
+impl RunningEmulator {
+    /// The socket address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The API base URL, `http://<addr>/api/v2/` (with the trailing slash).
+    pub fn base_url(&self) -> String {
+        format!("http://{}{API_PREFIX}/", self.addr)
+    }
+
+    /// The admin API base URL, `http://<addr>/_emulator/`.
+    pub fn admin_url(&self) -> String {
+        format!("http://{}/_emulator/", self.addr)
+    }
+
+    /// Stops the server and waits for it to finish.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the server failed or its task panicked.
+    pub async fn shutdown(mut self) -> io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match (&mut self.task).await {
+            Ok(result) => result,
+            Err(err) => Err(io::Error::other(err)),
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Starts an emulator on `127.0.0.1` with a free port, on a background task
+/// of the current Tokio runtime.
+///
+/// # Errors
+///
+/// Fails when no port can be bound.
+pub async fn spawn(config: Config) -> io::Result<RunningEmulator> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, config, async {
+        let _ = stopped.await;
+    }));
+    Ok(RunningEmulator {
+        addr,
+        stop: Some(stop),
+        task,
+    })
+}

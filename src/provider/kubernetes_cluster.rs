@@ -277,40 +277,17 @@ impl Resource<Client> for KubernetesCluster {
         let client = req.client.with_cancel(req.cancel.clone());
         let id = string(prior, "id").unwrap_or_default();
         let timeout = timeouts::get(planned, "update", DEFAULT_TIMEOUT);
-        let steps = plan_update(prior, planned);
-        let mut map: Option<VersionMap> = None;
-        for step in steps {
+        let versions = match string(prior, "cloud_id") {
+            Some(cloud) => client.versions(&cloud).await.ok(),
+            None => None,
+        };
+        for step in plan_update(prior, planned, versions.as_ref()) {
             tracing::info!(cluster_id = %id, ?step, "updating cluster");
-            let result = match &step {
-                UpdateStep::EnableHighAvailability => client.enable_high_availability(&id).await,
-                UpdateStep::Versions { talos, kubernetes } => {
-                    if map.is_none() {
-                        let cloud = string(prior, "cloud_id").unwrap_or_default();
-                        map = client.versions(&cloud).await.ok();
-                    }
-                    upgrade_versions(
-                        &client,
-                        &id,
-                        prior,
-                        talos.as_deref(),
-                        kubernetes.as_deref(),
-                        map.as_ref(),
-                        timeout,
-                        req.cancel,
-                    )
-                    .await
-                }
-                UpdateStep::ResizeControlPlane(body) => {
-                    client.resize_control_plane(&id, body).await
-                }
-            };
-            let waited = match result {
-                Ok(()) => wait::wait_cluster_ready(&client, &id, timeout, req.cancel)
-                    .await
-                    .map(|_| ()),
+            let done = match step.call(&client, &id).await {
+                Ok(()) => wait_applied(&client, &id, &step, timeout, req.cancel).await,
                 Err(e) => Err(e),
             };
-            if let Err(e) = waited {
+            if let Err(e) = done {
                 // Record what the cluster looks like now, so the next plan shows what is left.
                 let state = read_state(&client, prior, false)
                     .await
@@ -379,14 +356,12 @@ impl Resource<Client> for KubernetesCluster {
     }
 }
 
-/// One API step of an in-place update, in the order they run.
+/// One API step of an in-place update.
 #[derive(Debug, Clone, PartialEq)]
 enum UpdateStep {
     EnableHighAvailability,
-    Versions {
-        talos: Option<String>,
-        kubernetes: Option<String>,
-    },
+    UpgradeTalos(String),
+    UpgradeKubernetes(String),
     ResizeControlPlane(ResizeControlPlane),
 }
 
@@ -394,31 +369,115 @@ impl UpdateStep {
     fn describe(&self) -> &'static str {
         match self {
             UpdateStep::EnableHighAvailability => "enabling high availability",
-            UpdateStep::Versions { .. } => "upgrading versions",
+            UpdateStep::UpgradeTalos(_) => "upgrading Talos",
+            UpdateStep::UpgradeKubernetes(_) => "upgrading Kubernetes",
             UpdateStep::ResizeControlPlane(_) => "resizing the control plane",
         }
     }
+
+    async fn call(&self, client: &Client, id: &str) -> Result<(), Error> {
+        match self {
+            UpdateStep::EnableHighAvailability => client.enable_high_availability(id).await,
+            UpdateStep::UpgradeTalos(v) => client.upgrade_talos_version(id, v).await,
+            UpdateStep::UpgradeKubernetes(v) => client.upgrade_kubernetes_version(id, v).await,
+            UpdateStep::ResizeControlPlane(body) => client.resize_control_plane(id, body).await,
+        }
+    }
+
+    /// Whether the cluster (Ready and healthy) shows this step's effect.
+    async fn is_visible(
+        &self,
+        client: &Client,
+        id: &str,
+        cluster: &Cluster,
+    ) -> Result<bool, Error> {
+        Ok(match self {
+            // A version the API does not report cannot be checked: Ready must do.
+            UpdateStep::UpgradeTalos(v) => cluster.talos_version.as_ref().is_none_or(|t| t == v),
+            UpdateStep::UpgradeKubernetes(v) => cluster.k8s_version.as_ref().is_none_or(|k| k == v),
+            UpdateStep::ResizeControlPlane(body) => {
+                let cp = client.control_plane(id).await?;
+                (cp.cpu, cp.ram, cp.disk) == (body.cpu_core_count, body.memory, body.disk)
+            }
+            UpdateStep::EnableHighAvailability => {
+                client.control_plane(id).await?.is_highly_available()
+                    && client
+                        .load_balancer(id)
+                        .await?
+                        .is_some_and(|lb| lb.is_highly_available())
+            }
+        })
+    }
 }
 
-/// The API steps that take `prior` to `planned`.
-fn plan_update(prior: &Value, planned: &Value) -> Vec<UpdateStep> {
+/// Waits until the cluster is Ready and healthy again AND shows the step's
+/// effect: right after a change call the API may still report the old,
+/// Ready cluster for a moment.
+async fn wait_applied(
+    client: &Client,
+    id: &str,
+    step: &UpdateStep,
+    timeout: Duration,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> Result<(), Error> {
+    let what = format!("cluster {id} to finish {}", step.describe());
+    wait::poll_until(client.poll_schedule(), timeout, cancel, &what, || async {
+        let cluster = client.get_cluster(id).await?;
+        if cluster.is_terminal() {
+            return Err(Error::NotReady {
+                what: what.clone(),
+                status: cluster.status,
+            });
+        }
+        if cluster.is_ready() && step.is_visible(client, id, &cluster).await? {
+            Ok(wait::Progress::Done(()))
+        } else {
+            Ok(wait::Progress::Pending(format!(
+                "{} ({})",
+                cluster.status,
+                cluster.health()
+            )))
+        }
+    })
+    .await
+}
+
+/// The API steps that take `prior` to `planned`, in order: high availability,
+/// versions, control-plane size. When both versions change, the one whose
+/// intermediate pair the cloud offers goes first (Talos when unknown).
+fn plan_update(prior: &Value, planned: &Value, versions: Option<&VersionMap>) -> Vec<UpdateStep> {
     let mut steps = Vec::new();
     let ha = |v: &Value, part: Part| {
         boolean(attr(v, part.attr()), "high_availability_enabled").unwrap_or(false)
     };
-    let enabling = [Part::ControlPlane, Part::LoadBalancer]
+    if [Part::ControlPlane, Part::LoadBalancer]
         .iter()
-        .any(|p| ha(planned, *p) && !ha(prior, *p));
-    if enabling {
+        .any(|p| ha(planned, *p) && !ha(prior, *p))
+    {
         steps.push(UpdateStep::EnableHighAvailability);
     }
     let changed = |name: &str| {
         let new = string(planned, name);
         (new != string(prior, name)).then_some(new).flatten()
     };
-    let (talos, kubernetes) = (changed("talos_version"), changed("kubernetes_version"));
-    if talos.is_some() || kubernetes.is_some() {
-        steps.push(UpdateStep::Versions { talos, kubernetes });
+    match (changed("talos_version"), changed("kubernetes_version")) {
+        (Some(t), Some(k)) => {
+            let old_k8s = string(prior, "kubernetes_version").unwrap_or_default();
+            if versions.is_none_or(|m| m.offers(&t, &old_k8s)) {
+                steps.extend([
+                    UpdateStep::UpgradeTalos(t),
+                    UpdateStep::UpgradeKubernetes(k),
+                ]);
+            } else {
+                steps.extend([
+                    UpdateStep::UpgradeKubernetes(k),
+                    UpdateStep::UpgradeTalos(t),
+                ]);
+            }
+        }
+        (Some(t), None) => steps.push(UpdateStep::UpgradeTalos(t)),
+        (None, Some(k)) => steps.push(UpdateStep::UpgradeKubernetes(k)),
+        (None, None) => {}
     }
     let (cp_old, cp_new) = (attr(prior, "control_plane"), attr(planned, "control_plane"));
     if ["cpu_core_count", "memory", "disk_size"]
@@ -432,39 +491,6 @@ fn plan_update(prior: &Value, planned: &Value) -> Vec<UpdateStep> {
         }));
     }
     steps
-}
-
-/// Upgrades Talos and/or Kubernetes. When both change, the order is the one
-/// whose intermediate pair the cloud offers (Talos first when unknown).
-#[allow(clippy::too_many_arguments)]
-async fn upgrade_versions(
-    client: &Client,
-    id: &str,
-    prior: &Value,
-    talos: Option<&str>,
-    kubernetes: Option<&str>,
-    map: Option<&VersionMap>,
-    timeout: Duration,
-    cancel: &tokio_util::sync::CancellationToken,
-) -> Result<(), Error> {
-    match (talos, kubernetes) {
-        (Some(t), None) => client.upgrade_talos_version(id, t).await,
-        (None, Some(k)) => client.upgrade_kubernetes_version(id, k).await,
-        (Some(t), Some(k)) => {
-            let old_k8s = string(prior, "kubernetes_version").unwrap_or_default();
-            let talos_first = map.is_none_or(|m| m.offers(t, &old_k8s));
-            if talos_first {
-                client.upgrade_talos_version(id, t).await?;
-                wait::wait_cluster_ready(client, id, timeout, cancel).await?;
-                client.upgrade_kubernetes_version(id, k).await
-            } else {
-                client.upgrade_kubernetes_version(id, k).await?;
-                wait::wait_cluster_ready(client, id, timeout, cancel).await?;
-                client.upgrade_talos_version(id, t).await
-            }
-        }
-        (None, None) => Ok(()),
-    }
 }
 
 /// Reads the cluster into a state value, starting from `base` (which keeps
@@ -753,20 +779,36 @@ mod tests {
 
     #[test]
     fn update_steps_in_order() {
-        let prior = cluster("1.7.7", "1.30.6", spec(2, false), spec(2, false));
-        let planned = cluster("1.8.3", "1.31.2", spec(4, true), spec(2, true));
-        let steps = plan_update(&prior, &planned);
-        assert_eq!(steps.len(), 3);
+        let prior = cluster("1.8.3", "1.31.2", spec(2, false), spec(2, false));
+        let planned = cluster("1.9.1", "1.32.0", spec(4, true), spec(2, true));
+        let steps = plan_update(&prior, &planned, None);
+        assert_eq!(steps.len(), 4);
         assert_eq!(steps[0], UpdateStep::EnableHighAvailability);
-        assert_eq!(
-            steps[1],
-            UpdateStep::Versions {
-                talos: Some("1.8.3".into()),
-                kubernetes: Some("1.31.2".into())
-            }
+        assert_eq!(steps[1], UpdateStep::UpgradeTalos("1.9.1".into()));
+        assert_eq!(steps[2], UpdateStep::UpgradeKubernetes("1.32.0".into()));
+        assert!(matches!(&steps[3], UpdateStep::ResizeControlPlane(r) if r.cpu_core_count == 4));
+        assert!(plan_update(&prior, &prior, None).is_empty());
+        // Kubernetes first when only (old Talos, new Kubernetes) is offered.
+        let map = VersionMap(
+            [
+                (
+                    "1.8.3".to_string(),
+                    vec!["1.31.2".to_string(), "1.32.0".to_string()],
+                ),
+                ("1.9.1".to_string(), vec!["1.32.0".to_string()]),
+            ]
+            .into_iter()
+            .collect(),
         );
-        assert!(matches!(&steps[2], UpdateStep::ResizeControlPlane(r) if r.cpu_core_count == 4));
-        assert!(plan_update(&prior, &prior).is_empty());
+        let planned = cluster("1.9.1", "1.32.0", spec(2, false), spec(2, false));
+        let steps = plan_update(&prior, &planned, Some(&map));
+        assert_eq!(
+            steps,
+            vec![
+                UpdateStep::UpgradeKubernetes("1.32.0".into()),
+                UpdateStep::UpgradeTalos("1.9.1".into())
+            ]
+        );
     }
 
     #[test]

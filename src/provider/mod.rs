@@ -4,6 +4,7 @@
 
 mod data_sources;
 mod kubernetes_cluster;
+mod kubernetes_node_pool;
 mod values;
 
 use async_trait::async_trait;
@@ -16,6 +17,7 @@ use crate::framework::{
 use crate::xelon::{Client, ClientConfig};
 
 pub use kubernetes_cluster::KubernetesCluster;
+pub use kubernetes_node_pool::KubernetesNodePool;
 
 /// The provider's registry address, the same as Xelon's own provider so that
 /// existing configurations and state files work unchanged.
@@ -192,7 +194,7 @@ impl Provider for XelonProvider {
     }
 
     fn resources(&self) -> Vec<Box<dyn Resource<Client>>> {
-        vec![Box::new(KubernetesCluster)]
+        vec![Box::new(KubernetesCluster), Box::new(KubernetesNodePool)]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DataSource<Client>>> {

@@ -1,0 +1,484 @@
+//! Cluster handlers: list, read, create, delete, HA upgrade, version upgrades,
+//! control plane, load balancers and the two config files.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+
+use super::account::query_map;
+use super::configs;
+use super::error::ApiError;
+use super::model::Size;
+use super::pools::validate_pool;
+use super::routes::AppState;
+use super::seed::compare_versions;
+use super::state::{NewCluster, State as EmulatorState, load_balancer};
+use super::validate::{Fields, pagination, parse_object};
+use super::views::{ClusterView, ControlPlanesView, Data, DataMessage, LoadBalancersView, Page};
+
+/// Allowed CPU cores of any VM.
+pub const CPU_RANGE: std::ops::RangeInclusive<u64> = 1..=64;
+/// Allowed RAM of any VM, in GB.
+pub const RAM_RANGE: std::ops::RangeInclusive<u64> = 1..=512;
+/// Allowed disk of any VM, in GB.
+pub const DISK_RANGE: std::ops::RangeInclusive<u64> = 1..=4096;
+/// Longest cluster or pool name.
+pub const MAX_NAME: usize = 63;
+/// The values of `controlPlaneType` / `loadBalancerType`.
+pub const TYPES: [&str; 2] = ["production", "test"];
+
+fn view(state: &EmulatorState, id: &str, now: std::time::Instant) -> Result<ClusterView, ApiError> {
+    let cluster = state.cluster(id)?;
+    Ok(ClusterView::new(cluster, state.cloud(&cluster.cloud), now))
+}
+
+/// `GET kubernetes?page=&perPage=`: paginated clusters, oldest first.
+pub async fn list(
+    State(shared): State<AppState>,
+    uri: Uri,
+) -> Result<Json<Page<ClusterView>>, ApiError> {
+    let query = query_map(&uri)?;
+    let (page, per_page) = pagination(&query)?;
+    let (state, now) = shared.lock();
+    let clusters = state
+        .clusters
+        .iter()
+        .map(|c| ClusterView::new(c, state.cloud(&c.cloud), now))
+        .collect();
+    Ok(Json(Page::new(clusters, page, per_page)))
+}
+
+/// `GET kubernetes/{id}`: `{"data": cluster}`.
+pub async fn get(
+    State(shared): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Data<ClusterView>>, ApiError> {
+    let (state, now) = shared.lock();
+    Ok(Json(Data {
+        data: view(&state, &id, now)?,
+    }))
+}
+
+/// Reads `<prefix>Cpu`, `<prefix>Ram`, `<prefix>Disk` (all required).
+fn required_size(fields: &mut Fields<'_>, prefix: &str) -> Option<Size> {
+    let cpu = fields.required_int(&format!("{prefix}Cpu"), CPU_RANGE);
+    let ram = fields.required_int(&format!("{prefix}Ram"), RAM_RANGE);
+    let disk = fields.required_int(&format!("{prefix}Disk"), DISK_RANGE);
+    Some(Size {
+        cpu: cpu?,
+        ram: ram?,
+        disk: disk?,
+    })
+}
+
+/// Validates a create body against the seed data, reporting every bad field.
+fn validate_create(state: &EmulatorState, body: &[u8]) -> Result<NewCluster, ApiError> {
+    let body = parse_object(body)?;
+    let mut f = Fields::new(&body);
+    let cloud_id = f.required_str("cloudIdentifier", 64);
+    let tenant_id = f.required_str("tenantIdentifier", 64);
+    let name = f.required_str("clusterName", MAX_NAME);
+    let k8s = f.required_str("k8sVersion", 32);
+    let talos = f.required_str("talosVersion", 32);
+    let control_plane = required_size(&mut f, "controlPlane");
+    let control_plane_type = f.required_choice("controlPlaneType", &TYPES);
+    let load_balancer = required_size(&mut f, "loadBalancer");
+    let load_balancer_type = f.required_choice("loadBalancerType", &TYPES);
+    f.optional_str("podSubnet", 64);
+    f.optional_str("serviceSubnet", 64);
+    f.optional_bool("notify");
+    let mut pools = Vec::new();
+    match f.raw("workerPool") {
+        None => {}
+        Some(serde_json::Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let prefix = format!("workerPool.{i}.");
+                match item.as_object() {
+                    Some(object) => {
+                        let mut pool_fields = Fields::with_prefix(object, &prefix);
+                        if let Some(pool) = validate_pool(&mut pool_fields) {
+                            pools.push(pool);
+                        }
+                        f.errors.merge(pool_fields.errors);
+                    }
+                    None => f.fail(
+                        &format!("workerPool.{i}"),
+                        "Each workerPool entry must be an object.",
+                    ),
+                }
+            }
+        }
+        Some(_) => f.fail("workerPool", "The workerPool field must be an array."),
+    }
+
+    let cloud = cloud_id.as_deref().and_then(|id| {
+        let cloud = state.cloud(id);
+        if cloud.is_none() {
+            let known: Vec<&str> = state.clouds.iter().map(|c| c.identifier.as_str()).collect();
+            f.fail(
+                "cloudIdentifier",
+                format!(
+                    "The selected cloudIdentifier is invalid: no cloud {id}; known clouds: {}.",
+                    known.join(", ")
+                ),
+            );
+        }
+        cloud
+    });
+    if let Some(id) = tenant_id.as_deref() {
+        if state.tenant(id).is_none() {
+            f.fail(
+                "tenantIdentifier",
+                format!("The selected tenantIdentifier is invalid: no tenant {id}."),
+            );
+        }
+    }
+    if let (Some(cloud), Some(talos), Some(k8s)) = (cloud, talos.as_deref(), k8s.as_deref()) {
+        match cloud.kubernetes_for(talos) {
+            None => f.fail(
+                "talosVersion",
+                format!(
+                    "Talos {talos} is not offered on cloud {}; available Talos versions: {}.",
+                    cloud.identifier,
+                    cloud.talos_versions().join(", ")
+                ),
+            ),
+            Some(valid) if !valid.iter().any(|v| v == k8s) => f.fail(
+                "k8sVersion",
+                format!(
+                    "Kubernetes {k8s} cannot run on Talos {talos}; valid Kubernetes versions for Talos {talos}: {}.",
+                    valid.join(", ")
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    f.errors.into_result()?;
+    let (
+        Some(name),
+        Some(tenant),
+        Some(cloud),
+        Some(k8s_version),
+        Some(talos_version),
+        Some(control_plane),
+        Some(cp_type),
+        Some(load_balancer),
+        Some(lb_type),
+    ) = (
+        name,
+        tenant_id,
+        cloud_id,
+        k8s,
+        talos,
+        control_plane,
+        control_plane_type,
+        load_balancer,
+        load_balancer_type,
+    )
+    else {
+        return Err(ApiError::unprocessable("The given data was invalid."));
+    };
+    Ok(NewCluster {
+        name,
+        tenant,
+        cloud,
+        k8s_version,
+        talos_version,
+        control_plane,
+        control_plane_ha: cp_type == "production",
+        load_balancer,
+        load_balancer_ha: lb_type == "production",
+        pools,
+    })
+}
+
+/// `POST kubernetes`: validates and answers 201 `{"data": cluster, "message"}`
+/// with the cluster `Provisioning`.
+pub async fn create(State(shared): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let (mut state, now) = shared.lock();
+    let spec = validate_create(&state, &body)?;
+    let identifier = state.create_cluster(spec, now).identifier.clone();
+    let data = view(&state, &identifier, now)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(DataMessage {
+            data,
+            message: format!("Kubernetes cluster {identifier} is being provisioned."),
+        }),
+    )
+        .into_response())
+}
+
+/// `DELETE kubernetes/{id}`: 202 `{"data": cluster, "message"}`; the cluster
+/// reports `Deleting` for the provision delay, then answers 404.
+pub async fn delete(
+    State(shared): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (mut state, now) = shared.lock();
+    state.delete_cluster(&id, now)?;
+    accepted(
+        &state,
+        &id,
+        now,
+        format!("Kubernetes cluster {id} is being deleted."),
+    )
+}
+
+fn accepted(
+    state: &EmulatorState,
+    id: &str,
+    now: std::time::Instant,
+    message: String,
+) -> Result<Response, ApiError> {
+    let data = view(state, id, now)?;
+    Ok((StatusCode::ACCEPTED, Json(DataMessage { data, message })).into_response())
+}
+
+/// `POST kubernetes/{id}/upgrade`: turns on HA for control plane (3 nodes)
+/// and load balancer (2 instances); 422 if both are already HA.
+pub async fn upgrade(
+    State(shared): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (mut state, now) = shared.lock();
+    state.update_cluster(&id, now, |cluster, make_node| {
+        if cluster.control_plane_ha() && cluster.load_balancer_ha() {
+            return Err(ApiError::unprocessable(format!(
+                "Cluster {} is already highly available.",
+                cluster.identifier
+            )));
+        }
+        let prefix = super::model::slug(&cluster.name);
+        while cluster.control_plane_nodes.len() < 3 {
+            let n = cluster.control_plane_nodes.len() + 1;
+            cluster
+                .control_plane_nodes
+                .push(make_node(format!("{prefix}-cp-{n}")));
+        }
+        while cluster.load_balancers.len() < 2 {
+            let n = cluster.load_balancers.len() as u64 + 1;
+            cluster
+                .load_balancers
+                .push(load_balancer(&cluster.name, cluster.network, n));
+        }
+        Ok(())
+    })?;
+    accepted(
+        &state,
+        &id,
+        now,
+        format!("Kubernetes cluster {id} is being upgraded to high availability."),
+    )
+}
+
+/// Reads the required `version` field of a version-upgrade body.
+fn version_body(body: &[u8]) -> Result<String, ApiError> {
+    let body = parse_object(body)?;
+    let mut f = Fields::new(&body);
+    let version = f.required_str("version", 32);
+    f.errors.into_result()?;
+    version.ok_or_else(|| ApiError::field("version", "The version field is required."))
+}
+
+/// `POST kubernetes/{id}/k8s-version` `{"version"}`: in-place Kubernetes
+/// upgrade. 422 when the cluster's Talos cannot run it, when it is the
+/// current version, or when it is a downgrade.
+pub async fn set_k8s_version(
+    State(shared): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let (mut state, now) = shared.lock();
+    let cloud = {
+        let cluster = state.cluster(&id)?;
+        state.cloud(&cluster.cloud).cloned()
+    };
+    let version = version_body(&body)?;
+    state.update_cluster(&id, now, |cluster, _| {
+        let talos = &cluster.talos_version;
+        let valid = cloud
+            .as_ref()
+            .and_then(|c| c.kubernetes_for(talos))
+            .unwrap_or_default();
+        if version == cluster.k8s_version {
+            return Err(ApiError::field(
+                "version",
+                format!("The cluster already runs Kubernetes {version}."),
+            ));
+        }
+        if !valid.contains(&version) {
+            return Err(ApiError::field(
+                "version",
+                format!(
+                    "Kubernetes {version} cannot run on Talos {talos}; valid Kubernetes versions for Talos {talos}: {}.",
+                    valid.join(", ")
+                ),
+            ));
+        }
+        if compare_versions(&version, &cluster.k8s_version).is_lt() {
+            return Err(ApiError::field(
+                "version",
+                format!(
+                    "Downgrading Kubernetes from {} to {version} is not supported.",
+                    cluster.k8s_version
+                ),
+            ));
+        }
+        cluster.k8s_version = version.clone();
+        Ok(())
+    })?;
+    accepted(
+        &state,
+        &id,
+        now,
+        format!("Kubernetes cluster {id} is being upgraded to Kubernetes {version}."),
+    )
+}
+
+/// `POST kubernetes/{id}/talos-version` `{"version"}`: in-place Talos
+/// upgrade. 422 when that Talos is not offered, cannot run the cluster's
+/// Kubernetes, is the current version, or is a downgrade.
+pub async fn set_talos_version(
+    State(shared): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let (mut state, now) = shared.lock();
+    let cloud = {
+        let cluster = state.cluster(&id)?;
+        state.cloud(&cluster.cloud).cloned()
+    };
+    let version = version_body(&body)?;
+    state.update_cluster(&id, now, |cluster, _| {
+        let k8s = &cluster.k8s_version;
+        let Some(cloud) = cloud.as_ref() else {
+            return Err(ApiError::unprocessable("The cluster's cloud is unknown."));
+        };
+        if version == cluster.talos_version {
+            return Err(ApiError::field(
+                "version",
+                format!("The cluster already runs Talos {version}."),
+            ));
+        }
+        if cloud.kubernetes_for(&version).is_none() {
+            return Err(ApiError::field(
+                "version",
+                format!(
+                    "Talos {version} is not offered on cloud {}; available Talos versions: {}.",
+                    cloud.identifier,
+                    cloud.talos_versions().join(", ")
+                ),
+            ));
+        }
+        if !cloud.supports(&version, k8s) {
+            return Err(ApiError::field(
+                "version",
+                format!(
+                    "Talos {version} cannot run Kubernetes {k8s}; Talos versions that can: {}.",
+                    cloud.talos_for(k8s).join(", ")
+                ),
+            ));
+        }
+        if compare_versions(&version, &cluster.talos_version).is_lt() {
+            return Err(ApiError::field(
+                "version",
+                format!(
+                    "Downgrading Talos from {} to {version} is not supported.",
+                    cluster.talos_version
+                ),
+            ));
+        }
+        cluster.talos_version = version.clone();
+        Ok(())
+    })?;
+    accepted(
+        &state,
+        &id,
+        now,
+        format!("Kubernetes cluster {id} is being upgraded to Talos {version}."),
+    )
+}
+
+fn yaml(text: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/yaml")], text).into_response()
+}
+
+/// `GET kubernetes/{id}/config/kube`: kubeconfig YAML (`application/yaml`).
+pub async fn kubeconfig(
+    State(shared): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (state, _) = shared.lock();
+    Ok(yaml(configs::kubeconfig(state.cluster(&id)?)))
+}
+
+/// `GET kubernetes/{id}/config/talos`: talosconfig YAML (`application/yaml`).
+pub async fn talosconfig(
+    State(shared): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (state, _) = shared.lock();
+    Ok(yaml(configs::talosconfig(state.cluster(&id)?)))
+}
+
+/// `GET kubernetes/{id}/control-planes` (not wrapped in `data`).
+pub async fn control_planes(
+    State(shared): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ControlPlanesView>, ApiError> {
+    let (state, now) = shared.lock();
+    Ok(Json(ControlPlanesView::new(state.cluster(&id)?, now)))
+}
+
+/// `PATCH kubernetes/{id}/control-planes` `{"cpuCoreCount", "memory", "disk"}`
+/// (each optional, at least one): resizes every control-plane node in place.
+pub async fn resize_control_planes(
+    State(shared): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let (mut state, now) = shared.lock();
+    state.cluster(&id)?;
+    let body = parse_object(&body)?;
+    let mut f = Fields::new(&body);
+    let cpu = f.optional_int("cpuCoreCount", CPU_RANGE);
+    let ram = f.optional_int("memory", RAM_RANGE);
+    let disk = f.optional_int("disk", DISK_RANGE);
+    if !["cpuCoreCount", "memory", "disk"]
+        .iter()
+        .any(|k| f.present(k))
+    {
+        for field in ["cpuCoreCount", "memory", "disk"] {
+            f.fail(
+                field,
+                "At least one of cpuCoreCount, memory and disk is required.",
+            );
+        }
+    }
+    f.errors.into_result()?;
+    state.update_cluster(&id, now, |cluster, _| {
+        let size = &mut cluster.control_plane;
+        size.cpu = cpu.unwrap_or(size.cpu);
+        size.ram = ram.unwrap_or(size.ram);
+        size.disk = disk.unwrap_or(size.disk);
+        Ok(())
+    })?;
+    accepted(
+        &state,
+        &id,
+        now,
+        format!("The control plane of cluster {id} is being resized."),
+    )
+}
+
+/// `GET kubernetes/{id}/load-balancers`: an array with one element.
+pub async fn load_balancers(
+    State(shared): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<LoadBalancersView>>, ApiError> {
+    let (state, _) = shared.lock();
+    Ok(Json(vec![LoadBalancersView::new(state.cluster(&id)?)]))
+}

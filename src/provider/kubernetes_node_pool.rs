@@ -1,0 +1,455 @@
+//! `xelon_kubernetes_node_pool`: a pool of worker nodes in a Kubernetes
+//! cluster, where users' pods run.
+//!
+//! Beyond Xelon's Go provider: an extra data disk per node
+//! (`extra_storage_size`), the list of `nodes`, drift detection, import as
+//! `<cluster_id>/<pool_id>`, and scaling and resizing in one apply.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::cty::Value;
+use crate::framework::validators::{AtLeast, NotEmpty};
+use crate::framework::{
+    ApplyResponse, Attribute, CreateRequest, DeleteRequest, Diagnostics, ImportRequest,
+    ImportResponse, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema,
+    UpdateRequest, timeouts,
+};
+use crate::xelon::models::{CreateNodePoolRequest, Node, NodePool, UpdateNodePoolRequest};
+use crate::xelon::{Client, Error, wait};
+
+use super::values::{api_error, int, int_u32, set, string};
+
+/// How long operations wait by default, as in Xelon's Go provider.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Nodes in this status are on their way out and no longer count.
+const NODE_DELETING: &str = "Deleting";
+
+/// The `xelon_kubernetes_node_pool` resource.
+pub struct KubernetesNodePool;
+
+#[async_trait]
+impl Resource<Client> for KubernetesNodePool {
+    fn type_name(&self) -> &'static str {
+        "xelon_kubernetes_node_pool"
+    }
+
+    fn schema(&self) -> Schema {
+        let size = |name: &str, default: i64, text: &str| {
+            Attribute::int64(name)
+                .default(default)
+                .validate(AtLeast(1))
+                .description(format!(
+                    "{text} Defaults to `{default}`. Changes resize the nodes in place."
+                ))
+        };
+        Schema::new(
+            "A pool of worker nodes in a Xelon Kubernetes (XKS) cluster.\n\nScaling adds or removes single nodes (the newest first); resizing and renaming happen in place. A change of `kubernetes_cluster_id` replaces the pool.",
+            vec![
+                size("cpu_core_count", 2, "The number of CPU cores of each node."),
+                size("disk_size", 50, "The size of each node's primary disk in GB."),
+                Attribute::int64("extra_storage_size")
+                    .default(0)
+                    .validate(AtLeast(0))
+                    .description("The size in GB of an extra data disk attached to every node, used by the cluster's storage class for persistent volumes. `0` (the default) means none. Changes apply in place."),
+                Attribute::string("id").computed().use_state_for_unknown().description("The ID of the node pool."),
+                Attribute::string("kubernetes_cluster_id")
+                    .required()
+                    .requires_replace()
+                    .validate(NotEmpty)
+                    .description("The ID of the cluster the pool belongs to. Changing it replaces the pool."),
+                size("memory", 4, "The amount of RAM of each node in GB."),
+                Attribute::string("name").required().validate(NotEmpty).description("The name of the node pool. Changes rename it in place."),
+                Attribute::int64("node_count")
+                    .default(3)
+                    .validate(AtLeast(1))
+                    .description("The number of nodes in the pool, at least 1. Defaults to `3`. Scaling adds or removes single nodes, the newest first."),
+                Attribute::list_nested(
+                    "nodes",
+                    vec![
+                        Attribute::string("id").computed().description("The node's ID."),
+                        Attribute::string("name").computed().description("The node's name."),
+                        Attribute::string("status").computed().description("The node's status, e.g. `Deployed`."),
+                    ],
+                )
+                .computed()
+                .description("The nodes of the pool, oldest first."),
+                timeouts::attribute(DEFAULT_TIMEOUT),
+            ],
+        )
+    }
+
+    async fn modify_plan(&self, req: PlanRequest<'_, Client>, resp: &mut PlanResponse) {
+        if req.prior.is_null() {
+            return;
+        }
+        let planned = &resp.planned;
+        let scale = int(req.prior, "node_count")
+            .zip(int(planned, "node_count"))
+            .filter(|(a, b)| a != b);
+        let resized: Vec<&str> = [
+            "cpu_core_count",
+            "memory",
+            "disk_size",
+            "extra_storage_size",
+        ]
+        .into_iter()
+        .filter(|k| int(req.prior, k) != int(planned, k))
+        .collect();
+        if let (Some((from, to)), false) = (scale, resized.is_empty()) {
+            let order = if to < from {
+                "the newest nodes are removed first, then the remaining nodes are resized"
+            } else {
+                "the existing nodes are resized first, then the new nodes are added at the new size"
+            };
+            resp.diagnostics.warning(
+                "Scaling and resizing in one apply",
+                format!("This node pool goes from {from} to {to} nodes and changes {} of every node: {order}. Each step waits until all nodes are Deployed.", resized.join(", ")),
+            );
+        }
+    }
+
+    async fn create(&self, req: CreateRequest<'_, Client>) -> ApplyResponse {
+        let planned = req.planned;
+        let client = req.client.with_cancel(req.cancel.clone());
+        let cluster_id = string(planned, "kubernetes_cluster_id").unwrap_or_default();
+        let extra = int_u32(planned, "extra_storage_size");
+        let body = CreateNodePoolRequest {
+            worker_pool_name: string(planned, "name").unwrap_or_default(),
+            worker_node_amount: int_u32(planned, "node_count"),
+            worker_node_cpu: int_u32(planned, "cpu_core_count"),
+            worker_node_ram: int_u32(planned, "memory"),
+            worker_node_disk: int_u32(planned, "disk_size"),
+            worker_node_is_storage: extra > 0,
+            worker_node_extra_disk: extra,
+        };
+        let created = match client.create_pool(&cluster_id, &body).await {
+            Ok(p) => p,
+            Err(e) => {
+                return ApplyResponse::failed(
+                    Value::Null,
+                    api_error("Unable to create node pool", &e),
+                );
+            }
+        };
+        let mut partial = planned.clone();
+        set(&mut partial, "id", Value::string(&created.identifier));
+        let timeout = timeouts::get(planned, "create", DEFAULT_TIMEOUT);
+        let nodes = body.worker_node_amount as usize;
+        match wait::wait_pool_size(
+            &client,
+            &cluster_id,
+            &created.identifier,
+            nodes,
+            timeout,
+            req.cancel,
+        )
+        .await
+        {
+            Ok(pool) => ApplyResponse::ok(state_from_api(&pool, planned)),
+            Err(e) => {
+                ApplyResponse::failed(partial, api_error("Node pool did not become ready", &e))
+            }
+        }
+    }
+
+    async fn read(&self, req: ReadRequest<'_, Client>) -> ReadResponse {
+        let client = req.client.with_cancel(req.cancel.clone());
+        let cluster_id = string(req.state, "kubernetes_cluster_id").unwrap_or_default();
+        let id = string(req.state, "id").unwrap_or_default();
+        match client.get_pool(&cluster_id, &id).await {
+            Ok(pool) => ReadResponse {
+                state: state_from_api(&pool, req.state),
+                diagnostics: Diagnostics::new(),
+            },
+            // The pool, or its whole cluster, is gone.
+            Err(e) if e.is_not_found() => ReadResponse {
+                state: Value::Null,
+                diagnostics: Diagnostics::new(),
+            },
+            Err(e) => ReadResponse {
+                state: Value::Null,
+                diagnostics: api_error("Unable to read node pool", &e),
+            },
+        }
+    }
+
+    async fn update(&self, req: UpdateRequest<'_, Client>) -> ApplyResponse {
+        let (prior, planned) = (req.prior, req.planned);
+        let client = req.client.with_cancel(req.cancel.clone());
+        let cluster_id = string(prior, "kubernetes_cluster_id").unwrap_or_default();
+        let id = string(prior, "id").unwrap_or_default();
+        let timeout = timeouts::get(planned, "update", DEFAULT_TIMEOUT);
+        let result = apply_update(
+            &client,
+            &cluster_id,
+            &id,
+            prior,
+            planned,
+            timeout,
+            req.cancel,
+        )
+        .await;
+        match (result, client.get_pool(&cluster_id, &id).await) {
+            (Ok(()), Ok(pool)) => ApplyResponse::ok(state_from_api(&pool, planned)),
+            (Ok(()), Err(e)) => ApplyResponse::failed(
+                planned.clone(),
+                api_error("Unable to read the updated node pool", &e),
+            ),
+            // Record what the pool looks like now, so the next plan shows what is left.
+            (Err((step, e)), now) => {
+                let state = now
+                    .map(|p| state_from_api(&p, prior))
+                    .unwrap_or_else(|_| prior.clone());
+                ApplyResponse::failed(
+                    state,
+                    api_error(&format!("Unable to update node pool ({step})"), &e),
+                )
+            }
+        }
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_, Client>) -> Diagnostics {
+        let client = req.client.with_cancel(req.cancel.clone());
+        let cluster_id = string(req.prior, "kubernetes_cluster_id").unwrap_or_default();
+        let Some(id) = string(req.prior, "id") else {
+            return Diagnostics::new();
+        };
+        match client.delete_pool(&cluster_id, &id).await {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => return Diagnostics::new(),
+            Err(e) => return api_error("Unable to delete node pool", &e),
+        }
+        let timeout = timeouts::get(req.prior, "delete", DEFAULT_TIMEOUT);
+        match wait::wait_pool_deleted(&client, &cluster_id, &id, timeout, req.cancel).await {
+            Ok(()) => Diagnostics::new(),
+            Err(e) => api_error("Node pool was not deleted in time", &e),
+        }
+    }
+
+    async fn import(&self, req: ImportRequest<'_, Client>) -> ImportResponse {
+        match parse_import_id(req.id) {
+            Ok((cluster, pool)) => ImportResponse {
+                state: Value::object([
+                    ("kubernetes_cluster_id", Value::string(cluster)),
+                    ("id", Value::string(pool)),
+                ]),
+                diagnostics: Diagnostics::new(),
+            },
+            Err(detail) => {
+                let mut diagnostics = Diagnostics::new();
+                diagnostics.error("Invalid import ID", detail);
+                ImportResponse {
+                    state: Value::Null,
+                    diagnostics,
+                }
+            }
+        }
+    }
+}
+
+/// Splits `<cluster_id>/<pool_id>`.
+fn parse_import_id(id: &str) -> Result<(&str, &str), String> {
+    match id.split('/').collect::<Vec<_>>()[..] {
+        [cluster, pool] if !cluster.trim().is_empty() && !pool.trim().is_empty() => {
+            Ok((cluster.trim(), pool.trim()))
+        }
+        _ => Err(format!(
+            "Expected <kubernetes_cluster_id>/<node_pool_id>, e.g. \"k8s-abc123/pool-xyz\", got {id:?}."
+        )),
+    }
+}
+
+/// Scales, then resizes/renames, then scales, waiting after each step:
+/// removals come before the resize (fewer nodes to resize), additions after
+/// it (new nodes start at the new size).
+async fn apply_update(
+    client: &Client,
+    cluster_id: &str,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+    timeout: Duration,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> Result<(), (&'static str, Error)> {
+    let desired = usize::try_from(int(planned, "node_count").unwrap_or(1)).unwrap_or(1);
+    let current = client
+        .get_pool(cluster_id, id)
+        .await
+        .map_err(|e| ("reading the pool", e))?;
+    let live = live_nodes(&current.nodes);
+
+    if desired < live.len() {
+        let victims = nodes_to_remove(&live, live.len() - desired)
+            .map_err(|msg| ("scaling down", Error::InvalidConfig(msg)))?;
+        for node in victims {
+            client
+                .delete_node(cluster_id, &node)
+                .await
+                .map_err(|e| ("scaling down", e))?;
+        }
+        wait::wait_pool_size(client, cluster_id, id, desired, timeout, cancel)
+            .await
+            .map_err(|e| ("scaling down", e))?;
+    }
+
+    let changed = [
+        "name",
+        "cpu_core_count",
+        "memory",
+        "disk_size",
+        "extra_storage_size",
+    ]
+    .iter()
+    .any(|k| prior.get_attr(k) != planned.get_attr(k));
+    if changed {
+        let extra = int_u32(planned, "extra_storage_size");
+        let body = UpdateNodePoolRequest {
+            name: string(planned, "name").unwrap_or_default(),
+            cpu_core_count: int_u32(planned, "cpu_core_count"),
+            memory: int_u32(planned, "memory"),
+            disk: int_u32(planned, "disk_size"),
+            has_extra_storage: extra > 0,
+            extra_storage: extra,
+        };
+        client
+            .update_pool(cluster_id, id, &body)
+            .await
+            .map_err(|e| ("resizing", e))?;
+        wait::wait_pool_ready(client, cluster_id, id, timeout, cancel)
+            .await
+            .map_err(|e| ("resizing", e))?;
+    }
+
+    if desired > live.len() {
+        for _ in live.len()..desired {
+            client
+                .add_node(cluster_id, id)
+                .await
+                .map_err(|e| ("scaling up", e))?;
+        }
+        wait::wait_pool_size(client, cluster_id, id, desired, timeout, cancel)
+            .await
+            .map_err(|e| ("scaling up", e))?;
+    }
+    Ok(())
+}
+
+/// Nodes that count towards `node_count` (not already being deleted).
+fn live_nodes(nodes: &[Node]) -> Vec<&Node> {
+    nodes.iter().filter(|n| n.status != NODE_DELETING).collect()
+}
+
+/// The IDs of `count` nodes to remove: Deployed ones only (the API refuses
+/// others), newest (last listed) first.
+fn nodes_to_remove(nodes: &[&Node], count: usize) -> Result<Vec<String>, String> {
+    let removable: Vec<String> = nodes
+        .iter()
+        .rev()
+        .filter(|n| n.is_deployed())
+        .map(|n| n.identifier.clone())
+        .collect();
+    if removable.len() < count {
+        return Err(format!(
+            "{count} node(s) must be removed, but only {} of the pool's nodes are Deployed (only Deployed nodes can be removed); retry when the pool is ready.",
+            removable.len()
+        ));
+    }
+    Ok(removable.into_iter().take(count).collect())
+}
+
+/// The pool as state, keeping from `base` what the API does not return
+/// (the cluster ID and the timeouts).
+fn state_from_api(pool: &NodePool, base: &Value) -> Value {
+    let keep = |name: &str| base.get_attr(name).cloned().unwrap_or(Value::Null);
+    let live = live_nodes(&pool.nodes);
+    let nodes = live
+        .iter()
+        .map(|n| {
+            Value::object([
+                ("id", Value::string(n.identifier.clone())),
+                ("name", Value::string(n.name.clone())),
+                ("status", Value::string(n.status.clone())),
+            ])
+        })
+        .collect();
+    Value::object([
+        ("cpu_core_count", Value::number(i64::from(pool.cpu))),
+        ("disk_size", Value::number(i64::from(pool.disk))),
+        (
+            "extra_storage_size",
+            Value::number(i64::from(pool.extra_storage)),
+        ),
+        ("id", Value::string(pool.identifier.clone())),
+        ("kubernetes_cluster_id", keep("kubernetes_cluster_id")),
+        ("memory", Value::number(i64::from(pool.memory))),
+        ("name", Value::string(pool.name.clone())),
+        ("node_count", Value::number(live.len() as i64)),
+        ("nodes", Value::List(nodes)),
+        ("timeouts", keep("timeouts")),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: &str, status: &str) -> Node {
+        Node {
+            identifier: id.into(),
+            status: status.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn removes_newest_deployed_nodes_first() {
+        let nodes = [
+            node("n1", "Deployed"),
+            node("n2", "Deployed"),
+            node("n3", "Provisioning"),
+            node("n4", "Deployed"),
+        ];
+        let refs: Vec<&Node> = nodes.iter().collect();
+        assert_eq!(nodes_to_remove(&refs, 2).unwrap(), vec!["n4", "n2"]);
+        assert_eq!(nodes_to_remove(&refs, 0).unwrap(), Vec::<String>::new());
+        let err = nodes_to_remove(&refs, 4).unwrap_err();
+        assert!(err.contains("only 3"), "{err}");
+    }
+
+    #[test]
+    fn deleting_nodes_do_not_count() {
+        let nodes = [node("n1", "Deployed"), node("n2", "Deleting")];
+        assert_eq!(live_nodes(&nodes).len(), 1);
+        let pool = NodePool {
+            identifier: "p".into(),
+            nodes: nodes.to_vec(),
+            ..Default::default()
+        };
+        let state = state_from_api(
+            &pool,
+            &Value::object([("kubernetes_cluster_id", Value::string("k"))]),
+        );
+        assert_eq!(state.get_attr("node_count"), Some(&Value::number(1)));
+        assert_eq!(
+            state.get_attr("kubernetes_cluster_id"),
+            Some(&Value::string("k"))
+        );
+    }
+
+    #[test]
+    fn import_ids() {
+        assert_eq!(
+            parse_import_id("k8s-1/pool-2").unwrap(),
+            ("k8s-1", "pool-2")
+        );
+        for bad in ["pool-2", "k8s-1/", "/pool", "a/b/c", ""] {
+            let err = parse_import_id(bad).unwrap_err();
+            assert!(
+                err.contains("<kubernetes_cluster_id>/<node_pool_id>"),
+                "{bad}: {err}"
+            );
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! When and how long the client waits before trying a request again.
+//!
+//! [`RetryPolicy`] decides which failures are retried and computes the delay
+//! before each new attempt: exponential backoff with *full jitter* (a uniform
+//! random delay between zero and `min(cap, base * 2^n)`), or the server's
+//! `Retry-After` (seconds), capped, when a 429 carries one.
+//!
+//! Only idempotent requests are retried: `GET`, `PATCH` (the API's PATCHes
+//! set absolute sizes) and `DELETE`. A `POST` is retried only on 429, an
+//! answer saying the request was rejected before it was processed; never on
+//! 5xx or a broken connection, where the server may have acted on it.
+
+use std::time::Duration;
+
+use reqwest::Method;
+
+use super::error::is_transient_status;
+
+/// Which failures are retried, how often, and how long to wait in between.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Total number of attempts, the first included. `1` disables retries.
+    pub max_attempts: u32,
+    /// Backoff base: the upper bound of the first delay.
+    pub base: Duration,
+    /// Upper bound of any backoff delay.
+    pub cap: Duration,
+    /// Upper bound of a delay taken from a `Retry-After` header.
+    pub retry_after_cap: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 5 attempts, base 250 ms, cap 8 s, `Retry-After` capped at 30 s.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            base: Duration::from_millis(250),
+            cap: Duration::from_secs(8),
+            retry_after_cap: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The upper bound of the backoff delay after failed attempt number
+    /// `attempt` (1-based): `min(cap, base * 2^(attempt-1))`.
+    pub fn ceiling(&self, attempt: u32) -> Duration {
+        let exp = attempt.saturating_sub(1).min(31);
+        self.base
+            .checked_mul(1u32 << exp)
+            .map_or(self.cap, |d| d.min(self.cap))
+    }
+
+    /// The delay before the attempt that follows failed attempt number
+    /// `attempt` (1-based): uniformly random in `[0, ceiling(attempt)]`.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self.ceiling(attempt);
+        let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
+        if nanos == 0 {
+            return Duration::ZERO;
+        }
+        Duration::from_nanos(rand::random_range(0..=nanos))
+    }
+
+    /// The delay to honour for a `Retry-After` header value (whole seconds,
+    /// as the API sends it), capped at [`retry_after_cap`](Self::retry_after_cap).
+    /// `None` when the value is not a number of seconds.
+    pub fn retry_after(&self, header: &str) -> Option<Duration> {
+        let secs: u64 = header.trim().parse().ok()?;
+        Some(Duration::from_secs(secs).min(self.retry_after_cap))
+    }
+
+    /// Whether an answer with `status` to a `method` request is retried.
+    pub fn retries_status(&self, method: &Method, status: u16) -> bool {
+        if is_idempotent(method) {
+            is_transient_status(status)
+        } else {
+            status == 429
+        }
+    }
+
+    /// Whether a transport failure of a `method` request is retried.
+    pub fn retries_transport(&self, method: &Method, error: &reqwest::Error) -> bool {
+        is_idempotent(method) && !error.is_builder()
+    }
+}
+
+/// GET, HEAD, PATCH, PUT and DELETE are repeated safely with this API.
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PATCH | Method::PUT | Method::DELETE
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ceiling_doubles_then_caps() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.ceiling(1), Duration::from_millis(250));
+        assert_eq!(p.ceiling(2), Duration::from_millis(500));
+        assert_eq!(p.ceiling(3), Duration::from_secs(1));
+        assert_eq!(p.ceiling(6), Duration::from_secs(8));
+        assert_eq!(p.ceiling(7), Duration::from_secs(8));
+        assert_eq!(p.ceiling(1000), Duration::from_secs(8));
+    }
+
+    #[test]
+    fn backoff_is_jittered_and_capped() {
+        let p = RetryPolicy::default();
+        let samples: Vec<Duration> = (0..200).map(|_| p.backoff(10)).collect();
+        assert!(samples.iter().all(|d| *d <= Duration::from_secs(8)));
+        let first = samples[0];
+        assert!(
+            samples.iter().any(|d| *d != first),
+            "no jitter: every delay is {first:?}"
+        );
+        // Full jitter spreads over the whole range, not just near the cap.
+        assert!(samples.iter().any(|d| *d < Duration::from_secs(4)));
+        assert!(samples.iter().any(|d| *d > Duration::from_secs(4)));
+        let small: Vec<Duration> = (0..200).map(|_| p.backoff(1)).collect();
+        assert!(small.iter().all(|d| *d <= Duration::from_millis(250)));
+    }
+
+    #[test]
+    fn retry_after_is_parsed_and_capped() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(p.retry_after(" 7 "), Some(Duration::from_secs(7)));
+        assert_eq!(p.retry_after("3600"), Some(Duration::from_secs(30)));
+        assert_eq!(p.retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+
+    #[test]
+    fn only_idempotent_requests_retry_server_errors() {
+        let p = RetryPolicy::default();
+        for m in [Method::GET, Method::PATCH, Method::DELETE] {
+            for s in [429, 502, 503, 504] {
+                assert!(p.retries_status(&m, s), "{m} {s}");
+            }
+            for s in [400, 401, 403, 404, 409, 422, 500] {
+                assert!(!p.retries_status(&m, s), "{m} {s}");
+            }
+        }
+        assert!(!p.retries_status(&Method::POST, 503));
+        assert!(!p.retries_status(&Method::POST, 502));
+        assert!(p.retries_status(&Method::POST, 429));
+    }
+}

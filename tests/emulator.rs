@@ -1,0 +1,1339 @@
+//! Integration tests of the Xelon API emulator: the router runs in-process on
+//! 127.0.0.1:0 (through `emulator::spawn`) and is driven with reqwest; the
+//! binary is run for its first stdout line, `--help` and signal handling.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use serde_json::{Value, json};
+use xelon_provider::emulator::{self, Config, RunningEmulator};
+
+const TOKEN: &str = "test-token";
+/// Long enough to observe a busy state reliably on a loaded machine, short
+/// enough to wait for.
+const BUSY: Duration = Duration::from_millis(800);
+const WAIT_LIMIT: Duration = Duration::from_secs(15);
+
+/// A client that never goes through a proxy from the environment.
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("HTTP client")
+}
+
+fn config(provision: Duration, node: Duration) -> Config {
+    Config {
+        provision_delay: provision,
+        node_delay: node,
+        ..Config::default()
+    }
+}
+
+struct Emu {
+    running: RunningEmulator,
+    http: reqwest::Client,
+}
+
+impl Emu {
+    async fn start(config: Config) -> Self {
+        let running = emulator::spawn(config).await.expect("emulator starts");
+        Self {
+            running,
+            http: client(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.running.base_url())
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .request(method, self.url(path))
+            .header(AUTHORIZATION, format!("Bearer {TOKEN}"));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request is answered");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("JSON body expected ({e}): {text}"))
+        };
+        (status, value)
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    async fn post_empty(&self, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, None).await
+    }
+
+    async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::PATCH, path, Some(body)).await
+    }
+
+    async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::DELETE, path, None).await
+    }
+
+    async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.running.admin_url()));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("admin request is answered");
+        let status = response.status();
+        (status, response.json().await.expect("admin JSON body"))
+    }
+
+    /// Creates a cluster and returns its identifier.
+    async fn create_cluster(&self, body: Value) -> String {
+        let (status, created) = self.post("kubernetes", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        created["data"]["identifier"]
+            .as_str()
+            .expect("identifier")
+            .to_owned()
+    }
+
+    async fn cluster_status(&self, id: &str) -> String {
+        let (status, body) = self.get(&format!("kubernetes/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["data"]["status"].as_str().expect("status").to_owned()
+    }
+
+    /// Polls `path` until `done` holds for (status, body); returns the body.
+    async fn wait_for(&self, path: &str, done: impl Fn(StatusCode, &Value) -> bool) -> Value {
+        let start = Instant::now();
+        loop {
+            let (status, body) = self.get(path).await;
+            if done(status, &body) {
+                return body;
+            }
+            assert!(
+                start.elapsed() < WAIT_LIMIT,
+                "timed out waiting on {path}: {status} {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    async fn wait_ready(&self, id: &str) -> Value {
+        self.wait_for(&format!("kubernetes/{id}"), |_, b| {
+            b["data"]["status"] == "Ready"
+        })
+        .await
+    }
+
+    async fn wait_pool_deployed(&self, id: &str, pool: &str) -> Value {
+        self.wait_for(&format!("kubernetes/{id}/pools/{pool}"), |_, b| {
+            b["nodes"]
+                .as_array()
+                .is_some_and(|nodes| nodes.iter().all(|n| n["status"] == "Deployed"))
+        })
+        .await
+    }
+
+    async fn create_pool(&self, id: &str, nodes: u64) -> String {
+        let (status, body) = self
+            .post(
+                &format!("kubernetes/{id}/pools"),
+                pool_body("main pool", nodes),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["data"]["identifier"]
+            .as_str()
+            .expect("pool id")
+            .to_owned()
+    }
+}
+
+fn cluster_body(name: &str, kind: &str) -> Value {
+    json!({
+        "cloudIdentifier": "cloud-1",
+        "tenantIdentifier": "tenant-1",
+        "clusterName": name,
+        "k8sVersion": "1.31.2",
+        "talosVersion": "1.8.3",
+        "controlPlaneCpu": 2, "controlPlaneRam": 4, "controlPlaneDisk": 50, "controlPlaneType": kind,
+        "loadBalancerCpu": 1, "loadBalancerRam": 2, "loadBalancerDisk": 20, "loadBalancerType": kind,
+        "podSubnet": "100.111.0.0/16",
+        "serviceSubnet": "100.112.0.0/12",
+        "notify": false,
+        "workerPool": []
+    })
+}
+
+fn pool_body(name: &str, nodes: u64) -> Value {
+    json!({
+        "workerPoolName": name, "workerNodeAmount": nodes,
+        "workerNodeCpu": 2, "workerNodeRam": 4, "workerNodeDisk": 50,
+        "workerNodeIsStorage": false, "workerNodeExtraDisk": 0
+    })
+}
+
+fn error_fields(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn node_statuses(nodes: &Value) -> Vec<String> {
+    nodes
+        .as_array()
+        .expect("nodes array")
+        .iter()
+        .map(|n| n["status"].as_str().expect("node status").to_owned())
+        .collect()
+}
+
+// ---------------------------------------------------------------- binary
+
+#[tokio::test]
+async fn binary_prints_listening_line_first_serves_and_stops_on_sigterm() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_xelon-emulator"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--provision-delay",
+            "0s",
+            "--token",
+            "s3cret",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    tokio::time::timeout(WAIT_LIMIT, BufReader::new(stdout).read_line(&mut line))
+        .await
+        .expect("first line in time")
+        .expect("first line");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    assert!(base.ends_with("/api/v2/"), "{base}");
+    assert!(
+        !base.ends_with(":0/api/v2/"),
+        "the real port is printed: {base}"
+    );
+
+    let http = client();
+    let ok = http
+        .get(format!("{base}tenants/current"))
+        .bearer_auth("s3cret")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(ok.status(), StatusCode::OK);
+    let tenant: Value = ok.json().await.expect("json");
+    assert_eq!(tenant["identifier"], "tenant-1");
+    let wrong = http
+        .get(format!("{base}tenants/current"))
+        .bearer_auth("other")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+
+    #[cfg(unix)]
+    {
+        let pid = child.id().expect("pid").to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        let exit = tokio::time::timeout(WAIT_LIMIT, child.wait())
+            .await
+            .expect("exits after SIGTERM")
+            .expect("exit status");
+        assert!(exit.success(), "clean exit after SIGTERM: {exit}");
+    }
+}
+
+#[test]
+fn binary_help_explains_every_flag_and_refuses_bad_durations() {
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_xelon-emulator"))
+        .arg("--help")
+        .output()
+        .expect("binary runs");
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    for needle in [
+        "--listen",
+        "--token",
+        "--provision-delay",
+        "--node-delay",
+        "--seed",
+        "/_emulator/faults",
+        "/_emulator/requests",
+        "fail_next_cluster",
+        "listening on",
+    ] {
+        assert!(
+            text.contains(needle),
+            "--help should mention {needle}:\n{text}"
+        );
+    }
+
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_xelon-emulator"))
+        .args(["--provision-delay", "2x"])
+        .output()
+        .expect("binary runs");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid duration"));
+}
+
+#[test]
+fn durations_are_humane() {
+    use emulator::parse_duration;
+    assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+    assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+    assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+    assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+    assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+    assert!(parse_duration("2").is_err());
+    assert!(parse_duration("fast").is_err());
+}
+
+// ---------------------------------------------------------------- auth and seed
+
+#[tokio::test]
+async fn authentication_rules() {
+    let emu = Emu::start(config(Duration::ZERO, Duration::ZERO)).await;
+    let http = client();
+    let url = emu.url("tenants/current");
+
+    let none = http.get(&url).send().await.expect("answer");
+    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = none.json().await.expect("json");
+    assert_eq!(body["error"], "unauthenticated");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+
+    for header in ["Bearer ", "Bearer", "Basic dXNlcjpwYXNz", ""] {
+        let r = http
+            .get(&url)
+            .header(AUTHORIZATION, header)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{header:?}");
+    }
+    let any = http
+        .get(&url)
+        .bearer_auth("whatever")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(any.status(), StatusCode::OK);
+
+    // The admin API needs no token.
+    let (status, _) = emu.admin(reqwest::Method::GET, "requests", None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let strict = Emu::start(Config {
+        token: Some("only-this".into()),
+        ..config(Duration::ZERO, Duration::ZERO)
+    })
+    .await;
+    let url = strict.url("tenants/current");
+    let wrong = http
+        .get(&url)
+        .bearer_auth("whatever")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = wrong.json().await.expect("json");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("invalid token"))
+    );
+    let right = http
+        .get(&url)
+        .bearer_auth("only-this")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(right.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn seed_data_is_discoverable() {
+    let emu = Emu::start(config(Duration::ZERO, Duration::ZERO)).await;
+
+    let (status, current) = emu.get("tenants/current").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(current["identifier"], "tenant-1");
+    assert_eq!(current["name"], "Emulated Tenant");
+    for key in ["parent", "status", "type"] {
+        assert!(current.get(key).is_some(), "tenant has {key}: {current}");
+    }
+
+    let (status, page) = emu.get("tenants?page=2&perPage=2").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["data"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        page["meta"],
+        json!({"currentPage": 2, "lastPage": 2, "perPage": 2, "total": 3, "from": 3, "to": 3})
+    );
+    let (_, found) = emu.get("tenants?search=customer%20b").await;
+    assert_eq!(found["data"][0]["identifier"], "tenant-3");
+    assert_eq!(found["meta"]["total"], 1);
+    let (status, bad) = emu.get("tenants?perPage=0").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&bad), ["perPage"]);
+
+    let (status, child) = emu.get("tenants/tenant-2").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(child["parent"], "tenant-1");
+    let (status, missing) = emu.get("tenants/tenant-99").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(missing["error"], "not_found");
+
+    let (status, clouds) = emu.get("clouds?tenantIdentifier=tenant-1").await;
+    assert_eq!(status, StatusCode::OK);
+    let clouds = clouds.as_array().expect("bare array of clouds");
+    assert!(clouds.len() >= 2);
+    assert_eq!(clouds[0]["identifier"], "cloud-1");
+    assert_eq!(clouds[0]["name"], "Main HCP Cloud");
+    assert!(clouds[0]["type"].is_string() && clouds[0]["hvType"].is_string());
+    let (status, _) = emu.get("clouds?tenantIdentifier=tenant-99").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, versions) = emu.get("kubernetes/versions/cloud-1").await;
+    assert_eq!(status, StatusCode::OK);
+    let versions = versions.as_object().expect("object");
+    assert!(versions.len() >= 2);
+    assert_eq!(versions["1.8.3"], json!(["1.30.6", "1.31.2"]));
+    assert!(
+        versions
+            .values()
+            .all(|k8s| k8s.as_array().is_some_and(|l| l.len() >= 2))
+    );
+    let (status, _) = emu.get("kubernetes/versions/cloud-404").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+// ---------------------------------------------------------------- clusters
+
+#[tokio::test]
+async fn cluster_provisions_then_becomes_ready_and_healthy() {
+    let emu = Emu::start(config(BUSY, BUSY)).await;
+    let started = Instant::now();
+    let (status, created) = emu
+        .post("kubernetes", cluster_body("staging", "test"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert!(created["message"].as_str().is_some_and(|m| !m.is_empty()));
+    let cluster = &created["data"];
+    let id = cluster["identifier"]
+        .as_str()
+        .expect("identifier")
+        .to_owned();
+    assert!(id.starts_with("k8s-") && id.len() > 4, "{id}");
+    assert_eq!(cluster["name"], "staging");
+    assert_eq!(cluster["status"], "Provisioning");
+    assert_ne!(cluster["health"]["health"], "healthy");
+    assert_eq!(cluster["k8sVersion"], "1.31.2");
+    assert_eq!(cluster["talosVersion"], "1.8.3");
+    assert_eq!(cluster["cloud"]["identifier"], "cloud-1");
+    assert_eq!(cluster["cloud"]["name"], "Main HCP Cloud");
+    let created_at = cluster["createdAt"].as_str().expect("createdAt");
+    assert_eq!(created_at.len(), 20, "{created_at}");
+    assert_eq!(&created_at[10..11], "T");
+    assert!(created_at.ends_with('Z'));
+
+    let (_, read) = emu.get(&format!("kubernetes/{id}")).await;
+    assert_eq!(read["data"]["status"], "Provisioning");
+    assert_eq!(read["data"]["health"]["health"], "unknown");
+
+    let ready = emu.wait_ready(&id).await;
+    assert!(started.elapsed() >= BUSY - Duration::from_millis(50));
+    assert_eq!(ready["data"]["health"]["health"], "healthy");
+    assert!(ready["data"]["health"]["lastCheckingData"].is_string());
+
+    emu.create_cluster(cluster_body("second", "test")).await;
+    let (status, list) = emu.get("kubernetes?page=1&perPage=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["data"][0]["identifier"], id.as_str());
+    assert_eq!(list["meta"]["total"], 2);
+    assert_eq!(list["meta"]["lastPage"], 2);
+}
+
+#[tokio::test]
+async fn production_and_test_clusters_differ_in_node_and_instance_counts() {
+    let emu = Emu::start(config(Duration::ZERO, Duration::ZERO)).await;
+    for (kind, nodes, instances) in [("production", 3, 2), ("test", 1, 1)] {
+        let id = emu
+            .create_cluster(cluster_body(&format!("c-{kind}"), kind))
+            .await;
+        let (status, cp) = emu.get(&format!("kubernetes/{id}/control-planes")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(cp["controlPlaneCpu"], 2);
+        assert_eq!(cp["controlPlaneRam"], 4);
+        assert_eq!(cp["controlPlaneDisk"], 50);
+        let cp_nodes = cp["nodes"].as_array().expect("nodes");
+        assert_eq!(cp_nodes.len(), nodes, "{kind}");
+        for node in cp_nodes {
+            for key in ["identifier", "name", "status", "localvmid"] {
+                assert!(node[key].is_string(), "{key} in {node}");
+            }
+            assert!(
+                node["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with(&format!("c-{kind}")))
+            );
+        }
+
+        let (status, lbs) = emu.get(&format!("kubernetes/{id}/load-balancers")).await;
+        assert_eq!(status, StatusCode::OK);
+        let lbs = lbs.as_array().expect("an array");
+        assert_eq!(lbs.len(), 1);
+        assert_eq!(lbs[0]["clusterName"], format!("c-{kind}").as_str());
+        assert_eq!(
+            (
+                &lbs[0]["loadBalancerCpu"],
+                &lbs[0]["loadBalancerRam"],
+                &lbs[0]["loadBalancerDisk"]
+            ),
+            (&json!(1), &json!(2), &json!(20))
+        );
+        let instances_list = lbs[0]["loadBalancers"].as_array().expect("instances");
+        assert_eq!(instances_list.len(), instances, "{kind}");
+        for lb in instances_list {
+            assert!(lb["loadBalancerName"].is_string());
+            assert!(
+                lb["loadBalancerIp"]
+                    .as_str()
+                    .is_some_and(|ip| ip.starts_with("10.0."))
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn create_validation_reports_every_bad_field() {
+    let emu = Emu::start(config(Duration::ZERO, Duration::ZERO)).await;
+
+    let (status, empty) = emu.post("kubernetes", json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(empty["error"], "validation_failed");
+    let fields = error_fields(&empty);
+    for required in [
+        "cloudIdentifier",
+        "tenantIdentifier",
+        "clusterName",
+        "k8sVersion",
+        "talosVersion",
+        "controlPlaneCpu",
+        "controlPlaneRam",
+        "controlPlaneDisk",
+        "controlPlaneType",
+        "loadBalancerCpu",
+        "loadBalancerRam",
+        "loadBalancerDisk",
+        "loadBalancerType",
+    ] {
+        assert!(
+            fields.contains(&required.to_owned()),
+            "{required} missing from {fields:?}"
+        );
+    }
+
+    let mut bad = cluster_body("x", "test");
+    bad["clusterName"] = json!("  ");
+    bad["controlPlaneCpu"] = json!("2");
+    bad["controlPlaneRam"] = json!(0);
+    bad["loadBalancerDisk"] = json!(2.5);
+    bad["loadBalancerCpu"] = json!(-1);
+    bad["controlPlaneType"] = json!("prod");
+    bad["notify"] = json!("no");
+    bad["workerPool"] = json!([{"workerPoolName": "w", "workerNodeAmount": 1, "workerNodeRam": 4, "workerNodeDisk": 50}]);
+    let (status, body) = emu.post("kubernetes", bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut fields = error_fields(&body);
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "clusterName",
+            "controlPlaneCpu",
+            "controlPlaneRam",
+            "controlPlaneType",
+            "loadBalancerCpu",
+            "loadBalancerDisk",
+            "notify",
+            "workerPool.0.workerNodeCpu",
+        ]
+    );
+    assert!(
+        body["errors"]["controlPlaneType"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("production"))
+    );
+
+    let mut unknown = cluster_body("x", "test");
+    unknown["cloudIdentifier"] = json!("cloud-9");
+    unknown["tenantIdentifier"] = json!("tenant-9");
+    let (status, body) = emu.post("kubernetes", unknown).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["cloudIdentifier", "tenantIdentifier"]);
+
+    let mut pair = cluster_body("x", "test");
+    pair["talosVersion"] = json!("1.7.7");
+    let (status, body) = emu.post("kubernetes", pair).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["k8sVersion"]);
+    let reason = body["errors"]["k8sVersion"][0].as_str().expect("reason");
+    assert!(
+        reason.contains("1.29.10") && reason.contains("1.30.6"),
+        "{reason}"
+    );
+
+    let mut other_cloud = cluster_body("x", "test");
+    other_cloud["cloudIdentifier"] = json!("cloud-2");
+    other_cloud["talosVersion"] = json!("1.9.1");
+    let (status, body) = emu.post("kubernetes", other_cloud).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["talosVersion"]);
+
+    let response = client()
+        .post(emu.url("kubernetes"))
+        .bearer_auth(TOKEN)
+        .header(CONTENT_TYPE, "application/json")
+        .body("{\"clusterName\": ")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.expect("json error body");
+    assert_eq!(body["error"], "bad_request");
+
+    let (status, _) = emu.post("kubernetes", json!([1, 2])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (_, list) = emu.get("kubernetes").await;
+    assert_eq!(list["meta"]["total"], 0, "nothing was created");
+}
+
+#[tokio::test]
+async fn changes_to_a_busy_cluster_are_refused_but_reads_work() {
+    let emu = Emu::start(config(Duration::from_secs(60), BUSY)).await;
+    let id = emu.create_cluster(cluster_body("busy", "test")).await;
+    let attempts = [
+        emu.post_empty(&format!("kubernetes/{id}/upgrade")).await,
+        emu.post(
+            &format!("kubernetes/{id}/k8s-version"),
+            json!({"version": "1.30.6"}),
+        )
+        .await,
+        emu.post(
+            &format!("kubernetes/{id}/talos-version"),
+            json!({"version": "1.9.1"}),
+        )
+        .await,
+        emu.patch(
+            &format!("kubernetes/{id}/control-planes"),
+            json!({"cpuCoreCount": 4}),
+        )
+        .await,
+        emu.post(&format!("kubernetes/{id}/pools"), pool_body("p", 1))
+            .await,
+    ];
+    for (status, body) in attempts {
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["error"], "conflict");
+        assert!(
+            body["message"].as_str().is_some_and(|m| m.contains("busy")),
+            "{body}"
+        );
+    }
+    for path in [
+        "control-planes",
+        "load-balancers",
+        "pools",
+        "config/kube",
+        "config/talos",
+    ] {
+        let response = emu
+            .http
+            .get(emu.url(&format!("kubernetes/{id}/{path}")))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+    }
+    assert_eq!(emu.cluster_status(&id).await, "Provisioning");
+    // Deleting is allowed whatever the status.
+    let (status, deleted) = emu.delete(&format!("kubernetes/{id}")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(deleted["data"]["status"], "Deleting");
+}
+
+#[tokio::test]
+async fn ha_upgrade_turns_on_both_parts_once() {
+    let emu = Emu::start(config(BUSY, BUSY)).await;
+    let id = emu.create_cluster(cluster_body("ha", "test")).await;
+    emu.wait_ready(&id).await;
+
+    let (status, body) = emu.post_empty(&format!("kubernetes/{id}/upgrade")).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["data"]["status"], "Updating");
+    let (_, cp) = emu.get(&format!("kubernetes/{id}/control-planes")).await;
+    assert_eq!(cp["nodes"].as_array().map(Vec::len), Some(3));
+    assert!(node_statuses(&cp["nodes"]).iter().all(|s| s != "Deployed"));
+    let (_, lbs) = emu.get(&format!("kubernetes/{id}/load-balancers")).await;
+    assert_eq!(lbs[0]["loadBalancers"].as_array().map(Vec::len), Some(2));
+
+    emu.wait_ready(&id).await;
+    let (_, cp) = emu.get(&format!("kubernetes/{id}/control-planes")).await;
+    assert_eq!(node_statuses(&cp["nodes"]), ["Deployed"; 3]);
+
+    let (status, again) = emu.post_empty(&format!("kubernetes/{id}/upgrade")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        again["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("already highly available"))
+    );
+}
+
+#[tokio::test]
+async fn version_upgrades_follow_the_mapping() {
+    let emu = Emu::start(config(BUSY, BUSY)).await;
+    let mut body = cluster_body("versions", "test");
+    body["k8sVersion"] = json!("1.30.6");
+    let id = emu.create_cluster(body).await;
+    emu.wait_ready(&id).await;
+    let k8s = format!("kubernetes/{id}/k8s-version");
+    let talos = format!("kubernetes/{id}/talos-version");
+
+    let (status, body) = emu.post(&k8s, json!({"version": "1.32.0"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let reason = body["errors"]["version"][0].as_str().expect("reason");
+    assert!(
+        reason.contains("1.30.6") && reason.contains("1.31.2"),
+        "{reason}"
+    );
+    let (status, body) = emu.post(&k8s, json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["version"]);
+    let (status, _) = emu.post(&k8s, json!({"version": "1.30.6"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "same version");
+
+    let (status, body) = emu.post(&k8s, json!({"version": "1.31.2"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["data"]["status"], "Updating");
+    assert_eq!(body["data"]["k8sVersion"], "1.31.2");
+    let ready = emu.wait_ready(&id).await;
+    assert_eq!(ready["data"]["k8sVersion"], "1.31.2");
+    assert_eq!(ready["data"]["health"]["health"], "healthy");
+
+    let (status, body) = emu.post(&talos, json!({"version": "1.7.7"})).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "1.7.7 cannot run 1.31.2"
+    );
+    assert!(
+        body["errors"]["version"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("1.9.1"))
+    );
+    let (status, _) = emu.post(&talos, json!({"version": "2.0.0"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (status, body) = emu.post(&talos, json!({"version": "1.9.1"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(emu.cluster_status(&id).await, "Updating");
+    let ready = emu.wait_ready(&id).await;
+    assert_eq!(ready["data"]["talosVersion"], "1.9.1");
+
+    let (status, _) = emu.post(&k8s, json!({"version": "1.32.0"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "1.32.0 runs on Talos 1.9.1");
+    let ready = emu.wait_ready(&id).await;
+    assert_eq!(ready["data"]["k8sVersion"], "1.32.0");
+    let (status, body) = emu.post(&k8s, json!({"version": "1.31.2"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["errors"]["version"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("Downgrading"))
+    );
+}
+
+#[tokio::test]
+async fn control_plane_resize_validates_and_reprovisions() {
+    let emu = Emu::start(config(BUSY, BUSY)).await;
+    let id = emu
+        .create_cluster(cluster_body("resize", "production"))
+        .await;
+    emu.wait_ready(&id).await;
+    let path = format!("kubernetes/{id}/control-planes");
+
+    let (status, body) = emu
+        .patch(
+            &path,
+            json!({"cpuCoreCount": 0, "memory": "8", "disk": 100}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["cpuCoreCount", "memory"]);
+    let (status, _) = emu.patch(&path, json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        emu.cluster_status(&id).await,
+        "Ready",
+        "refused changes change nothing"
+    );
+
+    let (status, body) = emu
+        .patch(&path, json!({"cpuCoreCount": 4, "memory": 8, "disk": 100}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["data"]["status"], "Updating");
+    let (_, cp) = emu.get(&path).await;
+    assert_eq!(
+        (
+            &cp["controlPlaneCpu"],
+            &cp["controlPlaneRam"],
+            &cp["controlPlaneDisk"]
+        ),
+        (&json!(4), &json!(8), &json!(100))
+    );
+    assert_eq!(node_statuses(&cp["nodes"]), ["Updating"; 3]);
+    emu.wait_ready(&id).await;
+    let (_, cp) = emu.get(&path).await;
+    assert_eq!(node_statuses(&cp["nodes"]), ["Deployed"; 3]);
+}
+
+#[tokio::test]
+async fn config_files_are_yaml_naming_the_cluster() {
+    let emu = Emu::start(config(Duration::ZERO, Duration::ZERO)).await;
+    let id = emu
+        .create_cluster(cluster_body("yaml-cluster", "production"))
+        .await;
+    let http = client();
+    for (kind, needles) in [
+        (
+            "kube",
+            &[
+                "apiVersion: v1",
+                "kind: Config",
+                "server: https://10.0.",
+                "current-context:",
+            ][..],
+        ),
+        (
+            "talos",
+            &["context: \"yaml-cluster\"", "endpoints:", "nodes:", "ca: "][..],
+        ),
+    ] {
+        let response = http
+            .get(emu.url(&format!("kubernetes/{id}/config/{kind}")))
+            .bearer_auth(TOKEN)
+            .header("Accept", "application/yaml")
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+            Some("application/yaml")
+        );
+        let text = response.text().await.expect("text");
+        assert!(text.contains("yaml-cluster"), "{text}");
+        for needle in needles {
+            assert!(
+                text.contains(needle),
+                "{kind}config lacks {needle}:\n{text}"
+            );
+        }
+    }
+    let (status, body) = emu.get("kubernetes/k8s-nope/config/kube").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"], "not_found");
+}
+
+#[tokio::test]
+async fn deleted_cluster_reports_deleting_then_404_and_takes_its_pools() {
+    let emu = Emu::start(config(BUSY, Duration::ZERO)).await;
+    let mut body = cluster_body("doomed", "test");
+    body["workerPool"] = json!([{
+        "workerPoolIndex": "0", "workerPoolName": "initial", "workerNodeAmount": 2,
+        "workerNodeCpu": 2, "workerNodeRam": 4, "workerNodeDisk": 50,
+        "workerNodeIsStorage": true, "workerNodeExtraDisk": 30
+    }]);
+    let id = emu.create_cluster(body).await;
+    let (_, pools) = emu.get(&format!("kubernetes/{id}/pools")).await;
+    let pools = pools.as_array().expect("bare array");
+    assert_eq!(pools.len(), 1, "initial workerPool entries become pools");
+    assert_eq!(pools[0]["name"], "initial");
+    assert_eq!(pools[0]["extraStorage"], 30);
+    assert_eq!(pools[0]["nodes"].as_array().map(Vec::len), Some(2));
+    emu.wait_ready(&id).await;
+    let pool = emu.create_pool(&id, 1).await;
+
+    let (status, deleted) = emu.delete(&format!("kubernetes/{id}")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(deleted["data"]["status"], "Deleting");
+    assert_eq!(emu.cluster_status(&id).await, "Deleting");
+    let (status, _) = emu.delete(&format!("kubernetes/{id}")).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "deleting twice is harmless");
+
+    emu.wait_for(&format!("kubernetes/{id}"), |s, _| {
+        s == StatusCode::NOT_FOUND
+    })
+    .await;
+    let (status, _) = emu.get(&format!("kubernetes/{id}/pools")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = emu.get(&format!("kubernetes/{id}/pools/{pool}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, list) = emu.get("kubernetes").await;
+    assert_eq!(list["meta"]["total"], 0);
+    let (status, _) = emu.delete(&format!("kubernetes/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+// ---------------------------------------------------------------- pools
+
+#[tokio::test]
+async fn pools_crud() {
+    let emu = Emu::start(config(Duration::ZERO, BUSY)).await;
+    let id = emu.create_cluster(cluster_body("pools", "test")).await;
+    let pools = format!("kubernetes/{id}/pools");
+
+    let (status, body) = emu
+        .post(
+            &pools,
+            json!({"workerPoolName": "p", "workerNodeAmount": 0, "workerNodeRam": 4,
+            "workerNodeDisk": 50, "workerNodeIsStorage": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        error_fields(&body),
+        ["workerNodeAmount", "workerNodeCpu", "workerNodeExtraDisk"]
+    );
+
+    let mut spec = pool_body("Main Pool", 2);
+    spec["workerNodeIsStorage"] = json!(true);
+    spec["workerNodeExtraDisk"] = json!(20);
+    let (status, created) = emu.post(&pools, spec).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert!(created["message"].is_string());
+    let pool = &created["data"];
+    let pool_id = pool["identifier"].as_str().expect("id").to_owned();
+    assert!(pool_id.starts_with("pool-"));
+    assert_eq!(
+        (
+            &pool["name"],
+            &pool["cpu"],
+            &pool["memory"],
+            &pool["disk"],
+            &pool["extraStorage"]
+        ),
+        (
+            &json!("Main Pool"),
+            &json!(2),
+            &json!(4),
+            &json!(50),
+            &json!(20)
+        )
+    );
+    assert_eq!(node_statuses(&pool["nodes"]), ["Provisioning"; 2]);
+    assert_eq!(pool["nodes"][0]["name"], "pools-main-pool-1");
+    assert_eq!(pool["nodes"][1]["name"], "pools-main-pool-2");
+    assert_ne!(
+        pool["nodes"][0]["identifier"],
+        pool["nodes"][1]["identifier"]
+    );
+    assert!(pool["nodes"][0]["localvmid"].is_string());
+
+    let (status, list) = emu.get(&pools).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    let one = format!("{pools}/{pool_id}");
+    let deployed = emu.wait_pool_deployed(&id, &pool_id).await;
+    assert_eq!(deployed["identifier"], pool_id.as_str(), "bare pool object");
+
+    let (status, body) = emu.patch(&one, json!({"hasExtraStorage": 1})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["extraStorage"]);
+    let (status, body) = emu
+        .patch(&one, json!({"hasExtraStorage": 2, "cpuCoreCount": 0}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["cpuCoreCount", "hasExtraStorage"]);
+
+    let (status, updated) = emu
+        .patch(
+            &one,
+            json!({"name": "Main Pool", "cpuCoreCount": 4, "memory": 8, "disk": 100,
+            "hasExtraStorage": 0, "extraStorage": 0}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{updated}");
+    assert_eq!(
+        (
+            &updated["data"]["cpu"],
+            &updated["data"]["memory"],
+            &updated["data"]["disk"],
+            &updated["data"]["extraStorage"]
+        ),
+        (&json!(4), &json!(8), &json!(100), &json!(0))
+    );
+    assert_eq!(node_statuses(&updated["data"]["nodes"]), ["Updating"; 2]);
+    let (status, busy) = emu.patch(&one, json!({"cpuCoreCount": 8})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{busy}");
+    emu.wait_pool_deployed(&id, &pool_id).await;
+
+    let (status, renamed) = emu.patch(&one, json!({"name": "renamed"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(renamed["data"]["name"], "renamed");
+    assert_eq!(
+        node_statuses(&renamed["data"]["nodes"]),
+        ["Deployed"; 2],
+        "a rename is instant"
+    );
+
+    let (status, _) = emu.get(&format!("{pools}/pool-000000000000")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = emu.get("kubernetes/k8s-000000000000/pools").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, _) = emu.delete(&one).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (_, deleting) = emu.get(&one).await;
+    assert_eq!(node_statuses(&deleting["nodes"]), ["Deleting"; 2]);
+    let (status, _) = emu.post_empty(&format!("{one}/nodes")).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "no nodes for a pool being deleted"
+    );
+    emu.wait_for(&one, |s, _| s == StatusCode::NOT_FOUND).await;
+    let (_, list) = emu.get(&pools).await;
+    assert_eq!(list, json!([]));
+}
+
+#[tokio::test]
+async fn scaling_adds_and_removes_single_nodes() {
+    let emu = Emu::start(config(Duration::ZERO, BUSY)).await;
+    let id = emu.create_cluster(cluster_body("scale", "test")).await;
+    let pool_id = emu.create_pool(&id, 1).await;
+    let one = format!("kubernetes/{id}/pools/{pool_id}");
+    let pool = emu.wait_pool_deployed(&id, &pool_id).await;
+    let first = pool["nodes"][0]["identifier"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    let (status, body) = emu.delete(&format!("kubernetes/{id}/nodes/{first}")).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "last node: {body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("last node"))
+    );
+
+    let (status, added) = emu.post_empty(&format!("{one}/nodes")).await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    assert_eq!(added["data"]["status"], "Provisioning");
+    assert_eq!(added["data"]["name"], "scale-main-pool-2");
+    let (status, third) = emu.post_empty(&format!("{one}/nodes")).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "adding while another node provisions is fine"
+    );
+    assert_eq!(third["data"]["name"], "scale-main-pool-3");
+    let third = third["data"]["identifier"].as_str().expect("id").to_owned();
+    let (_, pool) = emu.get(&one).await;
+    assert_eq!(
+        node_statuses(&pool["nodes"]),
+        ["Deployed", "Provisioning", "Provisioning"]
+    );
+
+    let (status, body) = emu.delete(&format!("kubernetes/{id}/nodes/{third}")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Deployed"))
+    );
+
+    emu.wait_pool_deployed(&id, &pool_id).await;
+    let (status, _) = emu.delete(&format!("kubernetes/{id}/nodes/{third}")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (_, pool) = emu.get(&one).await;
+    assert_eq!(
+        node_statuses(&pool["nodes"]),
+        ["Deployed", "Deployed", "Deleting"]
+    );
+    let (status, _) = emu.delete(&format!("kubernetes/{id}/nodes/{third}")).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a Deleting node cannot be removed again"
+    );
+    emu.wait_for(&one, |_, b| {
+        b["nodes"].as_array().is_some_and(|n| n.len() == 2)
+    })
+    .await;
+
+    let (status, _) = emu
+        .delete(&format!("kubernetes/{id}/nodes/node-000000000000"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, cp) = emu.get(&format!("kubernetes/{id}/control-planes")).await;
+    let cp_node = cp["nodes"][0]["identifier"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (status, _) = emu
+        .delete(&format!("kubernetes/{id}/nodes/{cp_node}"))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "control-plane nodes cannot be removed"
+    );
+}
+
+// ---------------------------------------------------------------- admin API
+
+#[tokio::test]
+async fn http_faults_fail_matching_requests_with_retry_after() {
+    let emu = Emu::start(config(Duration::ZERO, Duration::ZERO)).await;
+    let (status, armed) = emu
+        .admin(
+            reqwest::Method::POST,
+            "faults",
+            Some(json!({"method": "GET", "path_prefix": "/api/v2/tenants", "status": 503, "count": 2, "retry_after": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(armed["rules"][0]["count"], 2);
+
+    let http = client();
+    for _ in 0..2 {
+        let r = http
+            .get(emu.url("tenants/current"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            r.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()),
+            Some("1")
+        );
+        let body: Value = r.json().await.expect("error body");
+        assert_eq!(body["error"], "service_unavailable");
+        assert!(body["message"].is_string());
+        // Other routes and methods are not affected.
+        let (status, _) = emu.get("clouds").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, _) = emu.get("tenants/current").await;
+    assert_eq!(status, StatusCode::OK, "the fault is used up");
+    let (_, armed) = emu.admin(reqwest::Method::GET, "faults", None).await;
+    assert_eq!(armed["rules"], json!([]));
+
+    emu.admin(
+        reqwest::Method::POST,
+        "faults",
+        Some(json!({"status": 429, "count": 5, "message": "slow down"})),
+    )
+    .await;
+    let r = http
+        .get(emu.url("kubernetes"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().get(RETRY_AFTER).is_none());
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["message"], "slow down");
+    let (status, cleared) = emu.admin(reqwest::Method::DELETE, "faults", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cleared, json!({"rules": [], "fail_next_cluster": 0}));
+    let (status, _) = emu.get("kubernetes").await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, refused) = emu
+        .admin(
+            reqwest::Method::POST,
+            "faults",
+            Some(json!({"status": 200, "method": "FETCH"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&refused), ["method", "status"]);
+}
+
+#[tokio::test]
+async fn fail_next_cluster_ends_in_error() {
+    let emu = Emu::start(config(BUSY, Duration::ZERO)).await;
+    let (status, armed) = emu
+        .admin(
+            reqwest::Method::POST,
+            "faults",
+            Some(json!({"fail_next_cluster": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(armed["fail_next_cluster"], 1);
+
+    let failing = emu.create_cluster(cluster_body("failing", "test")).await;
+    assert_eq!(emu.cluster_status(&failing).await, "Provisioning");
+    let failed = emu
+        .wait_for(&format!("kubernetes/{failing}"), |_, b| {
+            b["data"]["status"] != "Provisioning"
+        })
+        .await;
+    assert_eq!(failed["data"]["status"], "Error");
+    assert_eq!(failed["data"]["health"]["health"], "unhealthy");
+    let (_, cp) = emu
+        .get(&format!("kubernetes/{failing}/control-planes"))
+        .await;
+    assert_eq!(node_statuses(&cp["nodes"]), ["Error"]);
+    let (status, _) = emu
+        .post_empty(&format!("kubernetes/{failing}/upgrade"))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let healthy = emu.create_cluster(cluster_body("fine", "test")).await;
+    emu.wait_ready(&healthy).await;
+    let (status, _) = emu.delete(&format!("kubernetes/{failing}")).await;
+    assert_eq!(
+        status,
+        StatusCode::ACCEPTED,
+        "a failed cluster can be deleted"
+    );
+}
+
+#[tokio::test]
+async fn request_counters_count_api_calls_per_route() {
+    let emu = Emu::start(config(Duration::ZERO, Duration::ZERO)).await;
+    emu.get("tenants/current").await;
+    let (status, _) = emu.admin(reqwest::Method::DELETE, "requests", None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let id = emu.create_cluster(cluster_body("counted", "test")).await;
+    for _ in 0..3 {
+        emu.get(&format!("kubernetes/{id}")).await;
+    }
+    emu.get("kubernetes/k8s-unknown").await;
+    emu.get("tenants/current").await;
+    let anonymous = client()
+        .get(emu.url("tenants/current"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    emu.get("no/such/thing").await;
+
+    let (status, counts) = emu.admin(reqwest::Method::GET, "requests", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(counts["total"], 8, "{counts}");
+    assert_eq!(counts["by_route"]["POST /kubernetes"], 1);
+    assert_eq!(counts["by_route"]["GET /kubernetes/{id}"], 4);
+    assert_eq!(counts["by_route"]["GET /tenants/current"], 2);
+    assert_eq!(counts["by_route"]["GET /no/such/thing"], 1);
+
+    let (_, before_reset) = emu.admin(reqwest::Method::DELETE, "requests", None).await;
+    assert_eq!(before_reset["total"], 8, "reset answers the old values");
+    let (_, after) = emu.admin(reqwest::Method::GET, "requests", None).await;
+    assert_eq!(after, json!({"total": 0, "by_route": {}}));
+}
+
+#[tokio::test]
+async fn unknown_endpoints_answer_json_errors() {
+    let emu = Emu::start(config(Duration::ZERO, Duration::ZERO)).await;
+    let (status, body) = emu.get("nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"], "not_found");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("GET /api/v2/nope")),
+        "{body}"
+    );
+    let (status, body) = emu.send(reqwest::Method::PUT, "kubernetes", None).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(body["error"], "method_not_allowed");
+    let root = client()
+        .get(format!("http://{}/", emu.running.addr()))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(root.status(), StatusCode::NOT_FOUND);
+    let body: Value = root.json().await.expect("json");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("/api/v2/"))
+    );
+}
+
+#[tokio::test]
+async fn a_seed_makes_identifiers_reproducible() {
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let emu = Emu::start(Config {
+            seed: Some(42),
+            ..config(Duration::ZERO, Duration::ZERO)
+        })
+        .await;
+        ids.push(emu.create_cluster(cluster_body("seeded", "test")).await);
+        emu.running.shutdown().await.expect("clean shutdown");
+    }
+    assert_eq!(ids[0], ids[1]);
+}

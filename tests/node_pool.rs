@@ -1,0 +1,289 @@
+//! Acceptance tests of `xelon_kubernetes_node_pool`, alone and together with
+//! its cluster: real Terraform, the built provider and a local emulator.
+
+mod support;
+
+use support::{Emulator, Workspace};
+
+const CLUSTER: &str = r#"
+resource "xelon_kubernetes_cluster" "x" {
+  cloud_id           = "cloud-1"
+  tenant_id          = "tenant-1"
+  name               = "NAME"
+  talos_version      = "1.8.3"
+  kubernetes_version = "1.31.2"
+}
+"#;
+
+fn cluster(name: &str) -> String {
+    CLUSTER.replace("NAME", name)
+}
+
+fn pool(label: &str, body: &str) -> String {
+    format!(
+        "resource \"xelon_kubernetes_node_pool\" \"{label}\" {{\n  kubernetes_cluster_id = xelon_kubernetes_cluster.x.id\n{body}\n}}\n"
+    )
+}
+
+fn pool_on_api(emu: &Emulator, cluster: &str, pool: &str) -> serde_json::Value {
+    let (status, body) = emu.api("GET", &format!("kubernetes/{cluster}/pools/{pool}"), None);
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+fn ids(ws: &Workspace, address: &str) -> (String, String) {
+    let r = ws.resource(address);
+    (
+        r["kubernetes_cluster_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        r["id"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[test]
+fn cluster_with_two_pools_scale_resize_rename_destroy() {
+    let emu = Emulator::start();
+    let ws = Workspace::new(&emu);
+    let two_pools = |main: &str| {
+        format!(
+            "{}{}{}",
+            cluster("apps"),
+            pool("main", main),
+            pool("batch", "  name = \"batch\"\n  node_count = 2")
+        )
+    };
+    ws.config(&two_pools("  name = \"main\""));
+    // Plans cleanly while the cluster ID is unknown.
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(plan.stdout.contains("3 to add"), "{}", plan.stdout);
+    ws.apply();
+    let (cluster_id, main_id) = ids(&ws, "xelon_kubernetes_node_pool.main");
+    let main = ws.resource("xelon_kubernetes_node_pool.main");
+    assert_eq!(main["node_count"], 3);
+    assert_eq!(main["nodes"].as_array().map(Vec::len), Some(3));
+    assert!(
+        main["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["status"] == "Deployed")
+    );
+    assert_eq!(
+        ws.resource("xelon_kubernetes_node_pool.batch")["node_count"],
+        2
+    );
+    let (_, pools) = emu.api("GET", &format!("kubernetes/{cluster_id}/pools"), None);
+    assert_eq!(pools.as_array().map(Vec::len), Some(2));
+    ws.assert_no_changes();
+
+    // Scale up.
+    ws.config(&two_pools("  name = \"main\"\n  node_count = 5"));
+    ws.apply();
+    assert_eq!(
+        pool_on_api(&emu, &cluster_id, &main_id)["nodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(5)
+    );
+    ws.assert_no_changes();
+
+    // Scale down: the newest nodes go first.
+    let before: Vec<String> = ws.resource("xelon_kubernetes_node_pool.main")["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    ws.config(&two_pools("  name = \"main\"\n  node_count = 2"));
+    ws.apply();
+    let after: Vec<String> = ws.resource("xelon_kubernetes_node_pool.main")["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(after, before[..2].to_vec());
+    ws.assert_no_changes();
+
+    // Scale to 1.
+    ws.config(&two_pools("  name = \"main\"\n  node_count = 1"));
+    ws.apply();
+    assert_eq!(
+        pool_on_api(&emu, &cluster_id, &main_id)["nodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+
+    // Resize, rename and extra storage in place, together with a scale up: one plan, explained.
+    ws.config(&two_pools("  name = \"main-renamed\"\n  node_count = 2\n  cpu_core_count = 4\n  memory = 8\n  extra_storage_size = 100"));
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.all().contains("Scaling and resizing in one apply"),
+        "{}",
+        plan.all()
+    );
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
+    ws.apply();
+    let api = pool_on_api(&emu, &cluster_id, &main_id);
+    assert_eq!(api["name"], "main-renamed");
+    assert_eq!(
+        (
+            api["cpu"].as_i64(),
+            api["memory"].as_i64(),
+            api["extraStorage"].as_i64()
+        ),
+        (Some(4), Some(8), Some(100))
+    );
+    assert_eq!(api["nodes"].as_array().map(Vec::len), Some(2));
+    assert_eq!(ids(&ws, "xelon_kubernetes_node_pool.main").1, main_id);
+    ws.assert_no_changes();
+
+    // Replacing the cluster replaces its pools.
+    ws.config(&two_pools("  name = \"main-renamed\"\n  node_count = 2\n  cpu_core_count = 4\n  memory = 8\n  extra_storage_size = 100").replace("\"apps\"", "\"apps2\""));
+    let plan = ws.plan();
+    assert!(
+        plan.stdout.contains("3 to add, 0 to change, 3 to destroy"),
+        "{}",
+        plan.stdout
+    );
+
+    // Destroy in the right order (pools, then the cluster).
+    ws.tf(&["destroy", "-auto-approve", "-no-color"]).ok();
+    assert_eq!(
+        emu.api("GET", &format!("kubernetes/{cluster_id}"), None).0,
+        404
+    );
+}
+
+#[test]
+fn drift_and_import() {
+    let emu = Emulator::start();
+    let ws = Workspace::new(&emu);
+    ws.config(&format!(
+        "{}{}",
+        cluster("drift"),
+        pool("p", "  name = \"p\"")
+    ));
+    ws.apply();
+    let (cluster_id, pool_id) = ids(&ws, "xelon_kubernetes_node_pool.p");
+
+    // A node deleted out of band shows up as a node_count change.
+    let node = pool_on_api(&emu, &cluster_id, &pool_id)["nodes"][2]["identifier"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        emu.api(
+            "DELETE",
+            &format!("kubernetes/{cluster_id}/nodes/{node}"),
+            None
+        )
+        .0 < 300
+    );
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.stdout.contains("node_count") && plan.stdout.contains("2 -> 3"),
+        "{}",
+        plan.stdout
+    );
+    ws.apply();
+    ws.assert_no_changes();
+
+    // Import with the command, into a fresh state.
+    let other = Workspace::new(&emu);
+    other.config(&format!(
+        "resource \"xelon_kubernetes_node_pool\" \"p\" {{\n  kubernetes_cluster_id = \"{cluster_id}\"\n  name = \"p\"\n}}\n"
+    ));
+    other
+        .tf(&[
+            "import",
+            "-no-color",
+            "xelon_kubernetes_node_pool.p",
+            &format!("{cluster_id}/{pool_id}"),
+        ])
+        .ok();
+    assert_eq!(
+        other.resource("xelon_kubernetes_node_pool.p")["node_count"],
+        3
+    );
+    other.assert_no_changes();
+    other
+        .tf(&[
+            "import",
+            "-no-color",
+            "xelon_kubernetes_node_pool.p",
+            &pool_id,
+        ])
+        .fails_with(&[
+            "Invalid import ID",
+            "<kubernetes_cluster_id>/<node_pool_id>",
+        ]);
+
+    // Import with a block, generating the configuration.
+    let gen_ws = Workspace::new(&emu);
+    gen_ws.config(&format!(
+        "import {{\n  to = xelon_kubernetes_node_pool.p\n  id = \"{cluster_id}/{pool_id}\"\n}}\n"
+    ));
+    gen_ws
+        .tf(&["plan", "-no-color", "-generate-config-out=generated.tf"])
+        .ok();
+    assert!(gen_ws.read("generated.tf").contains(&cluster_id));
+    let plan = gen_ws.tf(&["plan", "-no-color"]).ok();
+    assert!(
+        plan.stdout
+            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
+
+    // A pool deleted out of band is planned again.
+    assert!(
+        emu.api(
+            "DELETE",
+            &format!("kubernetes/{cluster_id}/pools/{pool_id}"),
+            None
+        )
+        .0 < 300
+    );
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.stdout
+            .contains("xelon_kubernetes_node_pool.p will be created"),
+        "{}",
+        plan.stdout
+    );
+}
+
+#[test]
+fn validation_errors_at_plan_time() {
+    let emu = Emulator::start();
+    let ws = Workspace::new(&emu);
+    ws.config(&format!(
+        "{}{}",
+        cluster("v"),
+        pool("p", "  name = \" \"\n  node_count = 0\n  cpu_core_count = -1\n  memory = 0\n  disk_size = 0\n  extra_storage_size = -5")
+    ));
+    ws.tf(&["validate", "-no-color"]).fails_with(&[
+        "name must not be empty",
+        "node_count must be at least 1",
+        "cpu_core_count must be at least 1",
+        "memory must be at least 1",
+        "disk_size must be at least 1",
+        "extra_storage_size must be at least 0",
+    ]);
+    let (_, list) = emu.api("GET", "kubernetes", None);
+    assert_eq!(list["data"].as_array().map(Vec::len), Some(0));
+}
