@@ -1,5 +1,5 @@
-//! The traits a provider implements: [`Provider`], [`Resource`] and
-//! [`DataSource`]. Every method takes a request struct (so new fields never
+//! The traits a provider implements: [`Provider`], [`Resource`],
+//! [`DataSource`] and [`EphemeralResource`]. Every method takes a request struct (so new fields never
 //! break signatures) and returns a response; failures are [`Diagnostics`].
 
 use async_trait::async_trait;
@@ -29,6 +29,11 @@ pub trait Provider: Send + Sync + 'static {
 
     /// Every data source type, registered once.
     fn data_sources(&self) -> Vec<Box<dyn DataSource<Self::Client>>>;
+
+    /// Every ephemeral resource type, registered once.
+    fn ephemeral_resources(&self) -> Vec<Box<dyn EphemeralResource<Self::Client>>> {
+        Vec::new()
+    }
 }
 
 /// The provider block, as configured.
@@ -233,4 +238,39 @@ pub struct DataReadRequest<'a, C> {
     pub config: &'a Value,
     /// Cancelled when Terraform stops the provider.
     pub cancel: &'a CancellationToken,
+}
+
+/// An ephemeral resource type (Terraform 1.10+): data that is opened for one
+/// Terraform run and never written to state or plan files, such as credentials.
+#[async_trait]
+pub trait EphemeralResource<C: Send + Sync + 'static>: Send + Sync {
+    /// The full type name, e.g. `xelon_kubernetes_kubeconfig`.
+    fn type_name(&self) -> &'static str;
+
+    /// The ephemeral resource's schema.
+    fn schema(&self) -> Schema;
+
+    /// Checks across attributes of a (possibly partly unknown) configuration.
+    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Produces the value for this run.
+    async fn open(&self, req: OpenRequest<'_, C>) -> OpenResponse;
+}
+
+/// Input of [`EphemeralResource::open`].
+pub struct OpenRequest<'a, C> {
+    /// The configured client.
+    pub client: &'a C,
+    /// The configuration (wholly known).
+    pub config: &'a Value,
+    /// Cancelled when Terraform stops the provider.
+    pub cancel: &'a CancellationToken,
+}
+
+/// The result of [`EphemeralResource::open`].
+pub struct OpenResponse {
+    /// The value (attributes may be left out; they become null).
+    pub result: Value,
+    /// Errors and warnings.
+    pub diagnostics: Diagnostics,
 }

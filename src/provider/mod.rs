@@ -4,6 +4,7 @@
 
 mod data_sources;
 mod kubernetes_cluster;
+mod kubernetes_kubeconfig;
 mod kubernetes_node_pool;
 mod values;
 
@@ -11,12 +12,13 @@ use async_trait::async_trait;
 
 use crate::cty::{AttributePath, Value};
 use crate::framework::{
-    Attribute, ConfigureRequest, ConfigureResponse, DataSource, Diagnostics, Provider, Resource,
-    Schema,
+    Attribute, ConfigureRequest, ConfigureResponse, DataSource, Diagnostics, EphemeralResource,
+    Provider, Resource, Schema,
 };
 use crate::xelon::{Client, ClientConfig};
 
 pub use kubernetes_cluster::KubernetesCluster;
+pub use kubernetes_kubeconfig::KubernetesKubeconfig;
 pub use kubernetes_node_pool::KubernetesNodePool;
 
 /// The provider's registry address, the same as Xelon's own provider so that
@@ -199,6 +201,10 @@ impl Provider for XelonProvider {
 
     fn data_sources(&self) -> Vec<Box<dyn DataSource<Client>>> {
         data_sources::all()
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Box<dyn EphemeralResource<Client>>> {
+        vec![Box::new(KubernetesKubeconfig)]
     }
 }
 

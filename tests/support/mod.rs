@@ -81,6 +81,26 @@ impl Emulator {
         self.request(method, &format!("{}{}", self.base_url, path), body)
     }
 
+    /// Calls the emulator's API and returns the raw body (YAML endpoints).
+    pub fn api_text(&self, method: &str, path: &str) -> (u16, String) {
+        let url = format!("{}{}", self.base_url, path);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+            let resp = reqwest::Client::new()
+                .request(method, url)
+                .bearer_auth("test-token")
+                .send()
+                .await
+                .expect("request to the emulator");
+            let status = resp.status().as_u16();
+            (status, resp.text().await.unwrap_or_default())
+        })
+    }
+
     /// Calls the emulator's admin API (`/_emulator/...`).
     pub fn admin(
         &self,

@@ -47,6 +47,7 @@ struct Inner<P: Provider> {
     ty: Type,
     resources: BTreeMap<&'static str, Typed<dyn Resource<P::Client>>>,
     data_sources: BTreeMap<&'static str, Typed<dyn DataSource<P::Client>>>,
+    ephemeral: BTreeMap<&'static str, Typed<dyn EphemeralResource<P::Client>>>,
     client: RwLock<ClientState<P::Client>>,
     /// Cancelled by `StopProvider`; replaced by a fresh token afterwards.
     stop: Mutex<CancellationToken>,
@@ -95,6 +96,22 @@ impl<P: Provider> ProtocolServer<P> {
                 )
             })
             .collect();
+        let ephemeral = provider
+            .ephemeral_resources()
+            .into_iter()
+            .map(|e| {
+                let schema = e.schema();
+                let ty = schema.ty();
+                (
+                    e.type_name(),
+                    Typed {
+                        item: e,
+                        schema,
+                        ty,
+                    },
+                )
+            })
+            .collect();
         Self {
             inner: Arc::new(Inner {
                 provider,
@@ -102,6 +119,7 @@ impl<P: Provider> ProtocolServer<P> {
                 ty,
                 resources,
                 data_sources,
+                ephemeral,
                 client: RwLock::new(ClientState::NotConfigured),
                 stop: Mutex::new(CancellationToken::new()),
             }),
@@ -128,6 +146,19 @@ impl<P: Provider> ProtocolServer<P> {
             Diagnostic::error(
                 "Unknown data source type",
                 format!("This provider has no data source {name:?}."),
+            )
+            .into()
+        })
+    }
+
+    fn ephemeral(
+        &self,
+        name: &str,
+    ) -> Result<&Typed<dyn EphemeralResource<P::Client>>, Diagnostics> {
+        self.inner.ephemeral.get(name).ok_or_else(|| {
+            Diagnostic::error(
+                "Unknown ephemeral resource type",
+                format!("This provider has no ephemeral resource {name:?}."),
             )
             .into()
         })
@@ -221,7 +252,13 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
                 })
                 .collect(),
             functions: Vec::new(),
-            ephemeral_resources: Vec::new(),
+            ephemeral_resources: i
+                .ephemeral
+                .keys()
+                .map(|k| m::EphemeralMetadata {
+                    type_name: k.to_string(),
+                })
+                .collect(),
         })
     }
 
@@ -246,7 +283,11 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
             provider_meta: None,
             server_capabilities: Some(capabilities()),
             functions: Default::default(),
-            ephemeral_resource_schemas: Default::default(),
+            ephemeral_resource_schemas: i
+                .ephemeral
+                .iter()
+                .map(|(k, v)| (k.to_string(), convert::schema_to_proto(&v.schema)))
+                .collect(),
         })
     }
 
@@ -718,42 +759,77 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         &self,
         request: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
-        let name = request.into_inner().type_name;
-        ok(pb::validate_ephemeral_resource_config::Response {
-            diagnostics: diagnostics_to_proto(&unknown_ephemeral(&name)),
-        })
+        let req = request.into_inner();
+        let _g = span("ValidateEphemeralResourceConfig", &req.type_name).entered();
+        let mut diags = Diagnostics::new();
+        let done = |d: &Diagnostics| pb::validate_ephemeral_resource_config::Response {
+            diagnostics: diagnostics_to_proto(d),
+        };
+        let e = try_diag!(self.ephemeral(&req.type_name), diags, ok(done(&diags)));
+        let config = try_diag!(decode(req.config.as_ref(), &e.ty), diags, ok(done(&diags)));
+        diags.extend(validate(&e.schema, &config, |d| {
+            e.item.validate_config(&config, d)
+        }));
+        ok(done(&diags))
     }
 
     async fn open_ephemeral_resource(
         &self,
         request: Request<pb::open_ephemeral_resource::Request>,
     ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
-        let name = request.into_inner().type_name;
-        ok(pb::open_ephemeral_resource::Response {
-            diagnostics: diagnostics_to_proto(&unknown_ephemeral(&name)),
-            ..Default::default()
-        })
+        let req = request.into_inner();
+        let span = span("OpenEphemeralResource", &req.type_name);
+        let mut diags = Diagnostics::new();
+        let done = |result: Option<pb::DynamicValue>, d: &Diagnostics| {
+            pb::open_ephemeral_resource::Response {
+                diagnostics: diagnostics_to_proto(d),
+                result,
+                ..Default::default()
+            }
+        };
+        let e = try_diag!(
+            self.ephemeral(&req.type_name),
+            diags,
+            ok(done(None, &diags))
+        );
+        let config = try_diag!(
+            decode(req.config.as_ref(), &e.ty),
+            diags,
+            ok(done(None, &diags))
+        );
+        let client = try_diag!(self.client(), diags, ok(done(None, &diags)));
+        let cancel = self.stop_token();
+        let resp = e
+            .item
+            .open(OpenRequest {
+                client: &client,
+                config: &config,
+                cancel: &cancel,
+            })
+            .instrument(span)
+            .await;
+        diags.extend(resp.diagnostics);
+        if diags.has_errors() {
+            return ok(done(None, &diags));
+        }
+        let result = finish_state(resp.result, &e.ty, &mut diags);
+        let encoded = try_diag!(encode(&result, &e.ty), diags, ok(done(None, &diags)));
+        ok(done(Some(encoded), &diags))
     }
 
     async fn renew_ephemeral_resource(
         &self,
-        request: Request<pb::renew_ephemeral_resource::Request>,
+        _request: Request<pb::renew_ephemeral_resource::Request>,
     ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
-        let name = request.into_inner().type_name;
-        ok(pb::renew_ephemeral_resource::Response {
-            diagnostics: diagnostics_to_proto(&unknown_ephemeral(&name)),
-            ..Default::default()
-        })
+        // Nothing of ours expires within a run: Open never asks for renewal.
+        ok(pb::renew_ephemeral_resource::Response::default())
     }
 
     async fn close_ephemeral_resource(
         &self,
-        request: Request<pb::close_ephemeral_resource::Request>,
+        _request: Request<pb::close_ephemeral_resource::Request>,
     ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
-        let name = request.into_inner().type_name;
-        ok(pb::close_ephemeral_resource::Response {
-            diagnostics: diagnostics_to_proto(&unknown_ephemeral(&name)),
-        })
+        ok(pb::close_ephemeral_resource::Response::default())
     }
 
     async fn get_functions(
@@ -782,14 +858,6 @@ fn capabilities() -> pb::ServerCapabilities {
         move_resource_state: false,
         generate_resource_config: false,
     }
-}
-
-fn unknown_ephemeral(name: &str) -> Diagnostics {
-    Diagnostic::error(
-        "Unknown ephemeral resource type",
-        format!("This provider has no ephemeral resource {name:?}."),
-    )
-    .into()
 }
 
 /// Fills left-out attributes with null and makes sure no unknown value is
