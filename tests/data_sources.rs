@@ -1,0 +1,550 @@
+//! Acceptance tests of the data sources: real Terraform, the built provider
+//! and a local emulator (seeded with tenants tenant-1..3 and clouds
+//! cloud-1/cloud-2, see `src/emulator/seed.rs`).
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{Emulator, Workspace};
+
+/// `terraform output -json`, parsed.
+fn outputs(ws: &Workspace) -> Value {
+    let run = ws.tf(&["output", "-json", "-no-color"]).ok();
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("outputs JSON: {e}\n{}", run.stdout))
+}
+
+/// The value of output `name`.
+fn output(ws: &Workspace, name: &str) -> Value {
+    let all = outputs(ws);
+    all.get(name)
+        .unwrap_or_else(|| panic!("no output {name}: {all}"))["value"]
+        .clone()
+}
+
+/// The state entry (with `values` and `sensitive_values`) of `address`.
+fn state_entry(ws: &Workspace, address: &str) -> Value {
+    let state = ws.state();
+    state["values"]["root_module"]["resources"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["address"] == address).cloned())
+        .unwrap_or_else(|| panic!("{address} not in state: {state}"))
+}
+
+/// Creates a cluster through the emulator's API, as someone outside
+/// Terraform would, and waits until it is ready.
+fn create_cluster_out_of_band(emu: &Emulator, name: &str) -> String {
+    let (status, body) = emu.api(
+        "POST",
+        "kubernetes",
+        Some(json!({
+            "cloudIdentifier": "cloud-1", "tenantIdentifier": "tenant-1", "clusterName": name,
+            "k8sVersion": "1.31.2", "talosVersion": "1.8.3",
+            "controlPlaneCpu": 2, "controlPlaneRam": 4, "controlPlaneDisk": 50, "controlPlaneType": "production",
+            "loadBalancerCpu": 2, "loadBalancerRam": 4, "loadBalancerDisk": 50, "loadBalancerType": "test",
+            "podSubnet": "100.111.0.0/16", "serviceSubnet": "100.112.0.0/12", "notify": false, "workerPool": []
+        })),
+    );
+    assert!(status < 300, "{status} {body}");
+    let id = body["data"]["identifier"]
+        .as_str()
+        .expect("cluster id")
+        .to_string();
+    wait_until(|| {
+        let (_, c) = emu.api("GET", &format!("kubernetes/{id}"), None);
+        c["data"]["status"] == "Ready"
+    });
+    id
+}
+
+/// Creates a node pool through the emulator's API; returns its ID.
+fn create_pool_out_of_band(
+    emu: &Emulator,
+    cluster: &str,
+    name: &str,
+    nodes: u32,
+    extra_disk: u32,
+) -> String {
+    let (status, body) = emu.api(
+        "POST",
+        &format!("kubernetes/{cluster}/pools"),
+        Some(json!({
+            "workerPoolName": name, "workerNodeAmount": nodes, "workerNodeCpu": 4,
+            "workerNodeRam": 8, "workerNodeDisk": 60,
+            "workerNodeIsStorage": extra_disk > 0, "workerNodeExtraDisk": extra_disk
+        })),
+    );
+    assert!(status < 300, "{status} {body}");
+    body["data"]["identifier"]
+        .as_str()
+        .expect("pool id")
+        .to_string()
+}
+
+fn wait_until(mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn versions_are_sorted_newest_first_with_latest() {
+    let emu = Emulator::start();
+    let ws = Workspace::new(&emu);
+    ws.config(
+        r#"
+data "xelon_kubernetes_cluster_versions" "main" {
+  cloud_id = "cloud-1"
+}
+data "xelon_kubernetes_cluster_versions" "secondary" {
+  cloud_id = "cloud-2"
+}
+output "main" { value = data.xelon_kubernetes_cluster_versions.main }
+output "secondary_latest" { value = data.xelon_kubernetes_cluster_versions.secondary.latest }
+"#,
+    );
+    ws.apply();
+    let main = output(&ws, "main");
+    assert_eq!(main["id"], "cloud-1");
+    assert_eq!(
+        main["latest"],
+        json!({"talos_version": "1.9.1", "kubernetes_version": "1.32.0"})
+    );
+    assert_eq!(
+        main["versions"],
+        json!([
+            {"talos_version": "1.9.1", "kubernetes_versions": ["1.32.0", "1.31.2"]},
+            {"talos_version": "1.8.3", "kubernetes_versions": ["1.31.2", "1.30.6"]},
+            {"talos_version": "1.7.7", "kubernetes_versions": ["1.30.6", "1.29.10"]},
+        ])
+    );
+    assert_eq!(
+        output(&ws, "secondary_latest"),
+        json!({"talos_version": "1.8.3", "kubernetes_version": "1.31.2"})
+    );
+    // Deterministic: reading again changes nothing.
+    ws.assert_no_changes();
+
+    // An unknown cloud: an error pointing at cloud_id (Terraform quotes its line).
+    ws.config(
+        r#"
+data "xelon_kubernetes_cluster_versions" "main" {
+  cloud_id = "cloud-9"
+}
+"#,
+    );
+    ws.plan().fails_with(&[
+        "Unable to read the Kubernetes versions: not found",
+        "cloud_id = \"cloud-9\"",
+        "knows no cloud \"cloud-9\"",
+    ]);
+}
+
+#[test]
+fn cluster_is_read_with_sensitive_configs() {
+    let emu = Emulator::start();
+    let id = create_cluster_out_of_band(&emu, "oob-cluster");
+    let mut ws = Workspace::new(&emu);
+    ws.config(&format!(
+        r#"
+data "xelon_kubernetes_cluster" "c" {{
+  kubernetes_cluster_id = "{id}"
+}}
+output "kubeconfig" {{
+  value     = data.xelon_kubernetes_cluster.c.kubeconfig_raw
+  sensitive = true
+}}
+output "talosconfig" {{
+  value     = data.xelon_kubernetes_cluster.c.talosconfig_raw
+  sensitive = true
+}}
+output "facts" {{
+  value = {{
+    for k in ["id", "name", "status", "health", "cloud_id", "kubernetes_version", "talos_version"] :
+    k => data.xelon_kubernetes_cluster.c[k]
+  }}
+}}
+"#
+    ));
+    let applied = ws.apply();
+    let all = outputs(&ws);
+    assert_eq!(all["kubeconfig"]["sensitive"], true);
+    let kubeconfig = all["kubeconfig"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        kubeconfig.contains("oob-cluster") && kubeconfig.contains("kind: Config"),
+        "{kubeconfig}"
+    );
+    let talosconfig = all["talosconfig"]["value"].as_str().unwrap_or_default();
+    assert!(talosconfig.contains("oob-cluster"), "{talosconfig}");
+    assert_eq!(
+        all["facts"]["value"],
+        json!({
+            "id": id, "name": "oob-cluster", "status": "Ready", "health": "healthy",
+            "cloud_id": "cloud-1", "kubernetes_version": "1.31.2", "talos_version": "1.8.3",
+        })
+    );
+    let entry = state_entry(&ws, "data.xelon_kubernetes_cluster.c");
+    assert_eq!(entry["sensitive_values"]["kubeconfig_raw"], true, "{entry}");
+    assert_eq!(
+        entry["sensitive_values"]["talosconfig_raw"], true,
+        "{entry}"
+    );
+    assert!(entry["sensitive_values"].get("name").is_none(), "{entry}");
+
+    // The secret never shows in Terraform's output, nor in the provider's logs.
+    let secret_line = kubeconfig
+        .lines()
+        .find(|l| l.contains("client-key-data"))
+        .expect("kubeconfig has a key")
+        .trim()
+        .to_string();
+    assert!(!applied.all().contains(&secret_line));
+    ws.set_env("TF_LOG_PROVIDER", "trace");
+    let logged = ws.tf(&["plan", "-no-color"]).ok();
+    assert!(
+        logged.stderr.contains("reading cluster"),
+        "no provider logs captured:\n{}",
+        logged.stderr
+    );
+    assert!(!logged.all().contains(&secret_line), "secret in the logs");
+    assert!(
+        !logged.all().contains("client-key-data"),
+        "kubeconfig in the logs"
+    );
+
+    // Without `sensitive = true`, Terraform refuses to output it.
+    ws.set_env("TF_LOG_PROVIDER", "off");
+    ws.config(&format!(
+        r#"
+data "xelon_kubernetes_cluster" "c" {{
+  kubernetes_cluster_id = "{id}"
+}}
+output "kubeconfig" {{ value = data.xelon_kubernetes_cluster.c.kubeconfig_raw }}
+"#
+    ));
+    ws.plan().fails_with(&["Output refers to sensitive values"]);
+
+    // An unknown cluster: an error on kubernetes_cluster_id.
+    ws.config(
+        r#"
+data "xelon_kubernetes_cluster" "c" {
+  kubernetes_cluster_id = "k8s-doesnotexist"
+}
+"#,
+    );
+    ws.plan().fails_with(&[
+        "Unable to read the Kubernetes cluster: not found",
+        "kubernetes_cluster_id = \"k8s-doesnotexist\"",
+        "knows no Kubernetes cluster \"k8s-doesnotexist\"",
+    ]);
+}
+
+#[test]
+fn node_pool_by_name_and_by_id() {
+    let emu = Emulator::start();
+    let cluster = create_cluster_out_of_band(&emu, "pools");
+    let workers = create_pool_out_of_band(&emu, &cluster, "workers", 2, 0);
+    let storage = create_pool_out_of_band(&emu, &cluster, "storage", 1, 20);
+    let ws = Workspace::new(&emu);
+    let config = |lookup: &str| {
+        format!(
+            r#"
+data "xelon_kubernetes_node_pool" "p" {{
+  kubernetes_cluster_id = "{cluster}"
+  {lookup}
+}}
+output "p" {{ value = data.xelon_kubernetes_node_pool.p }}
+"#
+        )
+    };
+
+    ws.config(&config("name = \"workers\""));
+    ws.apply();
+    let p = output(&ws, "p");
+    assert_eq!(p["id"], workers.as_str());
+    assert_eq!(p["name"], "workers");
+    assert_eq!(
+        (
+            &p["node_count"],
+            &p["cpu_core_count"],
+            &p["memory"],
+            &p["disk_size"],
+            &p["extra_storage_size"]
+        ),
+        (&json!(2), &json!(4), &json!(8), &json!(60), &json!(0))
+    );
+    let nodes = p["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 2, "{p}");
+    for n in nodes {
+        assert!(n["id"].as_str().is_some_and(|s| !s.is_empty()), "{n}");
+        assert!(n["name"].as_str().is_some_and(|s| !s.is_empty()), "{n}");
+        assert!(n["status"].is_string(), "{n}");
+    }
+
+    ws.config(&config(&format!("id = \"{storage}\"")));
+    ws.apply();
+    let p = output(&ws, "p");
+    assert_eq!(p["name"], "storage");
+    assert_eq!(p["id"], storage.as_str());
+    assert_eq!(
+        (&p["node_count"], &p["extra_storage_size"]),
+        (&json!(1), &json!(20))
+    );
+
+    // No such name: the error lists the pools that exist.
+    ws.config(&config("name = \"nope\""));
+    ws.plan().fails_with(&[
+        "Node pool not found",
+        "name = \"nope\"",
+        &format!("\"workers\" ({workers})"),
+        &format!("\"storage\" ({storage})"),
+    ]);
+    // No such ID: likewise, on `id`.
+    ws.config(&config("id = \"pool-nope\""));
+    ws.plan()
+        .fails_with(&["Node pool not found", "id = \"pool-nope\"", "\"workers\""]);
+
+    // Two pools share a name: the error lists their IDs.
+    let twin = create_pool_out_of_band(&emu, &cluster, "workers", 1, 0);
+    ws.config(&config("name = \"workers\""));
+    ws.plan().fails_with(&[
+        "Several node pools have this name",
+        &format!("{workers}, {twin}"),
+    ]);
+
+    // Unknown cluster: on kubernetes_cluster_id.
+    ws.config(
+        r#"
+data "xelon_kubernetes_node_pool" "p" {
+  kubernetes_cluster_id = "k8s-nope"
+  name                  = "workers"
+}
+"#,
+    );
+    ws.plan()
+        .fails_with(&["not found", "kubernetes_cluster_id = \"k8s-nope\""]);
+
+    // Both or neither of id and name: rejected at validate, without the API.
+    ws.config(&config(&format!(
+        "id = \"{workers}\"\n  name = \"workers\""
+    )));
+    ws.tf(&["validate", "-no-color"]).fails_with(&[
+        "Conflicting lookup attributes",
+        "Set only one of `id` or `name`",
+        "name = \"workers\"",
+    ]);
+    ws.config(&config(""));
+    ws.tf(&["validate", "-no-color"]).fails_with(&[
+        "Missing lookup attribute",
+        "Set exactly one of `id` or `name`",
+    ]);
+}
+
+#[test]
+fn cloud_by_name_and_by_id() {
+    let emu = Emulator::start();
+    let ws = Workspace::new(&emu);
+    ws.config(
+        r#"
+data "xelon_cloud" "by_name" {
+  name = "Secondary Cloud"
+}
+data "xelon_cloud" "by_id" {
+  id = "cloud-1"
+}
+output "by_name" { value = data.xelon_cloud.by_name }
+output "by_id" { value = data.xelon_cloud.by_id }
+"#,
+    );
+    ws.apply();
+    assert_eq!(
+        output(&ws, "by_name"),
+        json!({"id": "cloud-2", "name": "Secondary Cloud", "type": "hcp", "hv_type": "vmware"})
+    );
+    assert_eq!(
+        output(&ws, "by_id"),
+        json!({"id": "cloud-1", "name": "Main HCP Cloud", "type": "hcp", "hv_type": "vmware"})
+    );
+    ws.assert_no_changes();
+
+    ws.config("data \"xelon_cloud\" \"c\" {\n  name = \"Nowhere\"\n}\n");
+    ws.plan().fails_with(&[
+        "Cloud not found",
+        "name = \"Nowhere\"",
+        "\"Main HCP Cloud\" (cloud-1), \"Secondary Cloud\" (cloud-2)",
+    ]);
+    ws.config("data \"xelon_cloud\" \"c\" {\n  id = \"cloud-9\"\n}\n");
+    ws.plan().fails_with(&[
+        "Cloud not found",
+        "id = \"cloud-9\"",
+        "\"Main HCP Cloud\" (cloud-1)",
+    ]);
+    ws.config(
+        "data \"xelon_cloud\" \"c\" {\n  id   = \"cloud-1\"\n  name = \"Main HCP Cloud\"\n}\n",
+    );
+    ws.tf(&["validate", "-no-color"])
+        .fails_with(&["Conflicting lookup attributes"]);
+    ws.config("data \"xelon_cloud\" \"c\" {\n}\n");
+    ws.tf(&["validate", "-no-color"])
+        .fails_with(&["Missing lookup attribute"]);
+}
+
+#[test]
+fn tenant_current_by_id_and_by_name() {
+    let emu = Emulator::start();
+    let ws = Workspace::new(&emu);
+    ws.config(
+        r#"
+data "xelon_tenant" "current" {}
+data "xelon_tenant" "by_id" {
+  id = "tenant-2"
+}
+data "xelon_tenant" "by_name" {
+  name = "Emulated Customer B"
+}
+output "current" { value = data.xelon_tenant.current }
+output "by_id" { value = data.xelon_tenant.by_id }
+output "by_name" { value = data.xelon_tenant.by_name }
+"#,
+    );
+    ws.apply();
+    assert_eq!(
+        output(&ws, "current"),
+        json!({"id": "tenant-1", "name": "Emulated Tenant", "parent_tenant_id": null, "status": "active", "type": "reseller"})
+    );
+    assert_eq!(
+        output(&ws, "by_id"),
+        json!({"id": "tenant-2", "name": "Emulated Customer A", "parent_tenant_id": "tenant-1", "status": "active", "type": "customer"})
+    );
+    assert_eq!(output(&ws, "by_name")["id"], "tenant-3");
+    ws.assert_no_changes();
+
+    // A partial name is not a match: the error shows what the search found.
+    ws.config("data \"xelon_tenant\" \"t\" {\n  name = \"Emulated Customer\"\n}\n");
+    ws.plan().fails_with(&[
+        "Tenant not found",
+        "name = \"Emulated Customer\"",
+        "\"Emulated Customer A\" (tenant-2), \"Emulated Customer B\" (tenant-3)",
+    ]);
+    ws.config("data \"xelon_tenant\" \"t\" {\n  id = \"tenant-9\"\n}\n");
+    ws.plan()
+        .fails_with(&["Unable to read the tenant: not found", "id = \"tenant-9\""]);
+    ws.config(
+        "data \"xelon_tenant\" \"t\" {\n  id   = \"tenant-1\"\n  name = \"Emulated Tenant\"\n}\n",
+    );
+    ws.tf(&["validate", "-no-color"]).fails_with(&[
+        "Conflicting lookup attributes",
+        "name = \"Emulated Tenant\"",
+    ]);
+
+    // Rejected credentials: said plainly, not as "not found".
+    let strict = Emulator::start_with(&["--token", "right"]);
+    let mut wrong = Workspace::new(&strict);
+    wrong.set_env("XELON_TOKEN", "wrong");
+    wrong.config("data \"xelon_tenant\" \"t\" {}\n");
+    wrong
+        .plan()
+        .fails_with(&["The Xelon API rejected the provider's credentials", "401"]);
+}
+
+#[test]
+fn data_source_schemas_are_served_with_docs() {
+    let ws = Workspace::bare();
+    ws.config("");
+    let run = ws.tf(&["providers", "schema", "-json"]).ok();
+    let schema: Value = serde_json::from_str(&run.stdout).expect("schema JSON");
+    let ds =
+        &schema["provider_schemas"]["registry.terraform.io/xelon-ag/xelon"]["data_source_schemas"];
+    let attrs = |name: &str| ds[name]["block"]["attributes"].clone();
+
+    let expected: &[(&str, &[&str])] = &[
+        (
+            "xelon_kubernetes_cluster_versions",
+            &["cloud_id", "id", "latest", "versions"],
+        ),
+        (
+            "xelon_kubernetes_cluster",
+            &[
+                "kubernetes_cluster_id",
+                "kubeconfig_raw",
+                "talosconfig_raw",
+                "name",
+                "status",
+                "health",
+                "cloud_id",
+                "kubernetes_version",
+                "talos_version",
+                "id",
+            ],
+        ),
+        (
+            "xelon_kubernetes_node_pool",
+            &[
+                "kubernetes_cluster_id",
+                "id",
+                "name",
+                "node_count",
+                "cpu_core_count",
+                "memory",
+                "disk_size",
+                "extra_storage_size",
+                "nodes",
+            ],
+        ),
+        ("xelon_cloud", &["id", "name", "type", "hv_type"]),
+        (
+            "xelon_tenant",
+            &["id", "name", "parent_tenant_id", "status", "type"],
+        ),
+    ];
+    for (name, names) in expected {
+        let a = attrs(name);
+        let mut got: Vec<&str> = a
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        got.sort();
+        let mut want = names.to_vec();
+        want.sort();
+        assert_eq!(got, want, "{name}");
+        assert_eq!(ds[name]["block"]["description_kind"], "markdown", "{name}");
+        for (attr, spec) in a.as_object().into_iter().flatten() {
+            assert!(
+                spec["description"].as_str().is_some_and(|d| d.len() > 10),
+                "{name}.{attr} has no description"
+            );
+        }
+    }
+
+    let cluster = attrs("xelon_kubernetes_cluster");
+    assert_eq!(cluster["kubeconfig_raw"]["sensitive"], true);
+    assert_eq!(cluster["talosconfig_raw"]["sensitive"], true);
+    assert_eq!(cluster["kubernetes_cluster_id"]["required"], true);
+
+    // Nested attributes, so each field is documented.
+    let versions = attrs("xelon_kubernetes_cluster_versions");
+    assert_eq!(versions["versions"]["nested_type"]["nesting_mode"], "list");
+    assert_eq!(versions["versions"]["computed"], true);
+    assert_eq!(
+        versions["versions"]["nested_type"]["attributes"]["kubernetes_versions"]["type"],
+        json!(["list", "string"])
+    );
+    assert_eq!(versions["latest"]["nested_type"]["nesting_mode"], "single");
+    assert!(
+        versions["latest"]["nested_type"]["attributes"]["talos_version"]["description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty())
+    );
+
+    let pool = attrs("xelon_kubernetes_node_pool");
+    assert_eq!(
+        (&pool["id"]["optional"], &pool["id"]["computed"]),
+        (&json!(true), &json!(true))
+    );
+    assert_eq!(pool["nodes"]["nested_type"]["nesting_mode"], "list");
+}
