@@ -203,13 +203,32 @@ pub(crate) fn is_transient_status(status: u16) -> bool {
 
 /// Replaces every occurrence of `secret` in `text` with `***`.
 ///
-/// An empty secret leaves the text as it is.
+/// An empty secret leaves the text as it is. A short secret (under 8
+/// characters, as in tests and demos) is replaced only where it stands as a
+/// word of its own, so that a token like `t` does not garble every message.
 pub(crate) fn redact(text: &str, secret: &str) -> String {
     if secret.is_empty() {
-        text.to_owned()
-    } else {
-        text.replace(secret, "***")
+        return text.to_owned();
     }
+    if secret.len() >= 8 {
+        return text.replace(secret, "***");
+    }
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(secret) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + secret.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before.is_some_and(is_word) || after.is_some_and(is_word) {
+            out.push_str(secret);
+        } else {
+            out.push_str("***");
+        }
+        rest = &rest[at + secret.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn redact_all(items: Vec<String>, secret: &str) -> Vec<String> {
@@ -375,6 +394,14 @@ mod tests {
 
         let e = api(500, "");
         assert_eq!(e.to_string(), "POST kubernetes: 500 Internal Server Error");
+    }
+
+    #[test]
+    fn short_secrets_are_redacted_only_as_words() {
+        assert_eq!(redact("Kubernetes cluster t", "t"), "Kubernetes cluster ***");
+        assert_eq!(redact("token=t;", "t"), "token=***;");
+        assert_eq!(redact("a long-secret-token here", "long-secret-token"), "a *** here");
+        assert_eq!(redact("xlong-secret-tokenx", "long-secret-token"), "x***x");
     }
 
     #[test]
