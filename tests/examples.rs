@@ -1,0 +1,181 @@
+//! Every example configuration is a valid Terraform root module: each
+//! directory under `examples/provider`, `examples/resources/*`,
+//! `examples/data-sources/*`, `examples/ephemeral-resources/*` and
+//! `examples/quickstart` passes `terraform fmt -check` and
+//! `terraform validate` with the real Terraform CLI and the built provider
+//! (which checks the attributes against the schemas and runs the validators).
+//!
+//! The docs examples leave out the `terraform { required_providers { ... } }`
+//! block, as is the convention for Registry examples (the Registry shows the
+//! provider's source address itself, and `examples/provider/provider.tf`,
+//! embedded in docs/index.md, shows the block): this test adds a
+//! `required_providers.tf` to the copy of every example directory that does
+//! not declare `required_providers` itself. A directory with a `module`
+//! block is `terraform init`-ed first.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::{PROVIDER_SOURCE, Workspace, terraform};
+
+fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
+/// Every example directory, sorted.
+fn example_dirs() -> Vec<PathBuf> {
+    let root = examples_dir();
+    let mut dirs = vec![root.join("provider"), root.join("quickstart")];
+    for kind in ["resources", "data-sources", "ephemeral-resources"] {
+        let kind_dir = root.join(kind);
+        let entries =
+            std::fs::read_dir(&kind_dir).unwrap_or_else(|e| panic!("{}: {e}", kind_dir.display()));
+        for entry in entries {
+            let path = entry.expect("read examples").path();
+            assert!(
+                path.is_dir(),
+                "{}: only one directory per type belongs here",
+                path.display()
+            );
+            dirs.push(path);
+        }
+    }
+    dirs.sort();
+    dirs
+}
+
+/// The `.tf` files of `dir` (not recursive: subdirectories are copied, not read).
+fn tf_files(dir: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("read example dir").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&p).expect("read example");
+            (name, text)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("read example dir") {
+        let path = entry.expect("read example dir").path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).expect("create dir");
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy example file");
+        }
+    }
+}
+
+/// Checks one example directory; `Err` holds what went wrong.
+fn check(dir: &Path) -> Result<(), String> {
+    let files = tf_files(dir);
+    if files.is_empty() {
+        return Err("no .tf files".into());
+    }
+    let ws = Workspace::bare();
+    copy_dir(dir, ws.path());
+
+    let fmt = ws.tf(&["fmt", "-check", "-diff", "-recursive", "-no-color"]);
+    if fmt.code != 0 {
+        return Err(format!("not in `terraform fmt` style:\n{}", fmt.all()));
+    }
+
+    if !files.iter().any(|(_, t)| t.contains("required_providers")) {
+        assert!(
+            !ws.path().join("required_providers.tf").exists(),
+            "{}: required_providers.tf without required_providers",
+            dir.display()
+        );
+        ws.write(
+            "required_providers.tf",
+            &format!(
+                "terraform {{\n  required_providers {{\n    xelon = {{ source = \"{PROVIDER_SOURCE}\" }}\n  }}\n}}\n"
+            ),
+        );
+    }
+    let uses_modules = files
+        .iter()
+        .any(|(_, t)| t.lines().any(|l| l.trim_start().starts_with("module ")));
+    if uses_modules {
+        let init = ws.tf(&["init", "-backend=false", "-input=false", "-no-color"]);
+        if init.code != 0 {
+            return Err(format!("terraform init failed:\n{}", init.all()));
+        }
+    }
+    let validate = ws.tf(&["validate", "-no-color"]);
+    if validate.code != 0 {
+        return Err(format!("terraform validate failed:\n{}", validate.all()));
+    }
+    Ok(())
+}
+
+#[test]
+fn every_example_is_a_valid_root_module() {
+    terraform(); // fails with instructions when there is no Terraform CLI
+    let dirs = example_dirs();
+    let root = examples_dir();
+    let shown = |d: &Path| d.strip_prefix(&root).unwrap_or(d).display().to_string();
+    // The provider example, the quickstart, and at least one example per kind.
+    for kind in [
+        "provider",
+        "quickstart",
+        "resources/",
+        "data-sources/",
+        "ephemeral-resources/",
+    ] {
+        assert!(
+            dirs.iter().any(|d| shown(d).starts_with(kind)),
+            "no example under examples/{kind}: {dirs:?}"
+        );
+    }
+    let results: Vec<(String, Result<(), String>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = dirs
+            .iter()
+            .map(|d| (shown(d), s.spawn(|| check(d))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|(name, h)| (name, h.join().unwrap_or_else(|_| Err("panicked".into()))))
+            .collect()
+    });
+    let failures: Vec<String> = results
+        .iter()
+        .filter_map(|(name, r)| r.as_ref().err().map(|e| format!("examples/{name}: {e}")))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} examples are invalid:\n\n{}",
+        failures.len(),
+        results.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// The check can fail: the provider's validators run, and formatting counts.
+#[test]
+fn an_invalid_example_fails_validation() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        tmp.path().join("resource.tf"),
+        "resource \"xelon_kubernetes_node_pool\" \"p\" {\n  kubernetes_cluster_id = \"k8s-1\"\n  name                  = \"p\"\n  node_count            = 0\n}\n",
+    )
+    .expect("write");
+    let err = check(tmp.path()).expect_err("an invalid example passed");
+    assert!(err.contains("node_count must be at least 1"), "{err}");
+
+    std::fs::write(
+        tmp.path().join("resource.tf"),
+        "resource \"xelon_kubernetes_node_pool\" \"p\" {\n  kubernetes_cluster_id=\"k8s-1\"\n  name = \"p\"\n}\n",
+    )
+    .expect("write");
+    let err = check(tmp.path()).expect_err("a badly formatted example passed");
+    assert!(err.contains("terraform fmt"), "{err}");
+}
