@@ -398,9 +398,15 @@ mod tests {
 
     #[test]
     fn short_secrets_are_redacted_only_as_words() {
-        assert_eq!(redact("Kubernetes cluster t", "t"), "Kubernetes cluster ***");
+        assert_eq!(
+            redact("Kubernetes cluster t", "t"),
+            "Kubernetes cluster ***"
+        );
         assert_eq!(redact("token=t;", "t"), "token=***;");
-        assert_eq!(redact("a long-secret-token here", "long-secret-token"), "a *** here");
+        assert_eq!(
+            redact("a long-secret-token here", "long-secret-token"),
+            "a *** here"
+        );
         assert_eq!(redact("xlong-secret-tokenx", "long-secret-token"), "x***x");
     }
 

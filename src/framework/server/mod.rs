@@ -20,6 +20,7 @@ use crate::proto::tfplugin6 as pb;
 use super::plan::{plan, validate_config};
 use super::resource::*;
 use super::{Diagnostic, Diagnostics, Schema};
+use crate::cty::AttributePath;
 use convert::{conform, decode, diagnostics_to_proto, encode, nullify_unknowns, path_to_proto};
 
 /// Serves a [`Provider`] over `tfplugin6`. Cheap to clone.
@@ -62,56 +63,40 @@ enum ClientState<C> {
 impl<P: Provider> ProtocolServer<P> {
     /// Wraps `provider`, building every schema once.
     pub fn new(provider: P) -> Self {
+        fn typed<T: ?Sized>(
+            items: Vec<(&'static str, Schema, Box<T>)>,
+        ) -> BTreeMap<&'static str, Typed<T>> {
+            items
+                .into_iter()
+                .map(|(name, schema, item)| {
+                    let ty = schema.ty();
+                    (name, Typed { item, schema, ty })
+                })
+                .collect()
+        }
         let schema = provider.schema();
         let ty = schema.ty();
-        let resources = provider
-            .resources()
-            .into_iter()
-            .map(|r| {
-                let schema = r.schema();
-                let ty = schema.ty();
-                (
-                    r.type_name(),
-                    Typed {
-                        item: r,
-                        schema,
-                        ty,
-                    },
-                )
-            })
-            .collect();
-        let data_sources = provider
-            .data_sources()
-            .into_iter()
-            .map(|d| {
-                let schema = d.schema();
-                let ty = schema.ty();
-                (
-                    d.type_name(),
-                    Typed {
-                        item: d,
-                        schema,
-                        ty,
-                    },
-                )
-            })
-            .collect();
-        let ephemeral = provider
-            .ephemeral_resources()
-            .into_iter()
-            .map(|e| {
-                let schema = e.schema();
-                let ty = schema.ty();
-                (
-                    e.type_name(),
-                    Typed {
-                        item: e,
-                        schema,
-                        ty,
-                    },
-                )
-            })
-            .collect();
+        let resources = typed(
+            provider
+                .resources()
+                .into_iter()
+                .map(|r| (r.type_name(), r.schema(), r))
+                .collect(),
+        );
+        let data_sources = typed(
+            provider
+                .data_sources()
+                .into_iter()
+                .map(|d| (d.type_name(), d.schema(), d))
+                .collect(),
+        );
+        let ephemeral = typed(
+            provider
+                .ephemeral_resources()
+                .into_iter()
+                .map(|e| (e.type_name(), e.schema(), e))
+                .collect(),
+        );
         Self {
             inner: Arc::new(Inner {
                 provider,
@@ -129,39 +114,6 @@ impl<P: Provider> ProtocolServer<P> {
     /// The generated tonic service for this server.
     pub(crate) fn into_service(self) -> pb::provider_server::ProviderServer<Self> {
         pb::provider_server::ProviderServer::new(self)
-    }
-
-    fn resource(&self, name: &str) -> Result<&Typed<dyn Resource<P::Client>>, Diagnostics> {
-        self.inner.resources.get(name).ok_or_else(|| {
-            Diagnostic::error(
-                "Unknown resource type",
-                format!("This provider has no resource type {name:?}."),
-            )
-            .into()
-        })
-    }
-
-    fn data_source(&self, name: &str) -> Result<&Typed<dyn DataSource<P::Client>>, Diagnostics> {
-        self.inner.data_sources.get(name).ok_or_else(|| {
-            Diagnostic::error(
-                "Unknown data source type",
-                format!("This provider has no data source {name:?}."),
-            )
-            .into()
-        })
-    }
-
-    fn ephemeral(
-        &self,
-        name: &str,
-    ) -> Result<&Typed<dyn EphemeralResource<P::Client>>, Diagnostics> {
-        self.inner.ephemeral.get(name).ok_or_else(|| {
-            Diagnostic::error(
-                "Unknown ephemeral resource type",
-                format!("This provider has no ephemeral resource {name:?}."),
-            )
-            .into()
-        })
     }
 
     /// The configured client, or an error saying why there is none.
@@ -182,10 +134,7 @@ impl<P: Provider> ProtocolServer<P> {
     }
 
     fn client_if_known(&self) -> Option<Arc<P::Client>> {
-        match &*self.inner.client.read().unwrap_or_else(|e| e.into_inner()) {
-            ClientState::Ready(c) => Some(c.clone()),
-            _ => None,
-        }
+        self.client().ok()
     }
 
     /// The token in-flight work watches; `StopProvider` cancels it.
@@ -196,6 +145,309 @@ impl<P: Provider> ProtocolServer<P> {
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
+
+    // The operations behind the RPCs. Each returns what the RPC answers, or
+    // the diagnostics that stopped it; warnings go to `diags` either way.
+
+    fn upgrade(
+        &self,
+        req: &pb::upgrade_resource_state::Request,
+    ) -> Result<pb::DynamicValue, Diagnostics> {
+        let r = lookup(&self.inner.resources, "resource type", &req.type_name)?;
+        if req.version > r.schema.version {
+            return Err(Diagnostic::error(
+                "State from a newer provider",
+                format!(
+                    "This {} state was written by a newer provider (schema version {}, this provider knows up to {}). Upgrade the provider.",
+                    req.type_name, req.version, r.schema.version
+                ),
+            )
+            .into());
+        }
+        let json = req
+            .raw_state
+            .as_ref()
+            .map(|s| s.json.as_slice())
+            .unwrap_or_default();
+        if json.is_empty() {
+            return Err(Diagnostic::error(
+                "Unsupported state format",
+                "The stored state has no JSON form (legacy flatmap state is not supported).",
+            )
+            .into());
+        }
+        // Decoding with the current schema fills attributes added since with null
+        // and drops attributes that no longer exist.
+        let state = crate::cty::decode_json_bytes(json, &r.ty).map_err(|e| {
+            Diagnostic::error(
+                "Cannot read stored state",
+                format!(
+                    "The stored state of this {} does not match its schema: {e}",
+                    req.type_name
+                ),
+            )
+        })?;
+        Ok(encode(&state, &r.ty)?)
+    }
+
+    async fn configure(
+        &self,
+        req: &pb::configure_provider::Request,
+        diags: &mut Diagnostics,
+    ) -> Result<(), Diagnostics> {
+        let config = decode(req.config.as_ref(), &self.inner.ty)?;
+        let resp = self
+            .inner
+            .provider
+            .configure(ConfigureRequest {
+                config: &config,
+                terraform_version: &req.terraform_version,
+            })
+            .await;
+        let state = match resp.client {
+            Some(c) => ClientState::Ready(Arc::new(c)),
+            None if resp.diagnostics.has_errors() => ClientState::NotConfigured,
+            None => ClientState::Unknown,
+        };
+        diags.extend(resp.diagnostics);
+        *self.inner.client.write().unwrap_or_else(|e| e.into_inner()) = state;
+        Ok(())
+    }
+
+    async fn read(
+        &self,
+        req: &pb::read_resource::Request,
+        diags: &mut Diagnostics,
+    ) -> Result<Option<pb::DynamicValue>, Diagnostics> {
+        let r = lookup(&self.inner.resources, "resource type", &req.type_name)?;
+        let current = decode(req.current_state.as_ref(), &r.ty)?;
+        let Some(client) = self.client_if_known() else {
+            diags.warning(
+                "Skipped refreshing state",
+                format!("The provider configuration is not known yet, so {} was not refreshed from the API.", req.type_name),
+            );
+            return Ok(req.current_state.clone());
+        };
+        let cancel = self.stop_token();
+        let resp = r
+            .item
+            .read(ReadRequest {
+                client: &client,
+                state: &current,
+                cancel: &cancel,
+            })
+            .await;
+        if resp.diagnostics.has_errors() && resp.state.is_null() {
+            // A failed refresh must not drop the object: keep what we had.
+            return Err(resp.diagnostics);
+        }
+        diags.extend(resp.diagnostics);
+        let state = finish_state(resp.state, &r.ty, diags);
+        Ok(Some(encode(&state, &r.ty)?))
+    }
+
+    async fn plan(
+        &self,
+        req: &pb::plan_resource_change::Request,
+        diags: &mut Diagnostics,
+    ) -> Result<(Option<pb::DynamicValue>, Vec<AttributePath>), Diagnostics> {
+        let r = lookup(&self.inner.resources, "resource type", &req.type_name)?;
+        let prior = decode(req.prior_state.as_ref(), &r.ty)?;
+        let proposed = decode(req.proposed_new_state.as_ref(), &r.ty)?;
+        let config = decode(req.config.as_ref(), &r.ty)?;
+        if proposed.is_null() {
+            // Destroy: nothing to plan.
+            return Ok((req.proposed_new_state.clone(), Vec::new()));
+        }
+        let generic = plan(&r.schema, &prior, &proposed, &config);
+        let mut resp = PlanResponse {
+            planned: generic.planned,
+            requires_replace: generic.requires_replace,
+            diagnostics: Diagnostics::new(),
+        };
+        let client = self.client_if_known();
+        let hook = PlanRequest {
+            client: client.as_deref(),
+            config: &config,
+            prior: &prior,
+        };
+        r.item.modify_plan(hook, &mut resp).await;
+        diags.extend(resp.diagnostics);
+        resp.requires_replace.sort();
+        resp.requires_replace.dedup();
+        Ok((Some(encode(&resp.planned, &r.ty)?), resp.requires_replace))
+    }
+
+    async fn apply(
+        &self,
+        req: &pb::apply_resource_change::Request,
+        diags: &mut Diagnostics,
+    ) -> Result<Option<pb::DynamicValue>, Diagnostics> {
+        let r = lookup(&self.inner.resources, "resource type", &req.type_name)?;
+        let prior = decode(req.prior_state.as_ref(), &r.ty)?;
+        let planned = decode(req.planned_state.as_ref(), &r.ty)?;
+        let config = decode(req.config.as_ref(), &r.ty)?;
+        let client = self.client()?;
+        let cancel = self.stop_token();
+        if planned.is_null() {
+            // A failed delete keeps the object in state (the caller answers the prior state).
+            let d = r
+                .item
+                .delete(DeleteRequest {
+                    client: &client,
+                    prior: &prior,
+                    cancel: &cancel,
+                })
+                .await;
+            if d.has_errors() {
+                return Err(d);
+            }
+            diags.extend(d);
+            return Ok(Some(encode(&Value::Null, &r.ty)?));
+        }
+        let resp = if prior.is_null() {
+            r.item
+                .create(CreateRequest {
+                    client: &client,
+                    config: &config,
+                    planned: &planned,
+                    cancel: &cancel,
+                })
+                .await
+        } else {
+            let update = UpdateRequest {
+                client: &*client,
+                config: &config,
+                prior: &prior,
+                planned: &planned,
+                cancel: &cancel,
+            };
+            r.item.update(update).await
+        };
+        if resp.state.is_null() && !prior.is_null() && resp.diagnostics.has_errors() {
+            return Err(resp.diagnostics);
+        }
+        diags.extend(resp.diagnostics);
+        // With errors, this partial state is what Terraform records (tainted on create).
+        let state = finish_state(resp.state, &r.ty, diags);
+        Ok(Some(encode(&state, &r.ty)?))
+    }
+
+    async fn import(
+        &self,
+        req: &pb::import_resource_state::Request,
+        diags: &mut Diagnostics,
+    ) -> Result<Vec<pb::import_resource_state::ImportedResource>, Diagnostics> {
+        let r = lookup(&self.inner.resources, "resource type", &req.type_name)?;
+        let client = self.client()?;
+        let resp = r
+            .item
+            .import(ImportRequest {
+                client: &client,
+                type_name: &req.type_name,
+                id: &req.id,
+            })
+            .await;
+        if resp.diagnostics.has_errors() || resp.state.is_null() {
+            return Err(resp.diagnostics);
+        }
+        diags.extend(resp.diagnostics);
+        let state = finish_state(resp.state, &r.ty, diags);
+        Ok(vec![pb::import_resource_state::ImportedResource {
+            type_name: req.type_name.clone(),
+            state: Some(encode(&state, &r.ty)?),
+            private: Vec::new(),
+            identity: None,
+        }])
+    }
+
+    async fn read_data(
+        &self,
+        req: &pb::read_data_source::Request,
+        diags: &mut Diagnostics,
+    ) -> Result<pb::DynamicValue, Diagnostics> {
+        let ds = lookup(&self.inner.data_sources, "data source", &req.type_name)?;
+        let config = decode(req.config.as_ref(), &ds.ty)?;
+        let client = self.client()?;
+        let cancel = self.stop_token();
+        let resp = ds
+            .item
+            .read(DataReadRequest {
+                client: &client,
+                config: &config,
+                cancel: &cancel,
+            })
+            .await;
+        if resp.diagnostics.has_errors() {
+            return Err(resp.diagnostics);
+        }
+        diags.extend(resp.diagnostics);
+        let state = finish_state(resp.state, &ds.ty, diags);
+        Ok(encode(&state, &ds.ty)?)
+    }
+
+    async fn open(
+        &self,
+        req: &pb::open_ephemeral_resource::Request,
+        diags: &mut Diagnostics,
+    ) -> Result<pb::DynamicValue, Diagnostics> {
+        let e = lookup(&self.inner.ephemeral, "ephemeral resource", &req.type_name)?;
+        let config = decode(req.config.as_ref(), &e.ty)?;
+        let client = self.client()?;
+        let cancel = self.stop_token();
+        let resp = e
+            .item
+            .open(OpenRequest {
+                client: &client,
+                config: &config,
+                cancel: &cancel,
+            })
+            .await;
+        if resp.diagnostics.has_errors() {
+            return Err(resp.diagnostics);
+        }
+        diags.extend(resp.diagnostics);
+        let result = finish_state(resp.result, &e.ty, diags);
+        Ok(encode(&result, &e.ty)?)
+    }
+}
+
+/// The registered type called `name`.
+fn lookup<'a, T: ?Sized>(
+    items: &'a BTreeMap<&'static str, Typed<T>>,
+    kind: &str,
+    name: &str,
+) -> Result<&'a Typed<T>, Diagnostics> {
+    items.get(name).ok_or_else(|| {
+        Diagnostic::error(
+            format!("Unknown {kind}"),
+            format!("This provider has no {kind} {name:?}."),
+        )
+        .into()
+    })
+}
+
+/// Validates a configuration of `schema`'s type: the schema's attribute
+/// validators, then the type's own cross-attribute checks.
+fn validate_with(
+    schema: &Schema,
+    ty: &Type,
+    config: Option<&pb::DynamicValue>,
+    check: impl FnOnce(&Value, &mut Diagnostics),
+) -> Diagnostics {
+    match decode(config, ty) {
+        Ok(config) => {
+            let mut diags = validate_config(schema, &config);
+            check(&config, &mut diags);
+            diags
+        }
+        Err(d) => d.into(),
+    }
+}
+
+/// The answer of an operation: its value, or `None` with its diagnostics added to `diags`.
+fn settle<T>(result: Result<T, Diagnostics>, diags: &mut Diagnostics) -> Option<T> {
+    result.map_err(|d| diags.extend(d)).ok()
 }
 
 fn span(rpc: &'static str, type_name: &str) -> tracing::Span {
@@ -204,26 +456,6 @@ fn span(rpc: &'static str, type_name: &str) -> tracing::Span {
 
 fn ok<T>(t: T) -> Result<Response<T>, Status> {
     Ok(Response::new(t))
-}
-
-/// Decodes, reporting failures as diagnostics.
-macro_rules! try_diag {
-    ($e:expr, $diags:ident, $resp:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(d) => {
-                $diags.extend(Diagnostics::from(d));
-                return $resp;
-            }
-        }
-    };
-}
-
-/// Runs a validation on a decoded configuration: attribute validators, then the type's own checks.
-fn validate(schema: &Schema, config: &Value, extra: impl FnOnce(&mut Diagnostics)) -> Diagnostics {
-    let mut diags = validate_config(schema, config);
-    extra(&mut diags);
-    diags
 }
 
 #[tonic::async_trait]
@@ -266,28 +498,22 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         &self,
         _request: Request<pb::get_provider_schema::Request>,
     ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        fn schemas<T: ?Sized>(
+            items: &BTreeMap<&'static str, Typed<T>>,
+        ) -> std::collections::HashMap<String, pb::Schema> {
+            items
+                .iter()
+                .map(|(k, v)| (k.to_string(), convert::schema_to_proto(&v.schema)))
+                .collect()
+        }
         let i = &self.inner;
         ok(pb::get_provider_schema::Response {
             provider: Some(convert::schema_to_proto(&i.schema)),
-            resource_schemas: i
-                .resources
-                .iter()
-                .map(|(k, v)| (k.to_string(), convert::schema_to_proto(&v.schema)))
-                .collect(),
-            data_source_schemas: i
-                .data_sources
-                .iter()
-                .map(|(k, v)| (k.to_string(), convert::schema_to_proto(&v.schema)))
-                .collect(),
-            diagnostics: Vec::new(),
-            provider_meta: None,
+            resource_schemas: schemas(&i.resources),
+            data_source_schemas: schemas(&i.data_sources),
+            ephemeral_resource_schemas: schemas(&i.ephemeral),
             server_capabilities: Some(capabilities()),
-            functions: Default::default(),
-            ephemeral_resource_schemas: i
-                .ephemeral
-                .iter()
-                .map(|(k, v)| (k.to_string(), convert::schema_to_proto(&v.schema)))
-                .collect(),
+            ..Default::default()
         })
     }
 
@@ -296,18 +522,16 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         request: Request<pb::validate_provider_config::Request>,
     ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
         let req = request.into_inner();
-        let _g = span("ValidateProviderConfig", "").entered();
-        let mut diags = Diagnostics::new();
-        let done = |d: &Diagnostics| pb::validate_provider_config::Response {
-            diagnostics: diagnostics_to_proto(d),
-        };
-        let config = try_diag!(
-            decode(req.config.as_ref(), &self.inner.ty),
-            diags,
-            ok(done(&diags))
+        let _span = span("ValidateProviderConfig", "").entered();
+        let diags = validate_with(
+            &self.inner.schema,
+            &self.inner.ty,
+            req.config.as_ref(),
+            |_, _| {},
         );
-        diags.extend(validate(&self.inner.schema, &config, |_| {}));
-        ok(done(&diags))
+        ok(pb::validate_provider_config::Response {
+            diagnostics: diagnostics_to_proto(&diags),
+        })
     }
 
     async fn validate_resource_config(
@@ -315,17 +539,16 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         request: Request<pb::validate_resource_config::Request>,
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let req = request.into_inner();
-        let _g = span("ValidateResourceConfig", &req.type_name).entered();
-        let mut diags = Diagnostics::new();
-        let done = |d: &Diagnostics| pb::validate_resource_config::Response {
-            diagnostics: diagnostics_to_proto(d),
+        let _span = span("ValidateResourceConfig", &req.type_name).entered();
+        let diags = match lookup(&self.inner.resources, "resource type", &req.type_name) {
+            Ok(r) => validate_with(&r.schema, &r.ty, req.config.as_ref(), |c, d| {
+                r.item.validate_config(c, d)
+            }),
+            Err(d) => d,
         };
-        let r = try_diag!(self.resource(&req.type_name), diags, ok(done(&diags)));
-        let config = try_diag!(decode(req.config.as_ref(), &r.ty), diags, ok(done(&diags)));
-        diags.extend(validate(&r.schema, &config, |d| {
-            r.item.validate_config(&config, d)
-        }));
-        ok(done(&diags))
+        ok(pb::validate_resource_config::Response {
+            diagnostics: diagnostics_to_proto(&diags),
+        })
     }
 
     async fn validate_data_resource_config(
@@ -333,17 +556,33 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         request: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         let req = request.into_inner();
-        let _g = span("ValidateDataResourceConfig", &req.type_name).entered();
-        let mut diags = Diagnostics::new();
-        let done = |d: &Diagnostics| pb::validate_data_resource_config::Response {
-            diagnostics: diagnostics_to_proto(d),
+        let _span = span("ValidateDataResourceConfig", &req.type_name).entered();
+        let diags = match lookup(&self.inner.data_sources, "data source", &req.type_name) {
+            Ok(ds) => validate_with(&ds.schema, &ds.ty, req.config.as_ref(), |c, d| {
+                ds.item.validate_config(c, d)
+            }),
+            Err(d) => d,
         };
-        let ds = try_diag!(self.data_source(&req.type_name), diags, ok(done(&diags)));
-        let config = try_diag!(decode(req.config.as_ref(), &ds.ty), diags, ok(done(&diags)));
-        diags.extend(validate(&ds.schema, &config, |d| {
-            ds.item.validate_config(&config, d)
-        }));
-        ok(done(&diags))
+        ok(pb::validate_data_resource_config::Response {
+            diagnostics: diagnostics_to_proto(&diags),
+        })
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        request: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
+        let req = request.into_inner();
+        let _span = span("ValidateEphemeralResourceConfig", &req.type_name).entered();
+        let diags = match lookup(&self.inner.ephemeral, "ephemeral resource", &req.type_name) {
+            Ok(e) => validate_with(&e.schema, &e.ty, req.config.as_ref(), |c, d| {
+                e.item.validate_config(c, d)
+            }),
+            Err(d) => d,
+        };
+        ok(pb::validate_ephemeral_resource_config::Response {
+            diagnostics: diagnostics_to_proto(&diags),
+        })
     }
 
     async fn upgrade_resource_state(
@@ -351,48 +590,13 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         request: Request<pb::upgrade_resource_state::Request>,
     ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
         let req = request.into_inner();
-        let _g = span("UpgradeResourceState", &req.type_name).entered();
+        let _span = span("UpgradeResourceState", &req.type_name).entered();
         let mut diags = Diagnostics::new();
-        let done = |state: Option<pb::DynamicValue>, d: &Diagnostics| {
-            pb::upgrade_resource_state::Response {
-                upgraded_state: state,
-                diagnostics: diagnostics_to_proto(d),
-            }
-        };
-        let r = try_diag!(self.resource(&req.type_name), diags, ok(done(None, &diags)));
-        if req.version > r.schema.version {
-            diags.error(
-                "State from a newer provider",
-                format!(
-                    "This {} state was written by a newer provider (schema version {}, this provider knows up to {}). Upgrade the provider.",
-                    req.type_name, req.version, r.schema.version
-                ),
-            );
-            return ok(done(None, &diags));
-        }
-        let json = req.raw_state.map(|s| s.json).unwrap_or_default();
-        if json.is_empty() {
-            diags.error(
-                "Unsupported state format",
-                "The stored state has no JSON form (legacy flatmap state is not supported).",
-            );
-            return ok(done(None, &diags));
-        }
-        // Decoding with the current schema fills attributes added since with null
-        // and drops attributes that no longer exist.
-        let state = try_diag!(
-            crate::cty::decode_json_bytes(&json, &r.ty).map_err(|e| Diagnostic::error(
-                "Cannot read stored state",
-                format!(
-                    "The stored state of this {} does not match its schema: {e}",
-                    req.type_name
-                )
-            )),
-            diags,
-            ok(done(None, &diags))
-        );
-        let encoded = try_diag!(encode(&state, &r.ty), diags, ok(done(None, &diags)));
-        ok(done(Some(encoded), &diags))
+        let upgraded_state = settle(self.upgrade(&req), &mut diags);
+        ok(pb::upgrade_resource_state::Response {
+            upgraded_state,
+            diagnostics: diagnostics_to_proto(&diags),
+        })
     }
 
     async fn get_resource_identity_schemas(
@@ -407,33 +611,15 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         request: Request<pb::configure_provider::Request>,
     ) -> Result<Response<pb::configure_provider::Response>, Status> {
         let req = request.into_inner();
-        let span = span("ConfigureProvider", "");
         let mut diags = Diagnostics::new();
-        let done = |d: &Diagnostics| pb::configure_provider::Response {
-            diagnostics: diagnostics_to_proto(d),
-        };
-        let config = try_diag!(
-            decode(req.config.as_ref(), &self.inner.ty),
-            diags,
-            ok(done(&diags))
-        );
-        let resp = self
-            .inner
-            .provider
-            .configure(ConfigureRequest {
-                config: &config,
-                terraform_version: &req.terraform_version,
-            })
-            .instrument(span)
+        let result = self
+            .configure(&req, &mut diags)
+            .instrument(span("ConfigureProvider", ""))
             .await;
-        diags.extend(resp.diagnostics);
-        let state = match resp.client {
-            Some(c) => ClientState::Ready(Arc::new(c)),
-            None if diags.has_errors() => ClientState::NotConfigured,
-            None => ClientState::Unknown,
-        };
-        *self.inner.client.write().unwrap_or_else(|e| e.into_inner()) = state;
-        ok(done(&diags))
+        settle(result, &mut diags);
+        ok(pb::configure_provider::Response {
+            diagnostics: diagnostics_to_proto(&diags),
+        })
     }
 
     async fn read_resource(
@@ -441,58 +627,20 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         request: Request<pb::read_resource::Request>,
     ) -> Result<Response<pb::read_resource::Response>, Status> {
         let req = request.into_inner();
-        let span = span("ReadResource", &req.type_name);
         let mut diags = Diagnostics::new();
-        let private = req.private.clone();
-        let done = |state: Option<pb::DynamicValue>, d: &Diagnostics| pb::read_resource::Response {
-            new_state: state,
-            diagnostics: diagnostics_to_proto(d),
-            private: private.clone(),
+        let result = self
+            .read(&req, &mut diags)
+            .instrument(span("ReadResource", &req.type_name))
+            .await;
+        // On failure Terraform keeps the current state.
+        let new_state = settle(result, &mut diags).unwrap_or_else(|| req.current_state.clone());
+        ok(pb::read_resource::Response {
+            new_state,
+            diagnostics: diagnostics_to_proto(&diags),
+            private: req.private,
             deferred: None,
             new_identity: None,
-        };
-        let r = try_diag!(
-            self.resource(&req.type_name),
-            diags,
-            ok(done(req.current_state.clone(), &diags))
-        );
-        let current = try_diag!(
-            decode(req.current_state.as_ref(), &r.ty),
-            diags,
-            ok(done(req.current_state.clone(), &diags))
-        );
-        let Some(client) = self.client_if_known() else {
-            diags.warning(
-                "Skipped refreshing state",
-                format!(
-                    "The provider configuration is not known yet, so {} was not refreshed from the API.",
-                    req.type_name
-                ),
-            );
-            return ok(done(req.current_state.clone(), &diags));
-        };
-        let cancel = self.stop_token();
-        let resp = r
-            .item
-            .read(ReadRequest {
-                client: &client,
-                state: &current,
-                cancel: &cancel,
-            })
-            .instrument(span)
-            .await;
-        diags.extend(resp.diagnostics);
-        if diags.has_errors() && resp.state.is_null() {
-            // Keep what we had: a failed refresh must not drop the object.
-            return ok(done(req.current_state.clone(), &diags));
-        }
-        let state = finish_state(resp.state, &r.ty, &mut diags);
-        let encoded = try_diag!(
-            encode(&state, &r.ty),
-            diags,
-            ok(done(req.current_state.clone(), &diags))
-        );
-        ok(done(Some(encoded), &diags))
+        })
     }
 
     async fn plan_resource_change(
@@ -500,71 +648,20 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         request: Request<pb::plan_resource_change::Request>,
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
         let req = request.into_inner();
-        let span = span("PlanResourceChange", &req.type_name);
         let mut diags = Diagnostics::new();
-        let private = req.prior_private.clone();
-        let done = |planned: Option<pb::DynamicValue>,
-                    replace: Vec<pb::AttributePath>,
-                    d: &Diagnostics| pb::plan_resource_change::Response {
-            planned_state: planned,
-            requires_replace: replace,
-            planned_private: private.clone(),
-            diagnostics: diagnostics_to_proto(d),
+        let result = self
+            .plan(&req, &mut diags)
+            .instrument(span("PlanResourceChange", &req.type_name))
+            .await;
+        let (planned_state, replace) = settle(result, &mut diags).unwrap_or_default();
+        ok(pb::plan_resource_change::Response {
+            planned_state,
+            requires_replace: replace.iter().map(path_to_proto).collect(),
+            planned_private: req.prior_private,
+            diagnostics: diagnostics_to_proto(&diags),
             deferred: None,
             planned_identity: None,
-        };
-        let r = try_diag!(
-            self.resource(&req.type_name),
-            diags,
-            ok(done(None, vec![], &diags))
-        );
-        let prior = try_diag!(
-            decode(req.prior_state.as_ref(), &r.ty),
-            diags,
-            ok(done(None, vec![], &diags))
-        );
-        let proposed = try_diag!(
-            decode(req.proposed_new_state.as_ref(), &r.ty),
-            diags,
-            ok(done(None, vec![], &diags))
-        );
-        let config = try_diag!(
-            decode(req.config.as_ref(), &r.ty),
-            diags,
-            ok(done(None, vec![], &diags))
-        );
-        if proposed.is_null() {
-            // Destroy: nothing to plan.
-            return ok(done(req.proposed_new_state.clone(), vec![], &diags));
-        }
-        let generic = plan(&r.schema, &prior, &proposed, &config);
-        let mut resp = PlanResponse {
-            planned: generic.planned,
-            requires_replace: generic.requires_replace,
-            diagnostics: Diagnostics::new(),
-        };
-        let client = self.client_if_known();
-        r.item
-            .modify_plan(
-                PlanRequest {
-                    client: client.as_deref(),
-                    config: &config,
-                    prior: &prior,
-                },
-                &mut resp,
-            )
-            .instrument(span)
-            .await;
-        diags.extend(resp.diagnostics);
-        resp.requires_replace.sort();
-        resp.requires_replace.dedup();
-        let encoded = try_diag!(
-            encode(&resp.planned, &r.ty),
-            diags,
-            ok(done(None, vec![], &diags))
-        );
-        let replace = resp.requires_replace.iter().map(path_to_proto).collect();
-        ok(done(Some(encoded), replace, &diags))
+        })
     }
 
     async fn apply_resource_change(
@@ -572,98 +669,19 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         request: Request<pb::apply_resource_change::Request>,
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let req = request.into_inner();
-        let span = span("ApplyResourceChange", &req.type_name);
         let mut diags = Diagnostics::new();
-        let private = req.planned_private.clone();
-        let done = |state: Option<pb::DynamicValue>, d: &Diagnostics| {
-            pb::apply_resource_change::Response {
-                new_state: state,
-                private: private.clone(),
-                diagnostics: diagnostics_to_proto(d),
-                new_identity: None,
-            }
-        };
-        let r = try_diag!(
-            self.resource(&req.type_name),
-            diags,
-            ok(done(req.prior_state.clone(), &diags))
-        );
-        let prior = try_diag!(
-            decode(req.prior_state.as_ref(), &r.ty),
-            diags,
-            ok(done(req.prior_state.clone(), &diags))
-        );
-        let planned = try_diag!(
-            decode(req.planned_state.as_ref(), &r.ty),
-            diags,
-            ok(done(req.prior_state.clone(), &diags))
-        );
-        let config = try_diag!(
-            decode(req.config.as_ref(), &r.ty),
-            diags,
-            ok(done(req.prior_state.clone(), &diags))
-        );
-        let client = try_diag!(
-            self.client(),
-            diags,
-            ok(done(req.prior_state.clone(), &diags))
-        );
-        let cancel = self.stop_token();
-
-        if planned.is_null() {
-            let d = r
-                .item
-                .delete(DeleteRequest {
-                    client: &client,
-                    prior: &prior,
-                    cancel: &cancel,
-                })
-                .instrument(span)
-                .await;
-            let failed = d.has_errors();
-            diags.extend(d);
-            // A failed delete keeps the object in state.
-            let state = if failed {
-                req.prior_state.clone()
-            } else {
-                encode(&Value::Null, &r.ty).ok()
-            };
-            return ok(done(state, &diags));
-        }
-
-        let resp = if prior.is_null() {
-            r.item
-                .create(CreateRequest {
-                    client: &client,
-                    config: &config,
-                    planned: &planned,
-                    cancel: &cancel,
-                })
-                .instrument(span)
-                .await
-        } else {
-            r.item
-                .update(UpdateRequest {
-                    client: &client,
-                    config: &config,
-                    prior: &prior,
-                    planned: &planned,
-                    cancel: &cancel,
-                })
-                .instrument(span)
-                .await
-        };
-        diags.extend(resp.diagnostics);
-        if resp.state.is_null() && !prior.is_null() && diags.has_errors() {
-            return ok(done(req.prior_state.clone(), &diags));
-        }
-        let state = finish_state(resp.state, &r.ty, &mut diags);
-        let encoded = try_diag!(
-            encode(&state, &r.ty),
-            diags,
-            ok(done(req.prior_state.clone(), &diags))
-        );
-        ok(done(Some(encoded), &diags))
+        let result = self
+            .apply(&req, &mut diags)
+            .instrument(span("ApplyResourceChange", &req.type_name))
+            .await;
+        // Nothing to record: the object stays as it was.
+        let new_state = settle(result, &mut diags).unwrap_or_else(|| req.prior_state.clone());
+        ok(pb::apply_resource_change::Response {
+            new_state,
+            private: req.planned_private,
+            diagnostics: diagnostics_to_proto(&diags),
+            new_identity: None,
+        })
     }
 
     async fn import_resource_state(
@@ -671,45 +689,16 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         request: Request<pb::import_resource_state::Request>,
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
         let req = request.into_inner();
-        let span = span("ImportResourceState", &req.type_name);
         let mut diags = Diagnostics::new();
-        let done = |imported: Vec<pb::import_resource_state::ImportedResource>, d: &Diagnostics| {
-            pb::import_resource_state::Response {
-                imported_resources: imported,
-                diagnostics: diagnostics_to_proto(d),
-                deferred: None,
-            }
-        };
-        let r = try_diag!(
-            self.resource(&req.type_name),
-            diags,
-            ok(done(vec![], &diags))
-        );
-        let client = try_diag!(self.client(), diags, ok(done(vec![], &diags)));
-        let resp = r
-            .item
-            .import(ImportRequest {
-                client: &client,
-                type_name: &req.type_name,
-                id: &req.id,
-            })
-            .instrument(span)
+        let result = self
+            .import(&req, &mut diags)
+            .instrument(span("ImportResourceState", &req.type_name))
             .await;
-        diags.extend(resp.diagnostics);
-        if diags.has_errors() || resp.state.is_null() {
-            return ok(done(vec![], &diags));
-        }
-        let state = finish_state(resp.state, &r.ty, &mut diags);
-        let encoded = try_diag!(encode(&state, &r.ty), diags, ok(done(vec![], &diags)));
-        ok(done(
-            vec![pb::import_resource_state::ImportedResource {
-                type_name: req.type_name.clone(),
-                state: Some(encoded),
-                private: Vec::new(),
-                identity: None,
-            }],
-            &diags,
-        ))
+        ok(pb::import_resource_state::Response {
+            imported_resources: settle(result, &mut diags).unwrap_or_default(),
+            diagnostics: diagnostics_to_proto(&diags),
+            deferred: None,
+        })
     }
 
     async fn read_data_source(
@@ -717,60 +706,16 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         request: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
         let req = request.into_inner();
-        let span = span("ReadDataSource", &req.type_name);
         let mut diags = Diagnostics::new();
-        let done =
-            |state: Option<pb::DynamicValue>, d: &Diagnostics| pb::read_data_source::Response {
-                state,
-                diagnostics: diagnostics_to_proto(d),
-                deferred: None,
-            };
-        let ds = try_diag!(
-            self.data_source(&req.type_name),
-            diags,
-            ok(done(None, &diags))
-        );
-        let config = try_diag!(
-            decode(req.config.as_ref(), &ds.ty),
-            diags,
-            ok(done(None, &diags))
-        );
-        let client = try_diag!(self.client(), diags, ok(done(None, &diags)));
-        let cancel = self.stop_token();
-        let resp = ds
-            .item
-            .read(DataReadRequest {
-                client: &client,
-                config: &config,
-                cancel: &cancel,
-            })
-            .instrument(span)
+        let result = self
+            .read_data(&req, &mut diags)
+            .instrument(span("ReadDataSource", &req.type_name))
             .await;
-        diags.extend(resp.diagnostics);
-        if diags.has_errors() {
-            return ok(done(None, &diags));
-        }
-        let state = finish_state(resp.state, &ds.ty, &mut diags);
-        let encoded = try_diag!(encode(&state, &ds.ty), diags, ok(done(None, &diags)));
-        ok(done(Some(encoded), &diags))
-    }
-
-    async fn validate_ephemeral_resource_config(
-        &self,
-        request: Request<pb::validate_ephemeral_resource_config::Request>,
-    ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
-        let req = request.into_inner();
-        let _g = span("ValidateEphemeralResourceConfig", &req.type_name).entered();
-        let mut diags = Diagnostics::new();
-        let done = |d: &Diagnostics| pb::validate_ephemeral_resource_config::Response {
-            diagnostics: diagnostics_to_proto(d),
-        };
-        let e = try_diag!(self.ephemeral(&req.type_name), diags, ok(done(&diags)));
-        let config = try_diag!(decode(req.config.as_ref(), &e.ty), diags, ok(done(&diags)));
-        diags.extend(validate(&e.schema, &config, |d| {
-            e.item.validate_config(&config, d)
-        }));
-        ok(done(&diags))
+        ok(pb::read_data_source::Response {
+            state: settle(result, &mut diags),
+            diagnostics: diagnostics_to_proto(&diags),
+            deferred: None,
+        })
     }
 
     async fn open_ephemeral_resource(
@@ -778,43 +723,16 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         request: Request<pb::open_ephemeral_resource::Request>,
     ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
         let req = request.into_inner();
-        let span = span("OpenEphemeralResource", &req.type_name);
         let mut diags = Diagnostics::new();
-        let done = |result: Option<pb::DynamicValue>, d: &Diagnostics| {
-            pb::open_ephemeral_resource::Response {
-                diagnostics: diagnostics_to_proto(d),
-                result,
-                ..Default::default()
-            }
-        };
-        let e = try_diag!(
-            self.ephemeral(&req.type_name),
-            diags,
-            ok(done(None, &diags))
-        );
-        let config = try_diag!(
-            decode(req.config.as_ref(), &e.ty),
-            diags,
-            ok(done(None, &diags))
-        );
-        let client = try_diag!(self.client(), diags, ok(done(None, &diags)));
-        let cancel = self.stop_token();
-        let resp = e
-            .item
-            .open(OpenRequest {
-                client: &client,
-                config: &config,
-                cancel: &cancel,
-            })
-            .instrument(span)
+        let result = self
+            .open(&req, &mut diags)
+            .instrument(span("OpenEphemeralResource", &req.type_name))
             .await;
-        diags.extend(resp.diagnostics);
-        if diags.has_errors() {
-            return ok(done(None, &diags));
-        }
-        let result = finish_state(resp.result, &e.ty, &mut diags);
-        let encoded = try_diag!(encode(&result, &e.ty), diags, ok(done(None, &diags)));
-        ok(done(Some(encoded), &diags))
+        ok(pb::open_ephemeral_resource::Response {
+            result: settle(result, &mut diags),
+            diagnostics: diagnostics_to_proto(&diags),
+            ..Default::default()
+        })
     }
 
     async fn renew_ephemeral_resource(
