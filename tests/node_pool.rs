@@ -42,6 +42,18 @@ fn ids(ws: &Workspace, address: &str) -> (String, String) {
     )
 }
 
+fn node_ids(ws: &Workspace, address: &str) -> Vec<String> {
+    ws.resource(address)["nodes"]
+        .as_array()
+        .map(|nodes| {
+            nodes
+                .iter()
+                .map(|n| n["id"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[test]
 fn cluster_with_two_pools_scale_resize_rename_destroy() {
     let emu = Emulator::start();
@@ -91,20 +103,10 @@ fn cluster_with_two_pools_scale_resize_rename_destroy() {
     ws.assert_no_changes();
 
     // Scale down: the newest nodes go first.
-    let before: Vec<String> = ws.resource("xelon_kubernetes_node_pool.main")["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["id"].as_str().unwrap_or_default().to_string())
-        .collect();
+    let before = node_ids(&ws, "xelon_kubernetes_node_pool.main");
     ws.config(&two_pools("  name = \"main\"\n  node_count = 2"));
     ws.apply();
-    let after: Vec<String> = ws.resource("xelon_kubernetes_node_pool.main")["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["id"].as_str().unwrap_or_default().to_string())
-        .collect();
+    let after = node_ids(&ws, "xelon_kubernetes_node_pool.main");
     assert_eq!(after, before[..2].to_vec());
     ws.assert_no_changes();
 

@@ -71,34 +71,23 @@ impl Emulator {
         }
     }
 
-    /// Calls the emulator's API directly (out-of-band changes).
+    /// Calls the emulator's API directly (out-of-band changes); the body parsed as JSON (null if none).
     pub fn api(
         &self,
         method: &str,
         path: &str,
         body: Option<serde_json::Value>,
     ) -> (u16, serde_json::Value) {
-        self.request(method, &format!("{}{}", self.base_url, path), body)
+        let (status, text) = send(method, &format!("{}{}", self.base_url, path), body);
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
     }
 
-    /// Calls the emulator's API and returns the raw body (YAML endpoints).
+    /// Calls the emulator's API and returns the raw body (the YAML endpoints).
     pub fn api_text(&self, method: &str, path: &str) -> (u16, String) {
-        let url = format!("{}{}", self.base_url, path);
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async {
-            let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-            let resp = reqwest::Client::new()
-                .request(method, url)
-                .bearer_auth("test-token")
-                .send()
-                .await
-                .expect("request to the emulator");
-            let status = resp.status().as_u16();
-            (status, resp.text().await.unwrap_or_default())
-        })
+        send(method, &format!("{}{}", self.base_url, path), None)
     }
 
     /// Calls the emulator's admin API (`/_emulator/...`).
@@ -108,38 +97,32 @@ impl Emulator {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> (u16, serde_json::Value) {
-        self.request(method, &format!("{}/_emulator/{}", self.root, path), body)
+        let (status, text) = send(method, &format!("{}/_emulator/{}", self.root, path), body);
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
     }
+}
 
-    /// Sends one JSON request with a bearer token; returns the status and the JSON body (null if none).
-    fn request(
-        &self,
-        method: &str,
-        url: &str,
-        body: Option<serde_json::Value>,
-    ) -> (u16, serde_json::Value) {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async {
-            let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-            let mut req = reqwest::Client::new()
-                .request(method, url)
-                .bearer_auth("test-token")
-                .header("Accept", "application/json");
-            if let Some(b) = body {
-                req = req.json(&b);
-            }
-            let resp = req.send().await.expect("request to the emulator");
-            let status = resp.status().as_u16();
-            let text = resp.text().await.unwrap_or_default();
-            (
-                status,
-                serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-            )
-        })
-    }
+/// Sends one request with a bearer token (and a JSON body, if any); returns the status and the body.
+fn send(method: &str, url: &str, body: Option<serde_json::Value>) -> (u16, String) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = reqwest::Client::new()
+            .request(method, url)
+            .bearer_auth("test-token");
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request to the emulator");
+        let status = resp.status().as_u16();
+        (status, resp.text().await.unwrap_or_default())
+    })
 }
 
 impl Drop for Emulator {
