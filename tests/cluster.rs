@@ -390,3 +390,28 @@ fn schema_is_served() {
     }
     assert_eq!(cluster["kube_config_raw"]["sensitive"], true);
 }
+
+#[test]
+fn provider_configuration_unknown_at_plan_time() {
+    let emu = Emulator::start();
+    let mut ws = Workspace::bare();
+    ws.set_env("XELON_BASE_URL", &emu.base_url);
+    ws.config(&format!(
+        "{}\nresource \"terraform_data\" \"token\" {{\n  input = \"from-another-resource\"\n}}\n\nprovider \"xelon\" {{\n  token = terraform_data.token.output\n}}\n",
+        cluster_config("late", "1.8.3", "1.31.2", "")
+    ));
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.all()
+            .contains("Provider configuration depends on values not known yet"),
+        "{}",
+        plan.all()
+    );
+    ws.apply();
+    assert!(
+        ws.resource(X)["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("k8s-"))
+    );
+}
