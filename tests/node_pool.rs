@@ -232,23 +232,6 @@ fn drift_and_import() {
             "<kubernetes_cluster_id>/<node_pool_id>",
         ]);
 
-    // Import with a block, generating the configuration.
-    let gen_ws = Workspace::new(&emu);
-    gen_ws.config(&format!(
-        "import {{\n  to = xelon_kubernetes_node_pool.p\n  id = \"{cluster_id}/{pool_id}\"\n}}\n"
-    ));
-    gen_ws
-        .tf(&["plan", "-no-color", "-generate-config-out=generated.tf"])
-        .ok();
-    assert!(gen_ws.read("generated.tf").contains(&cluster_id));
-    let plan = gen_ws.tf(&["plan", "-no-color"]).ok();
-    assert!(
-        plan.stdout
-            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
-        "{}",
-        plan.stdout
-    );
-
     // A pool deleted out of band is planned again.
     assert!(
         emu.api(
@@ -288,4 +271,37 @@ fn validation_errors_at_plan_time() {
     ]);
     let (_, list) = emu.api("GET", "kubernetes", None);
     assert_eq!(list["data"].as_array().map(Vec::len), Some(0));
+}
+
+/// Terraform 1.6 crashes in `-generate-config-out` on list-nested attributes
+/// (its own bug, fixed later), so the compatibility run leaves this one out.
+#[test]
+fn node_pool_import_block_generates_config() {
+    let emu = Emulator::start();
+    let ws = Workspace::new(&emu);
+    ws.config(&format!(
+        "{}{}",
+        cluster("gen"),
+        pool("p", "  name = \"p\"")
+    ));
+    ws.apply();
+    let (cluster_id, pool_id) = ids(&ws, "xelon_kubernetes_node_pool.p");
+    let gen_ws = Workspace::new(&emu);
+    gen_ws.config(&format!(
+        "import {{\n  to = xelon_kubernetes_node_pool.p\n  id = \"{cluster_id}/{pool_id}\"\n}}\n"
+    ));
+    gen_ws
+        .tf(&["plan", "-no-color", "-generate-config-out=generated.tf"])
+        .ok();
+    assert!(gen_ws.read("generated.tf").contains(&cluster_id));
+    let plan = gen_ws.tf(&["plan", "-no-color"]).ok();
+    assert!(
+        plan.stdout
+            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
+
+    gen_ws.apply();
+    gen_ws.assert_no_changes();
 }

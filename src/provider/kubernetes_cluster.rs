@@ -601,9 +601,9 @@ fn check_high_availability(prior: &Value, planned: &Value, diags: &mut Diagnosti
         let path = AttributePath::attr(part.attr()).push_attr("high_availability_enabled");
         if ha(prior, part) == Some(true) && ha(planned, part) == Some(false) {
             diags.attribute_error(
-                path,
+                path.clone(),
                 "High availability cannot be turned off",
-                format!("The {} of this cluster is highly available, and Xelon cannot turn that off. Keep high_availability_enabled = true, or replace the cluster (terraform apply -replace=...).", part.label()),
+                format!("The {} of this cluster is highly available, and Xelon cannot turn that off. Keep {path} = true, or replace the cluster (terraform apply -replace=...).", part.label()),
             );
         }
     }
@@ -617,10 +617,11 @@ fn check_high_availability(prior: &Value, planned: &Value, diags: &mut Diagnosti
     for part in parts {
         if ha(planned, part) == Some(false) {
             let other = enabling.first().map_or("", |p| p.label());
+            let path = AttributePath::attr(part.attr()).push_attr("high_availability_enabled");
             diags.attribute_error(
-                AttributePath::attr(part.attr()).push_attr("high_availability_enabled"),
+                path.clone(),
                 "High availability must be turned on for both parts together",
-                format!("Xelon turns on high availability for the control plane and the load balancer in one step. You are turning it on for the {other}: set high_availability_enabled = true on the {} too.", part.label()),
+                format!("Xelon turns on high availability for the control plane and the load balancer in one step. You are turning it on for the {other}: set {path} = true too."),
             );
         }
     }
