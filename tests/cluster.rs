@@ -415,3 +415,36 @@ fn provider_configuration_unknown_at_plan_time() {
             .is_some_and(|id| id.starts_with("k8s-"))
     );
 }
+
+#[test]
+fn transient_api_errors_are_retried_but_creates_are_not() {
+    let emu = Emulator::start();
+    let ws = Workspace::new(&emu);
+    ws.config(&cluster_config("flaky", "1.8.3", "1.31.2", ""));
+
+    // A create that fails with 503 is not retried (POST is not idempotent).
+    let fault = serde_json::json!({"method": "POST", "path_prefix": "/api/v2/kubernetes", "status": 503, "count": 1});
+    assert_eq!(emu.admin("POST", "faults", Some(fault)).0, 201);
+    emu.admin("DELETE", "requests", None);
+    ws.tf(&["apply", "-auto-approve", "-no-color"])
+        .fails_with(&["Unable to create Kubernetes cluster", "503"]);
+    let (_, counts) = emu.admin("GET", "requests", None);
+    assert_eq!(counts["by_route"]["POST /kubernetes"], 1, "{counts}");
+    let (_, list) = emu.api("GET", "kubernetes", None);
+    assert_eq!(list["data"].as_array().map(Vec::len), Some(0));
+    assert!(!ws.has_resource(X));
+
+    // Reads that fail with 503 and 429 are retried, and the apply goes through.
+    for status in [503, 429] {
+        let fault = serde_json::json!({"method": "GET", "path_prefix": "/api/v2/kubernetes", "status": status, "count": 2, "retry_after": 0});
+        assert_eq!(emu.admin("POST", "faults", Some(fault)).0, 201);
+    }
+    ws.apply();
+    let (_, faults) = emu.admin("GET", "faults", None);
+    assert_eq!(
+        faults["rules"].as_array().map(Vec::len).unwrap_or(0),
+        0,
+        "every fault was hit: {faults}"
+    );
+    ws.assert_no_changes();
+}
