@@ -445,6 +445,43 @@ fn validate_with(
     }
 }
 
+/// The cross-attribute check every registered kind of type offers.
+trait ConfigCheck {
+    fn check(&self, config: &Value, diags: &mut Diagnostics);
+}
+
+impl<C: Send + Sync + 'static> ConfigCheck for dyn Resource<C> {
+    fn check(&self, config: &Value, diags: &mut Diagnostics) {
+        self.validate_config(config, diags)
+    }
+}
+
+impl<C: Send + Sync + 'static> ConfigCheck for dyn DataSource<C> {
+    fn check(&self, config: &Value, diags: &mut Diagnostics) {
+        self.validate_config(config, diags)
+    }
+}
+
+impl<C: Send + Sync + 'static> ConfigCheck for dyn EphemeralResource<C> {
+    fn check(&self, config: &Value, diags: &mut Diagnostics) {
+        self.validate_config(config, diags)
+    }
+}
+
+/// Validates a configuration of the registered type `name`.
+fn validate_typed<T: ConfigCheck + ?Sized>(
+    items: &BTreeMap<&'static str, Typed<T>>,
+    kind: &str,
+    name: &str,
+    config: Option<&pb::DynamicValue>,
+) -> Vec<pb::Diagnostic> {
+    let diags = match lookup(items, kind, name) {
+        Ok(t) => validate_with(&t.schema, &t.ty, config, |c, d| t.item.check(c, d)),
+        Err(d) => d,
+    };
+    diagnostics_to_proto(&diags)
+}
+
 /// The answer of an operation: its value, or `None` with its diagnostics added to `diags`.
 fn settle<T>(result: Result<T, Diagnostics>, diags: &mut Diagnostics) -> Option<T> {
     result.map_err(|d| diags.extend(d)).ok()
@@ -540,15 +577,13 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let req = request.into_inner();
         let _span = span("ValidateResourceConfig", &req.type_name).entered();
-        let diags = match lookup(&self.inner.resources, "resource type", &req.type_name) {
-            Ok(r) => validate_with(&r.schema, &r.ty, req.config.as_ref(), |c, d| {
-                r.item.validate_config(c, d)
-            }),
-            Err(d) => d,
-        };
-        ok(pb::validate_resource_config::Response {
-            diagnostics: diagnostics_to_proto(&diags),
-        })
+        let diagnostics = validate_typed(
+            &self.inner.resources,
+            "resource type",
+            &req.type_name,
+            req.config.as_ref(),
+        );
+        ok(pb::validate_resource_config::Response { diagnostics })
     }
 
     async fn validate_data_resource_config(
@@ -557,15 +592,13 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         let req = request.into_inner();
         let _span = span("ValidateDataResourceConfig", &req.type_name).entered();
-        let diags = match lookup(&self.inner.data_sources, "data source", &req.type_name) {
-            Ok(ds) => validate_with(&ds.schema, &ds.ty, req.config.as_ref(), |c, d| {
-                ds.item.validate_config(c, d)
-            }),
-            Err(d) => d,
-        };
-        ok(pb::validate_data_resource_config::Response {
-            diagnostics: diagnostics_to_proto(&diags),
-        })
+        let diagnostics = validate_typed(
+            &self.inner.data_sources,
+            "data source",
+            &req.type_name,
+            req.config.as_ref(),
+        );
+        ok(pb::validate_data_resource_config::Response { diagnostics })
     }
 
     async fn validate_ephemeral_resource_config(
@@ -574,15 +607,13 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
     ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
         let req = request.into_inner();
         let _span = span("ValidateEphemeralResourceConfig", &req.type_name).entered();
-        let diags = match lookup(&self.inner.ephemeral, "ephemeral resource", &req.type_name) {
-            Ok(e) => validate_with(&e.schema, &e.ty, req.config.as_ref(), |c, d| {
-                e.item.validate_config(c, d)
-            }),
-            Err(d) => d,
-        };
-        ok(pb::validate_ephemeral_resource_config::Response {
-            diagnostics: diagnostics_to_proto(&diags),
-        })
+        let diagnostics = validate_typed(
+            &self.inner.ephemeral,
+            "ephemeral resource",
+            &req.type_name,
+            req.config.as_ref(),
+        );
+        ok(pb::validate_ephemeral_resource_config::Response { diagnostics })
     }
 
     async fn upgrade_resource_state(
