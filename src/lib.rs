@@ -16,6 +16,8 @@
 //! - [`provider`]: the Xelon provider: configuration, resources and data sources.
 //! - [`emulator`]: a local, stateful Xelon API for offline testing.
 
+#![warn(missing_docs)]
+
 pub mod cty;
 pub mod emulator;
 pub mod framework;
