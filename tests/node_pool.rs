@@ -305,3 +305,34 @@ fn node_pool_import_block_generates_config() {
     gen_ws.apply();
     gen_ws.assert_no_changes();
 }
+
+#[test]
+fn pools_leave_the_state_with_their_cluster() {
+    let emu = Emulator::start();
+    let ws = Workspace::new(&emu);
+    ws.config(&format!(
+        "{}{}",
+        cluster("gone"),
+        pool("p", "  name = \"p\"")
+    ));
+    ws.apply();
+    let (cluster_id, _) = ids(&ws, "xelon_kubernetes_node_pool.p");
+    assert!(
+        emu.api("DELETE", &format!("kubernetes/{cluster_id}"), None)
+            .0
+            < 300
+    );
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.stdout
+            .contains("xelon_kubernetes_cluster.x will be created")
+            && plan
+                .stdout
+                .contains("xelon_kubernetes_node_pool.p will be created")
+            && plan.stdout.contains("2 to add, 0 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
+}
