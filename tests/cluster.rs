@@ -448,3 +448,28 @@ fn transient_api_errors_are_retried_but_creates_are_not() {
     );
     ws.assert_no_changes();
 }
+
+#[test]
+fn create_timeout_keeps_the_cluster_in_state_as_tainted() {
+    let emu = Emulator::start_with(&["--provision-delay", "30s"]);
+    let ws = Workspace::new(&emu);
+    ws.config(&cluster_config(
+        "slow",
+        "1.8.3",
+        "1.31.2",
+        "  timeouts = { create = \"2s\" }",
+    ));
+    ws.tf(&["apply", "-auto-approve", "-no-color"])
+        .fails_with(&["did not become ready", "2s"]);
+    let state = ws.state();
+    let r = &state["values"]["root_module"]["resources"][0];
+    assert_eq!(r["tainted"], true, "{state}");
+    let id = r["values"]["id"].as_str().unwrap_or_default().to_string();
+    let (status, cluster) = emu.api("GET", &format!("kubernetes/{id}"), None);
+    assert_eq!(
+        status, 200,
+        "the tainted ID names the real, still provisioning cluster"
+    );
+    assert_eq!(cluster["data"]["status"], "Provisioning");
+    assert_eq!(r["values"]["timeouts"]["create"], "2s");
+}

@@ -202,3 +202,32 @@ fn debug_mode_serves_terraform_through_reattach() {
     child.kill().ok();
     child.wait().ok();
 }
+
+#[test]
+fn logs_reach_terraform_at_their_level_without_secrets() {
+    let emu = Emulator::start();
+    let mut ws = Workspace::new(&emu);
+    let log = ws.path().join("terraform.log");
+    ws.set_env("TF_LOG_PROVIDER", "TRACE");
+    ws.set_env("TF_LOG_PATH", log.to_str().expect("utf-8 path"));
+    ws.set_env("XELON_TOKEN", "super-secret-token-value");
+    ws.config("data \"xelon_kubernetes_cluster_versions\" \"v\" {\n  cloud_id = \"cloud-1\"\n}\n");
+    ws.tf(&["apply", "-auto-approve", "-no-color"]).ok();
+    let text = std::fs::read_to_string(&log).expect("terraform log");
+    // Parsed as hclog JSON: re-logged at its own level under the plugin's name.
+    assert!(
+        text.lines().any(|l| l.contains(
+            "[INFO]  provider.terraform-provider-xelon: serving the Terraform plugin protocol v6"
+        )),
+        "no INFO line from the provider in:\n{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("[DEBUG] provider.terraform-provider-xelon:") && l.contains("GET")),
+        "no DEBUG request line from the provider"
+    );
+    assert!(
+        !text.contains("super-secret-token-value"),
+        "the token leaked into the trace log"
+    );
+}

@@ -23,9 +23,11 @@ pub fn init() {
     use tracing_subscriber::prelude::*;
     let level = level_from_env(|k| std::env::var(k).ok());
     let filter = tracing_subscriber::filter::LevelFilter::from(level);
-    // Only our own crate and h2/tonic warnings: dependency chatter is noise at trace level.
+    // Our own crate (and its API client's `xelon` target) at the requested
+    // level; dependencies only from warn up: their chatter is noise at trace level.
     let targets = tracing_subscriber::filter::Targets::new()
         .with_target("xelon_provider", filter)
+        .with_target("xelon", filter)
         .with_target("terraform_provider_xelon", filter)
         .with_default(filter.min(tracing_subscriber::filter::LevelFilter::WARN));
     let _ = tracing_subscriber::registry()
