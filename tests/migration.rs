@@ -1,0 +1,106 @@
+//! Drop-in compatibility: a state file written by Xelon's Go provider (its
+//! attribute set, without this provider's additions) and its configuration
+//! plan with no changes.
+
+mod support;
+
+use support::{Emulator, Workspace};
+
+const CONFIG: &str = r#"
+resource "xelon_kubernetes_cluster" "x" {
+  cloud_id           = "cloud-1"
+  tenant_id          = "tenant-1"
+  name               = "legacy"
+  talos_version      = "1.8.3"
+  kubernetes_version = "1.31.2"
+}
+
+resource "xelon_kubernetes_node_pool" "p" {
+  kubernetes_cluster_id = xelon_kubernetes_cluster.x.id
+  name                  = "workers"
+}
+"#;
+
+#[test]
+fn go_provider_state_plans_with_no_changes() {
+    let emu = Emulator::start_with(&["--provision-delay", "0s", "--node-delay", "0s"]);
+    let (status, body) = emu.api(
+        "POST",
+        "kubernetes",
+        Some(serde_json::json!({
+            "cloudIdentifier": "cloud-1", "tenantIdentifier": "tenant-1", "clusterName": "legacy",
+            "k8sVersion": "1.31.2", "talosVersion": "1.8.3",
+            "controlPlaneCpu": 2, "controlPlaneRam": 4, "controlPlaneDisk": 50, "controlPlaneType": "production",
+            "loadBalancerCpu": 2, "loadBalancerRam": 4, "loadBalancerDisk": 50, "loadBalancerType": "production",
+            "podSubnet": "100.111.0.0/16", "serviceSubnet": "100.112.0.0/12", "notify": false, "workerPool": []
+        })),
+    );
+    assert!(status < 300, "{status} {body}");
+    let cluster = body["data"]["identifier"]
+        .as_str()
+        .expect("cluster id")
+        .to_string();
+    let (status, body) = emu.api(
+        "POST",
+        &format!("kubernetes/{cluster}/pools"),
+        Some(serde_json::json!({
+            "workerPoolName": "workers", "workerNodeAmount": 3, "workerNodeCpu": 2, "workerNodeRam": 4,
+            "workerNodeDisk": 50, "workerNodeIsStorage": false, "workerNodeExtraDisk": 0
+        })),
+    );
+    assert!(status < 300, "{status} {body}");
+    let pool = body["data"]["identifier"]
+        .as_str()
+        .expect("pool id")
+        .to_string();
+
+    // Exactly the attributes the Go provider (v1.10) records.
+    let spec = serde_json::json!({"cpu_core_count": 2, "disk_size": 50, "high_availability_enabled": true, "memory": 4});
+    let provider = "provider[\"registry.terraform.io/xelon-ag/xelon\"]";
+    let state = serde_json::json!({
+        "version": 4,
+        "terraform_version": "1.9.8",
+        "serial": 3,
+        "lineage": "9d1c3a8e-2f5b-4c1e-8a7d-1b2c3d4e5f60",
+        "outputs": {},
+        "resources": [
+            {
+                "mode": "managed", "type": "xelon_kubernetes_cluster", "name": "x", "provider": provider,
+                "instances": [{
+                    "schema_version": 0,
+                    "attributes": {
+                        "cloud_id": "cloud-1", "control_plane": spec, "id": cluster,
+                        "kube_config_raw": "apiVersion: v1\n", "kubernetes_version": "1.31.2",
+                        "load_balancer": spec, "name": "legacy", "talos_version": "1.8.3",
+                        "tenant_id": "tenant-1", "timeouts": null
+                    },
+                    "sensitive_attributes": [],
+                    "private": "bnVsbA=="
+                }]
+            },
+            {
+                "mode": "managed", "type": "xelon_kubernetes_node_pool", "name": "p", "provider": provider,
+                "instances": [{
+                    "schema_version": 0,
+                    "attributes": {
+                        "cpu_core_count": 2, "disk_size": 50, "id": pool, "kubernetes_cluster_id": cluster,
+                        "memory": 4, "name": "workers", "node_count": 3, "timeouts": null
+                    },
+                    "sensitive_attributes": [],
+                    "dependencies": ["xelon_kubernetes_cluster.x"]
+                }]
+            }
+        ],
+        "check_results": null
+    });
+    let ws = Workspace::new(&emu);
+    ws.config(CONFIG);
+    ws.write("terraform.tfstate", &state.to_string());
+    ws.assert_no_changes();
+    // The refreshed state now carries this provider's additions.
+    ws.apply();
+    let p = ws.resource("xelon_kubernetes_node_pool.p");
+    assert_eq!(p["extra_storage_size"], 0);
+    assert_eq!(p["nodes"].as_array().map(Vec::len), Some(3));
+    ws.assert_no_changes();
+}
