@@ -6,7 +6,7 @@
 //!
 //! - [`plugin`]: the go-plugin contract (magic cookie, version negotiation,
 //!   AutoMTLS, the handshake line, health and controller services, logging).
-//! - [`proto`]: the generated `tfplugin6` and go-plugin gRPC code (private to
+//! - `proto`: the generated `tfplugin6` and go-plugin gRPC code (private to
 //!   the crate; converted at one boundary in [`framework::server`]).
 //! - [`cty`]: Terraform's type system: types, values that are known, null or
 //!   unknown at any depth, and their msgpack and JSON codecs.

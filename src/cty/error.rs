@@ -21,7 +21,7 @@ pub enum CtyError {
         /// What is wrong.
         message: String,
     },
-    /// A [`Value`](super::Value) that does not conform to the type it is encoded with.
+    /// A [`Value`] that does not conform to the type it is encoded with.
     #[error("{}{message}", At(path))]
     Encode {
         /// Where in the value.
