@@ -17,7 +17,7 @@ use tracing::Instrument;
 use crate::cty::{Type, Value};
 use crate::proto::tfplugin6 as pb;
 
-use super::plan::{plan, validate_config};
+use super::plan::{default_new_attributes, plan, validate_config};
 use super::resource::*;
 use super::{Diagnostic, Diagnostics, Schema};
 use crate::cty::AttributePath;
@@ -177,8 +177,8 @@ impl<P: Provider> ProtocolServer<P> {
             .into());
         }
         // Decoding with the current schema fills attributes added since with null
-        // and drops attributes that no longer exist.
-        let state = crate::cty::decode_json_bytes(json, &r.ty).map_err(|e| {
+        // (or their default, below) and drops attributes that no longer exist.
+        let mut state = crate::cty::decode_json_bytes(json, &r.ty).map_err(|e| {
             Diagnostic::error(
                 "Cannot read stored state",
                 format!(
@@ -187,6 +187,9 @@ impl<P: Provider> ProtocolServer<P> {
                 ),
             )
         })?;
+        if let Ok(serde_json::Value::Object(stored)) = serde_json::from_slice(json) {
+            default_new_attributes(&r.schema, &stored, &mut state);
+        }
         Ok(encode(&state, &r.ty)?)
     }
 
