@@ -271,6 +271,14 @@ fn validation_errors_at_plan_time() {
     ]);
     let (_, list) = emu.api("GET", "kubernetes", None);
     assert_eq!(list["data"].as_array().map(Vec::len), Some(0));
+
+    // A pool for a cluster that does not exist fails at plan, on the attribute.
+    ws.config("resource \"xelon_kubernetes_node_pool\" \"p\" {\n  kubernetes_cluster_id = \"k8s-nope\"\n  name = \"p\"\n}\n");
+    ws.plan().fails_with(&[
+        "Unknown Kubernetes cluster",
+        "k8s-nope",
+        "kubernetes_cluster_id",
+    ]);
 }
 
 /// Terraform 1.6 crashes in `-generate-config-out` on list-nested attributes

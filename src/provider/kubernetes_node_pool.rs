@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::cty::Value;
+use crate::cty::{AttributePath, Value};
 use crate::framework::validators::{AtLeast, NotEmpty};
 use crate::framework::{
     ApplyResponse, Attribute, CreateRequest, DeleteRequest, Diagnostics, ImportRequest,
@@ -82,6 +82,24 @@ impl Resource<Client> for KubernetesNodePool {
 
     async fn modify_plan(&self, req: PlanRequest<'_, Client>, resp: &mut PlanResponse) {
         if req.prior.is_null() {
+            // A new pool in an existing cluster: check the cluster is there now,
+            // rather than failing at apply. (Its ID is unknown while the cluster is planned too.)
+            if let (Some(client), Some(cluster)) =
+                (req.client, string(&resp.planned, "kubernetes_cluster_id"))
+            {
+                match client.get_cluster(&cluster).await {
+                    Err(e) if e.is_not_found() => resp.diagnostics.attribute_error(
+                        AttributePath::attr("kubernetes_cluster_id"),
+                        "Unknown Kubernetes cluster",
+                        format!("The Xelon API knows no cluster {cluster:?}."),
+                    ),
+                    Err(e) if matches!(e.status(), Some(401 | 403)) => resp.diagnostics.error(
+                        "The Xelon API rejected the provider's credentials",
+                        e.to_string(),
+                    ),
+                    _ => {}
+                }
+            }
             return;
         }
         let planned = &resp.planned;
