@@ -13,10 +13,10 @@ use super::error::ApiError;
 use super::model::Size;
 use super::pools::validate_pool;
 use super::routes::AppState;
-use super::seed::compare_versions;
 use super::state::{NewCluster, State as EmulatorState, load_balancer};
 use super::validate::{Fields, pagination, parse_object};
 use super::views::{ClusterView, ControlPlanesView, Data, DataMessage, LoadBalancersView, Page};
+use crate::xelon::models::compare_versions;
 
 /// Allowed CPU cores of any VM.
 pub const CPU_RANGE: std::ops::RangeInclusive<u64> = 1..=64;

@@ -141,41 +141,9 @@ pub fn clouds() -> Vec<Cloud> {
     ]
 }
 
-/// Compares dotted version strings numerically (`1.30.6` > `1.9.1`);
-/// non-numeric parts compare as text.
-pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
-    let mut left = a.split('.');
-    let mut right = b.split('.');
-    loop {
-        match (left.next(), right.next()) {
-            (None, None) => return std::cmp::Ordering::Equal,
-            (Some(_), None) => return std::cmp::Ordering::Greater,
-            (None, Some(_)) => return std::cmp::Ordering::Less,
-            (Some(x), Some(y)) => {
-                let order = match (x.parse::<u64>(), y.parse::<u64>()) {
-                    (Ok(x), Ok(y)) => x.cmp(&y),
-                    _ => x.cmp(y),
-                };
-                if order.is_ne() {
-                    return order;
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cmp::Ordering;
-
-    #[test]
-    fn versions_compare_numerically() {
-        assert_eq!(compare_versions("1.30.6", "1.9.1"), Ordering::Greater);
-        assert_eq!(compare_versions("1.29.10", "1.29.9"), Ordering::Greater);
-        assert_eq!(compare_versions("1.8.3", "1.8.3"), Ordering::Equal);
-        assert_eq!(compare_versions("1.8", "1.8.3"), Ordering::Less);
-    }
 
     #[test]
     fn mapping_lookups() {

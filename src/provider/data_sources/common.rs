@@ -10,6 +10,7 @@ use std::cmp::Ordering;
 use crate::cty::{AttributePath, Value};
 use crate::framework::{Diagnostics, ReadResponse};
 use crate::xelon::Error;
+use crate::xelon::models::compare_versions;
 
 /// How many candidates a lookup error lists before it says "and N more".
 const MAX_CANDIDATES: usize = 20;
@@ -171,60 +172,7 @@ pub(super) fn opt_string(s: Option<&str>) -> Value {
 /// with the text as a final tie-break so the order is total and
 /// deterministic.
 pub(super) fn newest_first(a: &str, b: &str) -> Ordering {
-    semver_cmp(b, a).then_with(|| b.cmp(a))
-}
-
-/// Compares two versions by semantic-versioning precedence. Lenient: a
-/// leading `v` is ignored, build metadata (`+...`) is ignored, and
-/// non-numeric core parts compare as text after numeric ones.
-fn semver_cmp(a: &str, b: &str) -> Ordering {
-    let split = |s: &str| -> (Vec<String>, Option<Vec<String>>) {
-        let s = s.trim().trim_start_matches(['v', 'V']);
-        let s = s.split('+').next().unwrap_or_default();
-        let (core, pre) = match s.split_once('-') {
-            Some((core, pre)) => (core, Some(pre)),
-            None => (s, None),
-        };
-        (
-            core.split('.').map(str::to_owned).collect(),
-            pre.map(|p| p.split('.').map(str::to_owned).collect()),
-        )
-    };
-    let (core_a, pre_a) = split(a);
-    let (core_b, pre_b) = split(b);
-    let len = core_a.len().max(core_b.len());
-    for i in 0..len {
-        let x = core_a.get(i).map_or("0", String::as_str);
-        let y = core_b.get(i).map_or("0", String::as_str);
-        let ord = identifier_cmp(x, y);
-        if ord.is_ne() {
-            return ord;
-        }
-    }
-    match (pre_a, pre_b) {
-        (None, None) => Ordering::Equal,
-        (None, Some(_)) => Ordering::Greater,
-        (Some(_), None) => Ordering::Less,
-        (Some(x), Some(y)) => {
-            for (p, q) in x.iter().zip(y.iter()) {
-                let ord = identifier_cmp(p, q);
-                if ord.is_ne() {
-                    return ord;
-                }
-            }
-            x.len().cmp(&y.len())
-        }
-    }
-}
-
-/// Numeric identifiers compare numerically and before text ones.
-fn identifier_cmp(x: &str, y: &str) -> Ordering {
-    match (x.parse::<u64>(), y.parse::<u64>()) {
-        (Ok(x), Ok(y)) => x.cmp(&y),
-        (Ok(_), Err(_)) => Ordering::Less,
-        (Err(_), Ok(_)) => Ordering::Greater,
-        (Err(_), Err(_)) => x.cmp(y),
-    }
+    compare_versions(b, a).then_with(|| b.cmp(a))
 }
 
 #[cfg(test)]
