@@ -191,16 +191,6 @@ impl Value {
     pub fn dynamic(ty: Type, value: Value) -> Value {
         Value::Dynamic(Box::new(ty), Box::new(value))
     }
-
-    /// The null of type `ty`: [`Value::Null`] (values carry no types).
-    pub fn null_of(_ty: &Type) -> Value {
-        Value::Null
-    }
-
-    /// The unknown of type `ty`: [`Value::Unknown`] (values carry no types).
-    pub fn unknown_of(_ty: &Type) -> Value {
-        Value::Unknown
-    }
 }
 
 impl From<&str> for Value {
@@ -276,8 +266,6 @@ mod tests {
         assert_eq!(Value::from(true).as_bool(), Some(true));
         assert_eq!(Value::number(5u32).as_i64(), Some(5));
         assert_eq!(Value::from("5").as_i64(), None);
-        assert!(Value::null_of(&Type::String).is_null());
-        assert!(Value::unknown_of(&Type::String).is_unknown());
         assert!(Value::Null.is_known() && !Value::Unknown.is_known());
     }
 

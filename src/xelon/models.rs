@@ -208,16 +208,6 @@ impl VersionMap {
         v.sort_by(|a, b| compare_versions(b, a));
         v
     }
-
-    /// The newest offered pair `(talos, k8s)`, if any.
-    pub fn latest(&self) -> Option<(&str, &str)> {
-        self.talos_versions().into_iter().find_map(|talos| {
-            self.kubernetes_versions(talos)
-                .iter()
-                .max_by(|a, b| compare_versions(a, b))
-                .map(|k8s| (talos, k8s.as_str()))
-        })
-    }
 }
 
 /// Compares two versions by semantic-versioning precedence: numerically
@@ -828,7 +818,6 @@ mod tests {
         assert!(!v.offers("1.7.7", "1.31.2"));
         assert!(v.kubernetes_versions("9.9.9").is_empty());
         assert_eq!(v.talos_versions(), ["1.10.0", "1.8.3", "1.7.7"]);
-        assert_eq!(v.latest(), Some(("1.10.0", "1.32.0")));
     }
 
     #[test]
