@@ -74,8 +74,7 @@ fn go_provider_state_plans_with_no_changes() {
                         "load_balancer": spec, "name": "legacy", "talos_version": "1.8.3",
                         "tenant_id": "tenant-1", "timeouts": null
                     },
-                    "sensitive_attributes": [[{"type": "get_attr", "value": "kube_config_raw"}]],
-                    "private": "bnVsbA=="
+                    "sensitive_attributes": [[{"type": "get_attr", "value": "kube_config_raw"}]]
                 }]
             },
             {
