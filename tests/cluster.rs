@@ -257,30 +257,10 @@ fn drift_and_out_of_band_delete() {
     assert!(plan.stdout.contains("will be created"), "{}", plan.stdout);
 }
 
-fn create_out_of_band(emu: &Emulator, name: &str) -> String {
-    let (status, body) = emu.api(
-        "POST",
-        "kubernetes",
-        Some(serde_json::json!({
-            "cloudIdentifier": "cloud-1", "tenantIdentifier": "tenant-1", "clusterName": name,
-            "k8sVersion": "1.31.2", "talosVersion": "1.8.3",
-            "controlPlaneCpu": 2, "controlPlaneRam": 4, "controlPlaneDisk": 50, "controlPlaneType": "production",
-            "loadBalancerCpu": 2, "loadBalancerRam": 4, "loadBalancerDisk": 50, "loadBalancerType": "test",
-            "podSubnet": "100.111.0.0/16", "serviceSubnet": "100.112.0.0/12", "notify": false, "workerPool": []
-        })),
-    );
-    assert!(status < 300, "{status} {body}");
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    body["data"]["identifier"]
-        .as_str()
-        .expect("cluster id")
-        .to_string()
-}
-
 #[test]
 fn import_with_command() {
     let emu = Emulator::start();
-    let id = create_out_of_band(&emu, "imported");
+    let id = emu.create_cluster("imported", true, false);
     let ws = Workspace::new(&emu);
     ws.config(&cluster_config(
         "imported",
@@ -304,7 +284,7 @@ fn import_with_command() {
 #[test]
 fn import_block_generates_config_that_plans_clean() {
     let emu = Emulator::start();
-    let id = create_out_of_band(&emu, "generated");
+    let id = emu.create_cluster("generated", true, false);
     let ws = Workspace::new(&emu);
     ws.config(&format!("import {{\n  to = {X}\n  id = \"{id}\"\n}}\n"));
     ws.tf(&["plan", "-no-color", "-generate-config-out=generated.tf"])
@@ -338,16 +318,13 @@ fn failed_provisioning_keeps_the_cluster_in_state_as_tainted() {
     ws.config(&cluster_config("doomed", "1.8.3", "1.31.2", ""));
     ws.tf(&["apply", "-auto-approve", "-no-color"])
         .fails_with(&["did not become ready"]);
-    let state = ws.state();
-    let r = &state["values"]["root_module"]["resources"][0];
-    assert_eq!(r["address"], X);
-    assert_eq!(r["tainted"], true, "{state}");
+    let r = ws.resource_entry(X);
+    assert_eq!(r["tainted"], true, "{r}");
     assert!(r["values"]["id"].as_str().is_some_and(|s| !s.is_empty()));
 }
 
 #[test]
 fn provider_configuration_errors() {
-    let emu = Emulator::start();
     let mut ws = Workspace::bare();
     ws.config(&cluster_config("c", "1.8.3", "1.31.2", ""));
     ws.plan()
@@ -360,7 +337,6 @@ fn provider_configuration_errors() {
     ws.set_env("XELON_BASE_URL", &strict.base_url);
     ws.set_env("XELON_TOKEN", "wrong");
     ws.plan().fails_with(&["401"]);
-    drop(emu);
 }
 
 #[test]
@@ -461,9 +437,8 @@ fn create_timeout_keeps_the_cluster_in_state_as_tainted() {
     ));
     ws.tf(&["apply", "-auto-approve", "-no-color"])
         .fails_with(&["did not become ready", "2s"]);
-    let state = ws.state();
-    let r = &state["values"]["root_module"]["resources"][0];
-    assert_eq!(r["tainted"], true, "{state}");
+    let r = ws.resource_entry(X);
+    assert_eq!(r["tainted"], true, "{r}");
     let id = r["values"]["id"].as_str().unwrap_or_default().to_string();
     let (status, cluster) = emu.api("GET", &format!("kubernetes/{id}"), None);
     assert_eq!(

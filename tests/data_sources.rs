@@ -22,73 +22,6 @@ fn output(ws: &Workspace, name: &str) -> Value {
         .clone()
 }
 
-/// The state entry (with `values` and `sensitive_values`) of `address`.
-fn state_entry(ws: &Workspace, address: &str) -> Value {
-    let state = ws.state();
-    state["values"]["root_module"]["resources"]
-        .as_array()
-        .and_then(|rs| rs.iter().find(|r| r["address"] == address).cloned())
-        .unwrap_or_else(|| panic!("{address} not in state: {state}"))
-}
-
-/// Creates a cluster through the emulator's API, as someone outside
-/// Terraform would, and waits until it is ready.
-fn create_cluster_out_of_band(emu: &Emulator, name: &str) -> String {
-    let (status, body) = emu.api(
-        "POST",
-        "kubernetes",
-        Some(json!({
-            "cloudIdentifier": "cloud-1", "tenantIdentifier": "tenant-1", "clusterName": name,
-            "k8sVersion": "1.31.2", "talosVersion": "1.8.3",
-            "controlPlaneCpu": 2, "controlPlaneRam": 4, "controlPlaneDisk": 50, "controlPlaneType": "production",
-            "loadBalancerCpu": 2, "loadBalancerRam": 4, "loadBalancerDisk": 50, "loadBalancerType": "test",
-            "podSubnet": "100.111.0.0/16", "serviceSubnet": "100.112.0.0/12", "notify": false, "workerPool": []
-        })),
-    );
-    assert!(status < 300, "{status} {body}");
-    let id = body["data"]["identifier"]
-        .as_str()
-        .expect("cluster id")
-        .to_string();
-    wait_until(|| {
-        let (_, c) = emu.api("GET", &format!("kubernetes/{id}"), None);
-        c["data"]["status"] == "Ready"
-    });
-    id
-}
-
-/// Creates a node pool through the emulator's API; returns its ID.
-fn create_pool_out_of_band(
-    emu: &Emulator,
-    cluster: &str,
-    name: &str,
-    nodes: u32,
-    extra_disk: u32,
-) -> String {
-    let (status, body) = emu.api(
-        "POST",
-        &format!("kubernetes/{cluster}/pools"),
-        Some(json!({
-            "workerPoolName": name, "workerNodeAmount": nodes, "workerNodeCpu": 4,
-            "workerNodeRam": 8, "workerNodeDisk": 60,
-            "workerNodeIsStorage": extra_disk > 0, "workerNodeExtraDisk": extra_disk
-        })),
-    );
-    assert!(status < 300, "{status} {body}");
-    body["data"]["identifier"]
-        .as_str()
-        .expect("pool id")
-        .to_string()
-}
-
-fn wait_until(mut done: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !done() {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn versions_are_sorted_newest_first_with_latest() {
     let emu = Emulator::start();
@@ -145,7 +78,7 @@ data "xelon_kubernetes_cluster_versions" "main" {
 #[test]
 fn cluster_is_read_with_sensitive_configs() {
     let emu = Emulator::start();
-    let id = create_cluster_out_of_band(&emu, "oob-cluster");
+    let id = emu.create_cluster("oob-cluster", true, false);
     let mut ws = Workspace::new(&emu);
     ws.config(&format!(
         r#"
@@ -188,7 +121,7 @@ output "facts" {{
             "cloud_id": "cloud-1", "kubernetes_version": "1.31.2", "talos_version": "1.8.3",
         })
     );
-    let entry = state_entry(&ws, "data.xelon_kubernetes_cluster.c");
+    let entry = ws.resource_entry("data.xelon_kubernetes_cluster.c");
     assert_eq!(entry["sensitive_values"]["kubeconfig_raw"], true, "{entry}");
     assert_eq!(
         entry["sensitive_values"]["talosconfig_raw"], true,
@@ -247,9 +180,9 @@ data "xelon_kubernetes_cluster" "c" {
 #[test]
 fn node_pool_by_name_and_by_id() {
     let emu = Emulator::start();
-    let cluster = create_cluster_out_of_band(&emu, "pools");
-    let workers = create_pool_out_of_band(&emu, &cluster, "workers", 2, 0);
-    let storage = create_pool_out_of_band(&emu, &cluster, "storage", 1, 20);
+    let cluster = emu.create_cluster("pools", true, false);
+    let workers = emu.create_pool(&cluster, "workers", 2, (4, 8, 60), 0);
+    let storage = emu.create_pool(&cluster, "storage", 1, (4, 8, 60), 20);
     let ws = Workspace::new(&emu);
     let config = |lookup: &str| {
         format!(
@@ -310,7 +243,7 @@ output "p" {{ value = data.xelon_kubernetes_node_pool.p }}
         .fails_with(&["Node pool not found", "id = \"pool-nope\"", "\"workers\""]);
 
     // Two pools share a name: the error lists their IDs.
-    let twin = create_pool_out_of_band(&emu, &cluster, "workers", 1, 0);
+    let twin = emu.create_pool(&cluster, "workers", 1, (4, 8, 60), 0);
     ws.config(&config("name = \"workers\""));
     ws.plan().fails_with(&[
         "Several node pools have this name",

@@ -49,25 +49,6 @@ resource "terraform_data" "consumer" {{
     )
 }
 
-fn cluster(emu: &Emulator) -> String {
-    let (status, body) = emu.api(
-        "POST",
-        "kubernetes",
-        Some(serde_json::json!({
-            "cloudIdentifier": "cloud-1", "tenantIdentifier": "tenant-1", "clusterName": "secretive",
-            "k8sVersion": "1.31.2", "talosVersion": "1.8.3",
-            "controlPlaneCpu": 2, "controlPlaneRam": 4, "controlPlaneDisk": 50, "controlPlaneType": "test",
-            "loadBalancerCpu": 2, "loadBalancerRam": 4, "loadBalancerDisk": 50, "loadBalancerType": "test",
-            "podSubnet": "100.111.0.0/16", "serviceSubnet": "100.112.0.0/12", "notify": false, "workerPool": []
-        })),
-    );
-    assert!(status < 300, "{status} {body}");
-    body["data"]["identifier"]
-        .as_str()
-        .expect("cluster id")
-        .to_string()
-}
-
 /// Every byte of a saved plan, with its zip entries inflated, as text.
 fn plan_file_text(path: &std::path::Path) -> String {
     let out = std::process::Command::new("python3")
@@ -97,7 +78,7 @@ fn plan_file_text(path: &std::path::Path) -> String {
 #[test]
 fn kubeconfig_is_usable_but_never_stored() {
     let emu = Emulator::start_with(&["--provision-delay", "0s"]);
-    let id = cluster(&emu);
+    let id = emu.create_cluster("secretive", false, false);
     // The secret as the API serves it.
     let (status, kubeconfig) = emu.api_text("GET", &format!("kubernetes/{id}/config/kube"));
     assert_eq!(status, 200);

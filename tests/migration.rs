@@ -24,35 +24,8 @@ resource "xelon_kubernetes_node_pool" "p" {
 #[test]
 fn go_provider_state_plans_with_no_changes() {
     let emu = Emulator::start_with(&["--provision-delay", "0s", "--node-delay", "0s"]);
-    let (status, body) = emu.api(
-        "POST",
-        "kubernetes",
-        Some(serde_json::json!({
-            "cloudIdentifier": "cloud-1", "tenantIdentifier": "tenant-1", "clusterName": "legacy",
-            "k8sVersion": "1.31.2", "talosVersion": "1.8.3",
-            "controlPlaneCpu": 2, "controlPlaneRam": 4, "controlPlaneDisk": 50, "controlPlaneType": "production",
-            "loadBalancerCpu": 2, "loadBalancerRam": 4, "loadBalancerDisk": 50, "loadBalancerType": "production",
-            "podSubnet": "100.111.0.0/16", "serviceSubnet": "100.112.0.0/12", "notify": false, "workerPool": []
-        })),
-    );
-    assert!(status < 300, "{status} {body}");
-    let cluster = body["data"]["identifier"]
-        .as_str()
-        .expect("cluster id")
-        .to_string();
-    let (status, body) = emu.api(
-        "POST",
-        &format!("kubernetes/{cluster}/pools"),
-        Some(serde_json::json!({
-            "workerPoolName": "workers", "workerNodeAmount": 3, "workerNodeCpu": 2, "workerNodeRam": 4,
-            "workerNodeDisk": 50, "workerNodeIsStorage": false, "workerNodeExtraDisk": 0
-        })),
-    );
-    assert!(status < 300, "{status} {body}");
-    let pool = body["data"]["identifier"]
-        .as_str()
-        .expect("pool id")
-        .to_string();
+    let cluster = emu.create_cluster("legacy", true, true);
+    let pool = emu.create_pool(&cluster, "workers", 3, (2, 4, 50), 0);
 
     // Exactly the attributes the Go provider (v1.10) records.
     let spec = serde_json::json!({"cpu_core_count": 2, "disk_size": 50, "high_availability_enabled": true, "memory": 4});

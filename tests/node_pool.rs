@@ -42,6 +42,16 @@ fn ids(ws: &Workspace, address: &str) -> (String, String) {
     )
 }
 
+/// A workspace in which a cluster `name` with one default pool `p` has been applied,
+/// and the IDs of the cluster and the pool.
+fn applied_cluster_with_pool(emu: &Emulator, name: &str) -> (Workspace, String, String) {
+    let ws = Workspace::new(emu);
+    ws.config(&format!("{}{}", cluster(name), pool("p", "  name = \"p\"")));
+    ws.apply();
+    let (cluster_id, pool_id) = ids(&ws, "xelon_kubernetes_node_pool.p");
+    (ws, cluster_id, pool_id)
+}
+
 fn node_ids(ws: &Workspace, address: &str) -> Vec<String> {
     ws.resource(address)["nodes"]
         .as_array()
@@ -169,14 +179,7 @@ fn cluster_with_two_pools_scale_resize_rename_destroy() {
 #[test]
 fn drift_and_import() {
     let emu = Emulator::start();
-    let ws = Workspace::new(&emu);
-    ws.config(&format!(
-        "{}{}",
-        cluster("drift"),
-        pool("p", "  name = \"p\"")
-    ));
-    ws.apply();
-    let (cluster_id, pool_id) = ids(&ws, "xelon_kubernetes_node_pool.p");
+    let (ws, cluster_id, pool_id) = applied_cluster_with_pool(&emu, "drift");
 
     // A node deleted out of band shows up as a node_count change.
     let node = pool_on_api(&emu, &cluster_id, &pool_id)["nodes"][2]["identifier"]
@@ -286,14 +289,7 @@ fn validation_errors_at_plan_time() {
 #[test]
 fn node_pool_import_block_generates_config() {
     let emu = Emulator::start();
-    let ws = Workspace::new(&emu);
-    ws.config(&format!(
-        "{}{}",
-        cluster("gen"),
-        pool("p", "  name = \"p\"")
-    ));
-    ws.apply();
-    let (cluster_id, pool_id) = ids(&ws, "xelon_kubernetes_node_pool.p");
+    let (_, cluster_id, pool_id) = applied_cluster_with_pool(&emu, "gen");
     let gen_ws = Workspace::new(&emu);
     gen_ws.config(&format!(
         "import {{\n  to = xelon_kubernetes_node_pool.p\n  id = \"{cluster_id}/{pool_id}\"\n}}\n"
@@ -317,14 +313,7 @@ fn node_pool_import_block_generates_config() {
 #[test]
 fn pools_leave_the_state_with_their_cluster() {
     let emu = Emulator::start();
-    let ws = Workspace::new(&emu);
-    ws.config(&format!(
-        "{}{}",
-        cluster("gone"),
-        pool("p", "  name = \"p\"")
-    ));
-    ws.apply();
-    let (cluster_id, _) = ids(&ws, "xelon_kubernetes_node_pool.p");
+    let (ws, cluster_id, _) = applied_cluster_with_pool(&emu, "gone");
     assert!(
         emu.api("DELETE", &format!("kubernetes/{cluster_id}"), None)
             .0

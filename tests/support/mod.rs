@@ -78,11 +78,67 @@ impl Emulator {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> (u16, serde_json::Value) {
-        let (status, text) = send(method, &format!("{}{}", self.base_url, path), body);
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-        )
+        send_json(method, &format!("{}{}", self.base_url, path), body)
+    }
+
+    /// Creates a cluster through the API, as someone outside Terraform
+    /// would, and waits until it is Ready; returns its ID.
+    pub fn create_cluster(
+        &self,
+        name: &str,
+        control_plane_ha: bool,
+        load_balancer_ha: bool,
+    ) -> String {
+        let kind = |ha: bool| if ha { "production" } else { "test" };
+        let (status, body) = self.api(
+            "POST",
+            "kubernetes",
+            Some(serde_json::json!({
+                "cloudIdentifier": "cloud-1", "tenantIdentifier": "tenant-1", "clusterName": name,
+                "k8sVersion": "1.31.2", "talosVersion": "1.8.3",
+                "controlPlaneCpu": 2, "controlPlaneRam": 4, "controlPlaneDisk": 50,
+                "controlPlaneType": kind(control_plane_ha),
+                "loadBalancerCpu": 2, "loadBalancerRam": 4, "loadBalancerDisk": 50,
+                "loadBalancerType": kind(load_balancer_ha),
+                "podSubnet": "100.111.0.0/16", "serviceSubnet": "100.112.0.0/12",
+                "notify": false, "workerPool": []
+            })),
+        );
+        assert!(status < 300, "{status} {body}");
+        let id = body["data"]["identifier"]
+            .as_str()
+            .expect("cluster id")
+            .to_string();
+        wait_until(|| {
+            self.api("GET", &format!("kubernetes/{id}"), None).1["data"]["status"] == "Ready"
+        });
+        id
+    }
+
+    /// Creates a node pool through the API, with `(cpu, memory, disk)` per node; returns its ID.
+    pub fn create_pool(
+        &self,
+        cluster: &str,
+        name: &str,
+        nodes: u32,
+        size: (u32, u32, u32),
+        extra_disk: u32,
+    ) -> String {
+        let (cpu, memory, disk) = size;
+        let (status, body) = self.api(
+            "POST",
+            &format!("kubernetes/{cluster}/pools"),
+            Some(serde_json::json!({
+                "workerPoolName": name, "workerNodeAmount": nodes, "workerNodeCpu": cpu,
+                "workerNodeRam": memory, "workerNodeDisk": disk,
+                "workerNodeIsStorage": extra_disk > 0, "workerNodeExtraDisk": extra_disk
+            })),
+        );
+        assert!(status < 300, "{status} {body}");
+        body["data"]["identifier"]
+            .as_str()
+            .expect("pool id")
+            .to_string()
     }
 
     /// Calls the emulator's API and returns the raw body (the YAML endpoints).
@@ -97,12 +153,26 @@ impl Emulator {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> (u16, serde_json::Value) {
-        let (status, text) = send(method, &format!("{}/_emulator/{}", self.root, path), body);
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-        )
+        send_json(method, &format!("{}/_emulator/{}", self.root, path), body)
     }
+}
+
+/// Waits (up to 20 s) until `done` holds; fails the test otherwise.
+pub fn wait_until(mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// [`send`], with the answer parsed as JSON (null if it is not).
+fn send_json(method: &str, url: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+    let (status, text) = send(method, url, body);
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
 }
 
 /// Sends one request with a bearer token (and a JSON body, if any); returns the status and the body.
@@ -298,18 +368,18 @@ impl Workspace {
             .unwrap_or_else(|e| panic!("state JSON: {e}\n{}", run.stdout))
     }
 
+    /// The state entry of `address` (`values`, `sensitive_values`, `tainted`, ...).
+    pub fn resource_entry(&self, address: &str) -> serde_json::Value {
+        let state = self.state();
+        state["values"]["root_module"]["resources"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["address"] == address).cloned())
+            .unwrap_or_else(|| panic!("{address} not in state: {state}"))
+    }
+
     /// The attribute values of resource `address` in the state.
     pub fn resource(&self, address: &str) -> serde_json::Value {
-        let state = self.state();
-        let resources = state["values"]["root_module"]["resources"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        resources
-            .into_iter()
-            .find(|r| r["address"] == address)
-            .map(|r| r["values"].clone())
-            .unwrap_or_else(|| panic!("{address} not in state: {state}"))
+        self.resource_entry(address)["values"].clone()
     }
 
     /// Whether `address` is in the state.
