@@ -10,9 +10,10 @@ use axum::response::{IntoResponse, Response};
 use super::account::query_map;
 use super::configs;
 use super::error::ApiError;
-use super::model::Size;
+use super::model::{Cluster, Size};
 use super::pools::validate_pool;
 use super::routes::AppState;
+use super::seed::Cloud;
 use super::state::{NewCluster, State as EmulatorState, load_balancer};
 use super::validate::{Fields, pagination, parse_object};
 use super::views::{ClusterView, ControlPlanesView, Data, DataMessage, LoadBalancersView, Page};
@@ -291,51 +292,7 @@ pub async fn set_k8s_version(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let (mut state, now) = shared.lock();
-    let cloud = {
-        let cluster = state.cluster(&id)?;
-        state.cloud(&cluster.cloud).cloned()
-    };
-    let version = version_body(&body)?;
-    state.update_cluster(&id, now, |cluster, _| {
-        let talos = &cluster.talos_version;
-        let valid = cloud
-            .as_ref()
-            .and_then(|c| c.kubernetes_for(talos))
-            .unwrap_or_default();
-        if version == cluster.k8s_version {
-            return Err(ApiError::field(
-                "version",
-                format!("The cluster already runs Kubernetes {version}."),
-            ));
-        }
-        if !valid.contains(&version) {
-            return Err(ApiError::field(
-                "version",
-                format!(
-                    "Kubernetes {version} cannot run on Talos {talos}; valid Kubernetes versions for Talos {talos}: {}.",
-                    valid.join(", ")
-                ),
-            ));
-        }
-        if compare_versions(&version, &cluster.k8s_version).is_lt() {
-            return Err(ApiError::field(
-                "version",
-                format!(
-                    "Downgrading Kubernetes from {} to {version} is not supported.",
-                    cluster.k8s_version
-                ),
-            ));
-        }
-        cluster.k8s_version = version.clone();
-        Ok(())
-    })?;
-    accepted(
-        &state,
-        &id,
-        now,
-        format!("Kubernetes cluster {id} is being upgraded to Kubernetes {version}."),
-    )
+    set_version(&shared, &id, &body, Component::Kubernetes)
 }
 
 /// `POST kubernetes/{id}/talos-version` `{"version"}`: in-place Talos
@@ -346,59 +303,102 @@ pub async fn set_talos_version(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let (mut state, now) = shared.lock();
-    let cloud = {
-        let cluster = state.cluster(&id)?;
-        state.cloud(&cluster.cloud).cloned()
-    };
-    let version = version_body(&body)?;
-    state.update_cluster(&id, now, |cluster, _| {
-        let k8s = &cluster.k8s_version;
-        let Some(cloud) = cloud.as_ref() else {
-            return Err(ApiError::unprocessable("The cluster's cloud is unknown."));
-        };
-        if version == cluster.talos_version {
-            return Err(ApiError::field(
-                "version",
-                format!("The cluster already runs Talos {version}."),
-            ));
+    set_version(&shared, &id, &body, Component::Talos)
+}
+
+/// The two versioned parts of a cluster.
+#[derive(Clone, Copy)]
+enum Component {
+    Kubernetes,
+    Talos,
+}
+
+impl Component {
+    fn label(self) -> &'static str {
+        match self {
+            Component::Kubernetes => "Kubernetes",
+            Component::Talos => "Talos",
         }
-        if cloud.kubernetes_for(&version).is_none() {
-            return Err(ApiError::field(
-                "version",
-                format!(
-                    "Talos {version} is not offered on cloud {}; available Talos versions: {}.",
-                    cloud.identifier,
-                    cloud.talos_versions().join(", ")
-                ),
-            ));
+    }
+
+    fn version(self, cluster: &mut Cluster) -> &mut String {
+        match self {
+            Component::Kubernetes => &mut cluster.k8s_version,
+            Component::Talos => &mut cluster.talos_version,
         }
-        if !cloud.supports(&version, k8s) {
-            return Err(ApiError::field(
-                "version",
+    }
+
+    /// Why `version` cannot run beside the cluster's other part on `cloud`, if it cannot.
+    fn incompatibility(self, cloud: &Cloud, cluster: &Cluster, version: &str) -> Option<String> {
+        let (talos, k8s) = (&cluster.talos_version, &cluster.k8s_version);
+        match self {
+            Component::Kubernetes => {
+                let valid = cloud.kubernetes_for(talos).unwrap_or_default();
+                (!valid.iter().any(|v| v == version)).then(|| {
+                    format!(
+                        "Kubernetes {version} cannot run on Talos {talos}; valid Kubernetes versions for Talos {talos}: {}.",
+                        valid.join(", ")
+                    )
+                })
+            }
+            Component::Talos if cloud.kubernetes_for(version).is_none() => Some(format!(
+                "Talos {version} is not offered on cloud {}; available Talos versions: {}.",
+                cloud.identifier,
+                cloud.talos_versions().join(", ")
+            )),
+            Component::Talos => (!cloud.supports(version, k8s)).then(|| {
                 format!(
                     "Talos {version} cannot run Kubernetes {k8s}; Talos versions that can: {}.",
                     cloud.talos_for(k8s).join(", ")
-                ),
-            ));
+                )
+            }),
         }
-        if compare_versions(&version, &cluster.talos_version).is_lt() {
+    }
+}
+
+/// An in-place upgrade of one part: validated against the cloud's version
+/// mapping, then the cluster provisions again.
+fn set_version(
+    shared: &AppState,
+    id: &str,
+    body: &[u8],
+    part: Component,
+) -> Result<Response, ApiError> {
+    let (mut state, now) = shared.lock();
+    let cloud = {
+        let cluster = state.cluster(id)?;
+        state.cloud(&cluster.cloud).cloned()
+    };
+    let version = version_body(body)?;
+    let label = part.label();
+    state.update_cluster(id, now, |cluster, _| {
+        let Some(cloud) = cloud.as_ref() else {
+            return Err(ApiError::unprocessable("The cluster's cloud is unknown."));
+        };
+        let current = part.version(cluster).clone();
+        if version == current {
             return Err(ApiError::field(
                 "version",
-                format!(
-                    "Downgrading Talos from {} to {version} is not supported.",
-                    cluster.talos_version
-                ),
+                format!("The cluster already runs {label} {version}."),
             ));
         }
-        cluster.talos_version = version.clone();
+        if let Some(why) = part.incompatibility(cloud, cluster, &version) {
+            return Err(ApiError::field("version", why));
+        }
+        if compare_versions(&version, &current).is_lt() {
+            return Err(ApiError::field(
+                "version",
+                format!("Downgrading {label} from {current} to {version} is not supported."),
+            ));
+        }
+        *part.version(cluster) = version.clone();
         Ok(())
     })?;
     accepted(
         &state,
-        &id,
+        id,
         now,
-        format!("Kubernetes cluster {id} is being upgraded to Talos {version}."),
+        format!("Kubernetes cluster {id} is being upgraded to {label} {version}."),
     )
 }
 

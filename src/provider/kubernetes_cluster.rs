@@ -277,9 +277,13 @@ impl Resource<Client> for KubernetesCluster {
         let client = req.client.with_cancel(req.cancel.clone());
         let id = string(prior, "id").unwrap_or_default();
         let timeout = timeouts::get(planned, "update", DEFAULT_TIMEOUT);
+        // The cloud's version mapping only decides the order when both versions change.
+        let both_versions_change = ["talos_version", "kubernetes_version"]
+            .iter()
+            .all(|k| string(prior, k) != string(planned, k));
         let versions = match string(prior, "cloud_id") {
-            Some(cloud) => client.versions(&cloud).await.ok(),
-            None => None,
+            Some(cloud) if both_versions_change => client.versions(&cloud).await.ok(),
+            _ => None,
         };
         for step in plan_update(prior, planned, versions.as_ref()) {
             tracing::info!(cluster_id = %id, ?step, "updating cluster");
