@@ -29,6 +29,19 @@ pub fn terraform() -> PathBuf {
     pinned
 }
 
+/// The emulator's API profile for this run: `$XELON_EMULATOR_PROFILE`
+/// (`rich` or `sdk`), `rich` when unset. `.ci/run` runs the suites under
+/// both.
+pub fn profile() -> String {
+    match std::env::var("XELON_EMULATOR_PROFILE") {
+        Ok(p) if p == "rich" || p == "sdk" => p,
+        Ok(p) if !p.is_empty() => {
+            panic!("XELON_EMULATOR_PROFILE={p:?}: expected \"rich\" or \"sdk\"")
+        }
+        _ => "rich".to_owned(),
+    }
+}
+
 /// A running `xelon-emulator`, killed on drop.
 pub struct Emulator {
     child: Child,
@@ -44,10 +57,15 @@ impl Emulator {
         Self::start_with(&["--provision-delay", "300ms", "--node-delay", "300ms"])
     }
 
-    /// Starts an emulator with extra flags.
+    /// Starts an emulator with extra flags, in the API profile that
+    /// [`profile`] names (unless `args` name one).
     pub fn start_with(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_xelon-emulator"))
-            .args(["--listen", "127.0.0.1:0"])
+        let mut command = Command::new(env!("CARGO_BIN_EXE_xelon-emulator"));
+        command.args(["--listen", "127.0.0.1:0"]);
+        if !args.contains(&"--api-profile") {
+            command.args(["--api-profile", &profile()]);
+        }
+        let mut child = command
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
