@@ -26,6 +26,10 @@ use super::values::{api_error, attr, boolean, int, int_u32, set, string};
 
 /// How long operations wait by default, as in Xelon's Go provider.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// How long a cluster must stay Ready after a change call before the change
+/// counts as done, when the API neither reports the changed value nor shows
+/// the cluster busy (see [`wait_applied`]).
+const SETTLE: Duration = Duration::from_secs(60);
 /// Pod and service subnets: fixed by the Xelon backend today.
 const POD_SUBNET: &str = "100.111.0.0/16";
 const SERVICE_SUBNET: &str = "100.112.0.0/12";
@@ -124,7 +128,8 @@ impl Resource<Client> for KubernetesCluster {
                     .computed()
                     .sensitive()
                     .use_state_for_unknown()
-                    .description("The raw kubeconfig of the cluster, for kubectl and compatible tools. Stored in state; prefer the `xelon_kubernetes_kubeconfig` ephemeral resource to keep it out."),
+                    .deprecated("Use the xelon_kubernetes_kubeconfig ephemeral resource (or the xelon_kubernetes_cluster data source) instead: it keeps the kubeconfig out of state. Xelon's Go provider has removed this attribute; it is kept so that older state files still decode.")
+                    .description("Deprecated: use the `xelon_kubernetes_kubeconfig` ephemeral resource, which keeps the kubeconfig out of state. The raw kubeconfig of the cluster as read at creation or import (it is not read again on refresh; a failure to read it is a warning). Kept so that state files written before Xelon's Go provider removed it still decode."),
                 Attribute::string("kubernetes_version")
                     .required()
                     .validate(NotEmpty)
@@ -231,6 +236,8 @@ impl Resource<Client> for KubernetesCluster {
         // From here on the cluster exists: every failure still records its ID.
         let mut partial = planned.clone();
         set(&mut partial, "id", Value::string(&id));
+        // Nothing was read yet: the kubeconfig is null rather than unknown.
+        set(&mut partial, "kube_config_raw", Value::Null);
         let timeout = timeouts::get(planned, "create", DEFAULT_TIMEOUT);
         if let Err(e) = wait::wait_cluster_ready(&client, &id, timeout, req.cancel).await {
             return ApplyResponse::failed(
@@ -238,8 +245,11 @@ impl Resource<Client> for KubernetesCluster {
                 api_error("Kubernetes cluster did not become ready", &e),
             );
         }
-        match read_state(&client, &partial, true).await {
-            Ok(Some(state)) => ApplyResponse::ok(state),
+        match read_state(&client, &partial).await {
+            Ok(Some(read)) => ApplyResponse {
+                state: read.state,
+                diagnostics: read.warnings,
+            },
             Ok(None) => ApplyResponse::failed(
                 partial,
                 vanished("Kubernetes cluster vanished after creation", &id),
@@ -253,10 +263,10 @@ impl Resource<Client> for KubernetesCluster {
 
     async fn read(&self, req: ReadRequest<'_, Client>) -> ReadResponse {
         let client = req.client.with_cancel(req.cancel.clone());
-        match read_state(&client, req.state, true).await {
-            Ok(Some(state)) => ReadResponse {
-                state,
-                diagnostics: Diagnostics::new(),
+        match read_state(&client, req.state).await {
+            Ok(Some(read)) => ReadResponse {
+                state: read.state,
+                diagnostics: read.warnings,
             },
             Ok(None) => {
                 tracing::info!("cluster no longer exists; removing it from state");
@@ -277,44 +287,65 @@ impl Resource<Client> for KubernetesCluster {
         let client = req.client.with_cancel(req.cancel.clone());
         let id = string(prior, "id").unwrap_or_default();
         let timeout = timeouts::get(planned, "update", DEFAULT_TIMEOUT);
+        let deadline = tokio::time::Instant::now() + timeout;
         // The cloud's version mapping only decides the order when both versions change.
         let both_versions_change = ["talos_version", "kubernetes_version"]
             .iter()
-            .all(|k| string(prior, k) != string(planned, k));
+            .all(|k| string(prior, k).is_some() && string(prior, k) != string(planned, k));
         let versions = match string(prior, "cloud_id") {
             Some(cloud) if both_versions_change => client.versions(&cloud).await.ok(),
             _ => None,
         };
+        // What has taken effect so far: the prior state plus each finished step.
+        let mut done = prior.clone();
         for step in plan_update(prior, planned, versions.as_ref()) {
             tracing::info!(cluster_id = %id, ?step, "updating cluster");
-            let done = match step.call(&client, &id).await {
-                Ok(()) => wait_applied(&client, &id, &step, timeout, req.cancel).await,
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let what = format!("cluster {id}: {}", step.describe());
+            let called = wait::retry_on_conflict(&client, left, req.cancel, &what, || {
+                step.call(&client, &id)
+            })
+            .await;
+            let applied = match called {
+                Ok(()) => {
+                    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                    wait_applied(&client, &id, &step, left, req.cancel).await
+                }
                 Err(e) => Err(e),
             };
-            if let Err(e) = done {
+            if let Err(e) = applied {
                 // Record what the cluster looks like now, so the next plan shows what is left.
-                let state = read_state(&client, prior, false)
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or_else(|| prior.clone());
-                return ApplyResponse::failed(
-                    state,
-                    api_error(
-                        &format!("Unable to update Kubernetes cluster ({})", step.describe()),
-                        &e,
-                    ),
+                let mut diagnostics = api_error(
+                    &format!("Unable to update Kubernetes cluster ({})", step.describe()),
+                    &e,
                 );
+                let state = match read_state(&client, &done).await {
+                    Ok(Some(read)) => {
+                        diagnostics.extend(read.warnings);
+                        read.state
+                    }
+                    _ => done,
+                };
+                return ApplyResponse::failed(state, diagnostics);
             }
+            step.record(&mut done);
         }
-        match read_state(&client, planned, false).await {
-            Ok(Some(state)) => ApplyResponse::ok(state),
+        // Versions the API does not report (an imported cluster) are adopted as configured.
+        for name in ["talos_version", "kubernetes_version"] {
+            set(&mut done, name, attr(planned, name).clone());
+        }
+        set(&mut done, "timeouts", attr(planned, "timeouts").clone());
+        match read_state(&client, &done).await {
+            Ok(Some(read)) => ApplyResponse {
+                state: read.state,
+                diagnostics: read.warnings,
+            },
             Ok(None) => ApplyResponse::failed(
                 Value::Null,
                 vanished("Kubernetes cluster vanished during the update", &id),
             ),
             Err(e) => ApplyResponse::failed(
-                planned.clone(),
+                done,
                 api_error("Unable to read the updated Kubernetes cluster", &e),
             ),
         }
@@ -338,25 +369,38 @@ impl Resource<Client> for KubernetesCluster {
     }
 
     async fn import(&self, req: ImportRequest<'_, Client>) -> ImportResponse {
-        let id = req.id.trim();
-        if id.is_empty() || id.contains(char::is_whitespace) {
-            let mut diagnostics = Diagnostics::new();
-            diagnostics.error(
-                "Invalid import ID",
-                format!(
-                    "Expected a Kubernetes cluster ID such as \"k8s-abc123\", got {:?}.",
-                    req.id
-                ),
-            );
-            return ImportResponse {
-                state: Value::Null,
-                diagnostics,
-            };
+        match parse_import_id(req.id) {
+            Ok((tenant, id)) => {
+                let mut state = vec![("id", Value::string(id))];
+                if let Some(tenant) = tenant {
+                    state.push(("tenant_id", Value::string(tenant)));
+                }
+                ImportResponse {
+                    state: Value::object(state),
+                    diagnostics: Diagnostics::new(),
+                }
+            }
+            Err(detail) => {
+                let mut diagnostics = Diagnostics::new();
+                diagnostics.error("Invalid import ID", detail);
+                ImportResponse {
+                    state: Value::Null,
+                    diagnostics,
+                }
+            }
         }
-        ImportResponse {
-            state: Value::object([("id", Value::string(id))]),
-            diagnostics: Diagnostics::new(),
-        }
+    }
+}
+
+/// Splits an import ID: `<cluster_id>` or `<tenant_id>/<cluster_id>`.
+fn parse_import_id(id: &str) -> Result<(Option<&str>, &str), String> {
+    let valid = |s: &str| !s.is_empty() && !s.contains(char::is_whitespace);
+    match id.trim().split('/').collect::<Vec<_>>()[..] {
+        [cluster] if valid(cluster) => Ok((None, cluster)),
+        [tenant, cluster] if valid(tenant) && valid(cluster) => Ok((Some(tenant), cluster)),
+        _ => Err(format!(
+            "Expected a Kubernetes cluster ID such as \"k8s-abc123\", or <tenant_id>/<cluster_id> such as \"tenant-2/k8s-abc123\" for a cluster of another tenant than the token's own, got {id:?}."
+        )),
     }
 }
 
@@ -388,35 +432,77 @@ impl UpdateStep {
         }
     }
 
-    /// Whether the cluster (Ready and healthy) shows this step's effect.
-    async fn is_visible(
+    /// Writes this step's effect into `state`, once it has taken effect.
+    fn record(&self, state: &mut Value) {
+        let mut part = |part: Part, name: &str, value: Value| {
+            let mut spec = attr(state, part.attr()).clone();
+            set(&mut spec, name, value);
+            set(state, part.attr(), spec);
+        };
+        match self {
+            UpdateStep::EnableHighAvailability => {
+                for p in [Part::ControlPlane, Part::LoadBalancer] {
+                    part(p, "high_availability_enabled", Value::Bool(true));
+                }
+            }
+            UpdateStep::UpgradeTalos(v) => set(state, "talos_version", Value::string(v)),
+            UpdateStep::UpgradeKubernetes(v) => set(state, "kubernetes_version", Value::string(v)),
+            UpdateStep::ResizeControlPlane(r) => {
+                let cp = Part::ControlPlane;
+                part(
+                    cp,
+                    "cpu_core_count",
+                    Value::number(i64::from(r.cpu_core_count)),
+                );
+                part(cp, "memory", Value::number(i64::from(r.memory)));
+                part(cp, "disk_size", Value::number(i64::from(r.disk)));
+            }
+        }
+    }
+
+    /// Whether the cluster (Ready and healthy) shows this step's effect;
+    /// `None` when the API does not report what would show it (the SDK's
+    /// cluster carries no versions).
+    async fn observed(
         &self,
         client: &Client,
         id: &str,
         cluster: &Cluster,
-    ) -> Result<bool, Error> {
+    ) -> Result<Option<bool>, Error> {
         Ok(match self {
-            // A version the API does not report cannot be checked: Ready must do.
-            UpdateStep::UpgradeTalos(v) => cluster.talos_version.as_ref().is_none_or(|t| t == v),
-            UpdateStep::UpgradeKubernetes(v) => cluster.k8s_version.as_ref().is_none_or(|k| k == v),
+            UpdateStep::UpgradeTalos(v) => cluster.talos_version.as_ref().map(|t| t == v),
+            UpdateStep::UpgradeKubernetes(v) => cluster.k8s_version.as_ref().map(|k| k == v),
             UpdateStep::ResizeControlPlane(body) => {
                 let cp = client.control_plane(id).await?;
-                (cp.cpu, cp.ram, cp.disk) == (body.cpu_core_count, body.memory, body.disk)
+                match (cp.cpu, cp.ram, cp.disk) {
+                    (Some(cpu), Some(ram), Some(disk)) => {
+                        Some((cpu, ram, disk) == (body.cpu_core_count, body.memory, body.disk))
+                    }
+                    _ => None,
+                }
             }
             UpdateStep::EnableHighAvailability => {
-                client.control_plane(id).await?.is_highly_available()
-                    && client
-                        .load_balancer(id)
-                        .await?
-                        .is_some_and(|lb| lb.is_highly_available())
+                let (cp, lb) =
+                    tokio::try_join!(client.control_plane(id), client.load_balancer(id))?;
+                match (
+                    cp.is_highly_available(),
+                    lb.and_then(|lb| lb.is_highly_available()),
+                ) {
+                    (Some(cp), Some(lb)) => Some(cp && lb),
+                    _ => None,
+                }
             }
         })
     }
 }
 
 /// Waits until the cluster is Ready and healthy again AND shows the step's
-/// effect: right after a change call the API may still report the old,
-/// Ready cluster for a moment.
+/// effect. The API is eventually consistent: right after a change call it
+/// may still report the old, Ready cluster. Where the API reports what the
+/// step changes, the wait ends when it shows the new value; where it does
+/// not (versions, in the published SDK's model), when the cluster has gone
+/// through a busy status and back to Ready, or, for an API that never shows
+/// the transition, when it has stayed Ready for [`SETTLE`].
 async fn wait_applied(
     client: &Client,
     id: &str,
@@ -425,7 +511,10 @@ async fn wait_applied(
     cancel: &tokio_util::sync::CancellationToken,
 ) -> Result<(), Error> {
     let what = format!("cluster {id} to finish {}", step.describe());
+    let started = tokio::time::Instant::now();
+    let seen_busy = std::sync::atomic::AtomicBool::new(false);
     wait::poll_until(client.poll_schedule(), timeout, cancel, &what, || async {
+        use std::sync::atomic::Ordering::Relaxed;
         let cluster = client.get_cluster(id).await?;
         if cluster.is_terminal() {
             return Err(Error::NotReady {
@@ -433,14 +522,24 @@ async fn wait_applied(
                 status: cluster.status,
             });
         }
-        if cluster.is_ready() && step.is_visible(client, id, &cluster).await? {
-            Ok(wait::Progress::Done(()))
-        } else {
+        let pending = |note: &str| {
             Ok(wait::Progress::Pending(format!(
-                "{} ({})",
+                "{} ({}){note}",
                 cluster.status,
                 cluster.health()
             )))
+        };
+        if !cluster.is_ready() {
+            seen_busy.store(true, Relaxed);
+            return pending("");
+        }
+        match step.observed(client, id, &cluster).await? {
+            Some(true) => Ok(wait::Progress::Done(())),
+            Some(false) => pending(", change not visible yet"),
+            None if seen_busy.load(Relaxed) || started.elapsed() >= SETTLE => {
+                Ok(wait::Progress::Done(()))
+            }
+            None => pending(", waiting for the change to start"),
         }
     })
     .await
@@ -448,21 +547,21 @@ async fn wait_applied(
 
 /// The API steps that take `prior` to `planned`, in order: high availability,
 /// versions, control-plane size. When both versions change, the one whose
-/// intermediate pair the cloud offers goes first (Talos when unknown).
+/// intermediate pair the cloud offers goes first (Talos when unknown). A
+/// version that `prior` lacks (imported where the API reports none) is
+/// adopted as planned, with no API call.
 fn plan_update(prior: &Value, planned: &Value, versions: Option<&VersionMap>) -> Vec<UpdateStep> {
     let mut steps = Vec::new();
-    let ha = |v: &Value, part: Part| {
-        boolean(attr(v, part.attr()), "high_availability_enabled").unwrap_or(false)
-    };
+    let ha = |v: &Value, part: Part| boolean(attr(v, part.attr()), "high_availability_enabled");
     if [Part::ControlPlane, Part::LoadBalancer]
         .iter()
-        .any(|p| ha(planned, *p) && !ha(prior, *p))
+        .any(|p| ha(planned, *p) == Some(true) && ha(prior, *p) == Some(false))
     {
         steps.push(UpdateStep::EnableHighAvailability);
     }
     let changed = |name: &str| {
-        let new = string(planned, name);
-        (new != string(prior, name)).then_some(new).flatten()
+        let (old, new) = (string(prior, name), string(planned, name));
+        (old.is_some() && new != old).then_some(new).flatten()
     };
     match (changed("talos_version"), changed("kubernetes_version")) {
         (Some(t), Some(k)) => {
@@ -484,9 +583,10 @@ fn plan_update(prior: &Value, planned: &Value, versions: Option<&VersionMap>) ->
         (None, None) => {}
     }
     let (cp_old, cp_new) = (attr(prior, "control_plane"), attr(planned, "control_plane"));
+    // Sizes the API did not report (and import could not learn) are adopted.
     if ["cpu_core_count", "memory", "disk_size"]
         .iter()
-        .any(|k| int(cp_old, k) != int(cp_new, k))
+        .any(|k| int(cp_old, k).is_some() && int(cp_old, k) != int(cp_new, k))
     {
         steps.push(UpdateStep::ResizeControlPlane(ResizeControlPlane {
             cpu_core_count: int_u32(cp_new, "cpu_core_count"),
@@ -497,16 +597,20 @@ fn plan_update(prior: &Value, planned: &Value, versions: Option<&VersionMap>) ->
     steps
 }
 
-/// Reads the cluster into a state value, starting from `base` (which keeps
-/// what the API does not return: `tenant_id`, `timeouts`, and the versions
-/// when absent). `refresh_kubeconfig` false keeps `base`'s kubeconfig, so an
-/// update never changes a value that was known in the plan.
+/// A cluster read from the API: its state, and warnings about parts that
+/// could not be read but do not make the read fail.
+struct ClusterRead {
+    state: Value,
+    warnings: Diagnostics,
+}
+
+/// Reads the cluster into a state value, starting from `base`: whatever the
+/// API does not report (the tenant and versions in the SDK's model, an
+/// empty load-balancer list, a missing size) keeps `base`'s value, never a
+/// zero. The kubeconfig is read only when `base` has none (create, import);
+/// a failing config endpoint is a warning, never an error.
 /// `Ok(None)` when the cluster is gone.
-async fn read_state(
-    client: &Client,
-    base: &Value,
-    refresh_kubeconfig: bool,
-) -> Result<Option<Value>, Error> {
+async fn read_state(client: &Client, base: &Value) -> Result<Option<ClusterRead>, Error> {
     let id = string(base, "id").unwrap_or_default();
     let cluster = match client.get_cluster(&id).await {
         Ok(c) => c,
@@ -516,38 +620,54 @@ async fn read_state(
     if matches!(cluster.status.as_str(), "Deleting" | "Deleted") {
         return Ok(None);
     }
-    // The rest is independent: fetch it concurrently, one round trip instead of four.
+    // The rest is independent: fetch it concurrently, one round trip.
     let kubeconfig = async {
-        match (refresh_kubeconfig, base.get_attr("kube_config_raw")) {
-            (false, Some(Value::String(k))) => Ok(k.clone()),
-            _ => client.kubeconfig(&id).await,
+        match base.get_attr("kube_config_raw") {
+            Some(k @ Value::String(_)) => (k.clone(), None),
+            _ => match client.kubeconfig(&id).await {
+                Ok(k) => (Value::string(k), None),
+                Err(e) => (Value::Null, Some(e)),
+            },
         }
     };
     let tenant = async {
-        match string(base, "tenant_id") {
-            Some(t) => Ok(t),
-            // Import: the cluster object does not name its tenant; it belongs to ours.
-            None => client.current_tenant().await.map(|t| t.identifier),
+        match (&cluster.tenant_identifier, string(base, "tenant_id")) {
+            (Some(t), _) => Ok(t.clone()),
+            (None, Some(t)) => Ok(t),
+            // Import of a bare cluster ID, and the API does not name the tenant:
+            // the cluster is taken to be the token's own tenant's.
+            (None, None) => client.current_tenant().await.map(|t| t.identifier),
         }
     };
-    let (control_plane, load_balancer, kubeconfig, tenant) = tokio::try_join!(
-        client.control_plane(&id),
-        client.load_balancer(&id),
-        kubeconfig,
-        tenant
-    )?;
-    let load_balancer = load_balancer.unwrap_or_default();
-    let kubeconfig = Value::string(kubeconfig);
-    Ok(Some(state_from_api(
+    let parts =
+        async { tokio::try_join!(client.control_plane(&id), client.load_balancer(&id), tenant) };
+    let (parts, (kubeconfig, kubeconfig_error)) = tokio::join!(parts, kubeconfig);
+    let (control_plane, load_balancer, tenant) = parts?;
+    let mut warnings = Diagnostics::new();
+    if let Some(e) = kubeconfig_error {
+        warnings.attribute_warning(
+            AttributePath::attr("kube_config_raw"),
+            "Kubeconfig not read",
+            format!("The cluster was read, but its kubeconfig could not be: {e}. kube_config_raw stays empty; the xelon_kubernetes_kubeconfig ephemeral resource reads it when needed."),
+        );
+    }
+    let load_balancer = load_balancer.unwrap_or_else(|| {
+        tracing::debug!(cluster_id = %id, "the API reported no load balancer; keeping the known sizes");
+        LoadBalancer::default()
+    });
+    let state = state_from_api(
         &cluster,
         &control_plane,
         &load_balancer,
         base,
         tenant,
         kubeconfig,
-    )))
+    );
+    Ok(Some(ClusterRead { state, warnings }))
 }
 
+/// The state for what the API reported, each missing value taken from
+/// `base`.
 fn state_from_api(
     cluster: &Cluster,
     cp: &ControlPlane,
@@ -557,27 +677,46 @@ fn state_from_api(
     kubeconfig: Value,
 ) -> Value {
     let keep = |name: &str| attr(base, name).clone();
-    let version = |api: &Option<String>, name: &str| {
-        api.clone().map(Value::String).unwrap_or_else(|| keep(name))
+    let id = &cluster.identifier;
+    let reported = |what: &str, value: Option<Value>, known: &Value| {
+        value.unwrap_or_else(|| {
+            tracing::debug!(cluster_id = %id, what, "the API did not report this; keeping the known value");
+            known.clone()
+        })
     };
-    let spec = |cpu: u32, ram: u32, disk: u32, ha: bool| {
+    let version = |api: &Option<String>, name: &str| {
+        reported(name, api.clone().map(Value::String), attr(base, name))
+    };
+    let spec = |part: Part, sizes: [Option<u32>; 3], ha: Option<bool>| {
+        let known = attr(base, part.attr());
+        let [cpu, ram, disk] = sizes.map(|s| s.map(|n| Value::number(i64::from(n))));
+        let field =
+            |name: &str, v: Option<Value>| (name.to_owned(), reported(name, v, attr(known, name)));
         Value::object([
-            ("cpu_core_count", Value::number(i64::from(cpu))),
-            ("disk_size", Value::number(i64::from(disk))),
-            ("high_availability_enabled", Value::Bool(ha)),
-            ("memory", Value::number(i64::from(ram))),
+            field("cpu_core_count", cpu),
+            field("disk_size", disk),
+            field("high_availability_enabled", ha.map(Value::Bool)),
+            field("memory", ram),
         ])
     };
     let cloud_id = cluster
         .cloud
         .as_ref()
-        .map(|c| Value::string(c.identifier.clone()))
-        .unwrap_or_else(|| keep("cloud_id"));
+        .filter(|c| !c.identifier.is_empty())
+        .map(|c| Value::string(c.identifier.clone()));
+    let name = (!cluster.name.is_empty()).then(|| Value::string(cluster.name.clone()));
     Value::object([
-        ("cloud_id", cloud_id),
+        (
+            "cloud_id",
+            reported("cloud_id", cloud_id, attr(base, "cloud_id")),
+        ),
         (
             "control_plane",
-            spec(cp.cpu, cp.ram, cp.disk, cp.is_highly_available()),
+            spec(
+                Part::ControlPlane,
+                [cp.cpu, cp.ram, cp.disk],
+                cp.is_highly_available(),
+            ),
         ),
         ("id", Value::string(cluster.identifier.clone())),
         ("kube_config_raw", kubeconfig),
@@ -587,9 +726,13 @@ fn state_from_api(
         ),
         (
             "load_balancer",
-            spec(lb.cpu, lb.ram, lb.disk, lb.is_highly_available()),
+            spec(
+                Part::LoadBalancer,
+                [lb.cpu, lb.ram, lb.disk],
+                lb.is_highly_available(),
+            ),
         ),
-        ("name", Value::string(cluster.name.clone())),
+        ("name", reported("name", name, attr(base, "name"))),
         (
             "talos_version",
             version(&cluster.talos_version, "talos_version"),
@@ -875,5 +1018,119 @@ mod tests {
             &mut d,
         );
         assert_eq!(errors_at(&d), vec!["kubernetes_version"]);
+    }
+
+    #[test]
+    fn import_ids() {
+        assert_eq!(parse_import_id("k8s-1"), Ok((None, "k8s-1")));
+        assert_eq!(
+            parse_import_id(" tenant-2/k8s-1 "),
+            Ok((Some("tenant-2"), "k8s-1"))
+        );
+        for bad in ["", " ", "a/b/c", "/k8s-1", "tenant-2/", "k8s 1"] {
+            let err = parse_import_id(bad).unwrap_err();
+            assert!(err.contains("<tenant_id>/<cluster_id>"), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn absent_parts_keep_the_known_values() {
+        let base = Value::object([
+            ("cloud_id", Value::string("cloud-1")),
+            ("control_plane", spec(4, true)),
+            ("kubernetes_version", Value::string("1.31.2")),
+            ("load_balancer", spec(2, true)),
+            ("name", Value::string("c")),
+            ("talos_version", Value::string("1.8.3")),
+            ("timeouts", Value::Null),
+        ]);
+        // What the SDK's models allow: no versions, `{}` for the control
+        // plane and `[]` (here: the default) for the load balancer.
+        let cluster: Cluster =
+            serde_json::from_str(r#"{"identifier": "k8s-1", "status": "Updating"}"#).unwrap();
+        let state = state_from_api(
+            &cluster,
+            &ControlPlane::default(),
+            &LoadBalancer::default(),
+            &base,
+            "tenant-1".into(),
+            Value::Null,
+        );
+        for name in [
+            "cloud_id",
+            "control_plane",
+            "kubernetes_version",
+            "load_balancer",
+            "name",
+            "talos_version",
+        ] {
+            assert_eq!(state.get_attr(name), base.get_attr(name), "{name}");
+        }
+        // Reported values win over the known ones.
+        let cp: ControlPlane =
+            serde_json::from_str(r#"{"controlPlaneCpu": 8, "nodes": [{"identifier": "n1"}]}"#)
+                .unwrap();
+        let cluster: Cluster = serde_json::from_str(
+            r#"{"identifier": "k8s-1", "talosVersion": "1.9.1", "tenantIdentifier": "t2"}"#,
+        )
+        .unwrap();
+        let state = state_from_api(
+            &cluster,
+            &cp,
+            &LoadBalancer::default(),
+            &base,
+            "t2".into(),
+            Value::Null,
+        );
+        let got = attr(&state, "control_plane");
+        assert_eq!(int(got, "cpu_core_count"), Some(8));
+        assert_eq!(boolean(got, "high_availability_enabled"), Some(false));
+        assert_eq!(int(got, "memory"), Some(4));
+        assert_eq!(string(&state, "talos_version").as_deref(), Some("1.9.1"));
+        assert_eq!(
+            string(&state, "kubernetes_version").as_deref(),
+            Some("1.31.2")
+        );
+    }
+
+    #[test]
+    fn finished_steps_are_recorded_and_unknown_versions_adopted() {
+        let prior = cluster("1.8.3", "1.31.2", spec(2, false), spec(2, false));
+        let mut done = prior.clone();
+        UpdateStep::UpgradeTalos("1.9.1".into()).record(&mut done);
+        UpdateStep::EnableHighAvailability.record(&mut done);
+        assert_eq!(string(&done, "talos_version").as_deref(), Some("1.9.1"));
+        assert_eq!(
+            string(&done, "kubernetes_version").as_deref(),
+            Some("1.31.2")
+        );
+        for part in ["control_plane", "load_balancer"] {
+            assert_eq!(
+                boolean(attr(&done, part), "high_availability_enabled"),
+                Some(true)
+            );
+        }
+        UpdateStep::ResizeControlPlane(ResizeControlPlane {
+            cpu_core_count: 8,
+            memory: 16,
+            disk: 100,
+        })
+        .record(&mut done);
+        assert_eq!(int(attr(&done, "control_plane"), "memory"), Some(16));
+        // An imported cluster whose versions the API does not report: no call.
+        let imported = cluster("", "", spec(2, false), spec(2, false));
+        let imported = {
+            let mut v = imported;
+            set(&mut v, "talos_version", Value::Null);
+            set(&mut v, "kubernetes_version", Value::Null);
+            v
+        };
+        let planned = cluster("1.8.3", "1.31.2", spec(2, false), spec(2, false));
+        assert!(plan_update(&imported, &planned, None).is_empty());
+        // HA and sizes that the API did not report are not "off" or
+        // "different": no call.
+        let unknown_ha = cluster("1.8.3", "1.31.2", Value::Null, Value::Null);
+        let ha = cluster("1.8.3", "1.31.2", spec(2, true), spec(2, true));
+        assert_eq!(plan_update(&unknown_ha, &ha, None), vec![]);
     }
 }

@@ -281,7 +281,9 @@ fn parse_import_id(id: &str) -> Result<(&str, &str), String> {
 
 /// Scales, then resizes/renames, then scales, waiting after each step:
 /// removals come before the resize (fewer nodes to resize), additions after
-/// it (new nodes start at the new size).
+/// it (new nodes start at the new size). Every change call that the API
+/// refuses with 409 while the pool or its cluster is busy is tried again,
+/// and every wait lasts until the change shows, all within `timeout`.
 async fn apply_update(
     client: &Client,
     cluster_id: &str,
@@ -291,6 +293,8 @@ async fn apply_update(
     timeout: Duration,
     cancel: &tokio_util::sync::CancellationToken,
 ) -> Result<(), (&'static str, Error)> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let left = || deadline.saturating_duration_since(tokio::time::Instant::now());
     let desired = usize::try_from(int(planned, "node_count").unwrap_or(1)).unwrap_or(1);
     let current = client
         .get_pool(cluster_id, id)
@@ -299,17 +303,20 @@ async fn apply_update(
     let live = live_nodes(&current.nodes);
 
     if desired < live.len() {
+        let step = "scaling down";
         let victims = nodes_to_remove(&live, live.len() - desired)
-            .map_err(|msg| ("scaling down", Error::InvalidConfig(msg)))?;
+            .map_err(|msg| (step, Error::InvalidConfig(msg)))?;
         for node in victims {
-            client
-                .delete_node(cluster_id, &node)
-                .await
-                .map_err(|e| ("scaling down", e))?;
-        }
-        wait::wait_pool_size(client, cluster_id, id, desired, timeout, cancel)
+            let what = format!("node pool {id}: removing node {node}");
+            wait::retry_on_conflict(client, left(), cancel, &what, || {
+                client.delete_node(cluster_id, &node)
+            })
             .await
-            .map_err(|e| ("scaling down", e))?;
+            .map_err(|e| (step, e))?;
+        }
+        wait::wait_pool_size(client, cluster_id, id, desired, left(), cancel)
+            .await
+            .map_err(|e| (step, e))?;
     }
 
     let changed = [
@@ -322,6 +329,7 @@ async fn apply_update(
     .iter()
     .any(|k| prior.get_attr(k) != planned.get_attr(k));
     if changed {
+        let step = "resizing";
         let extra = int_u32(planned, "extra_storage_size");
         let body = UpdateNodePoolRequest {
             name: string(planned, "name").unwrap_or_default(),
@@ -331,25 +339,30 @@ async fn apply_update(
             has_extra_storage: extra > 0,
             extra_storage: extra,
         };
-        client
-            .update_pool(cluster_id, id, &body)
+        let what = format!("node pool {id}: {step}");
+        wait::retry_on_conflict(client, left(), cancel, &what, || {
+            client.update_pool(cluster_id, id, &body)
+        })
+        .await
+        .map_err(|e| (step, e))?;
+        wait::wait_pool_updated(client, cluster_id, id, &body, left(), cancel)
             .await
-            .map_err(|e| ("resizing", e))?;
-        wait::wait_pool_ready(client, cluster_id, id, timeout, cancel)
-            .await
-            .map_err(|e| ("resizing", e))?;
+            .map_err(|e| (step, e))?;
     }
 
     if desired > live.len() {
+        let step = "scaling up";
         for _ in live.len()..desired {
-            client
-                .add_node(cluster_id, id)
-                .await
-                .map_err(|e| ("scaling up", e))?;
-        }
-        wait::wait_pool_size(client, cluster_id, id, desired, timeout, cancel)
+            let what = format!("node pool {id}: adding a node");
+            wait::retry_on_conflict(client, left(), cancel, &what, || {
+                client.add_node(cluster_id, id)
+            })
             .await
-            .map_err(|e| ("scaling up", e))?;
+            .map_err(|e| (step, e))?;
+        }
+        wait::wait_pool_size(client, cluster_id, id, desired, left(), cancel)
+            .await
+            .map_err(|e| (step, e))?;
     }
     Ok(())
 }
@@ -378,33 +391,55 @@ fn nodes_to_remove(nodes: &[&Node], count: usize) -> Result<Vec<String>, String>
 }
 
 /// The pool as state, keeping from `base` what the API does not return
-/// (the cluster ID and the timeouts).
+/// (the cluster ID and the timeouts) or does not report (a missing size or
+/// name, an empty node list: never zeros).
 fn state_from_api(pool: &NodePool, base: &Value) -> Value {
     let keep = |name: &str| base.get_attr(name).cloned().unwrap_or(Value::Null);
-    let live = live_nodes(&pool.nodes);
-    let nodes = live
-        .iter()
-        .map(|n| {
-            Value::object([
-                ("id", Value::string(n.identifier.clone())),
-                ("name", Value::string(n.name.clone())),
-                ("status", Value::string(n.status.clone())),
-            ])
-        })
-        .collect();
+    let reported = |name: &str, value: Option<u32>| match value {
+        Some(n) => Value::number(i64::from(n)),
+        None => {
+            tracing::debug!(pool_id = %pool.identifier, name, "the API did not report this; keeping the known value");
+            keep(name)
+        }
+    };
+    // An empty node list is "not reported": a pool has at least one node.
+    let (node_count, nodes) = if pool.nodes.is_empty() {
+        tracing::debug!(pool_id = %pool.identifier, "the API reported no nodes; keeping the known ones");
+        (keep("node_count"), keep("nodes"))
+    } else {
+        let live = live_nodes(&pool.nodes);
+        let nodes = live
+            .iter()
+            .map(|n| {
+                Value::object([
+                    ("id", Value::string(n.identifier.clone())),
+                    ("name", Value::string(n.name.clone())),
+                    ("status", Value::string(n.status.clone())),
+                ])
+            })
+            .collect();
+        (Value::number(live.len() as i64), Value::List(nodes))
+    };
     Value::object([
-        ("cpu_core_count", Value::number(i64::from(pool.cpu))),
-        ("disk_size", Value::number(i64::from(pool.disk))),
+        ("cpu_core_count", reported("cpu_core_count", pool.cpu)),
+        ("disk_size", reported("disk_size", pool.disk)),
         (
             "extra_storage_size",
-            Value::number(i64::from(pool.extra_storage)),
+            reported("extra_storage_size", pool.extra_storage),
         ),
         ("id", Value::string(pool.identifier.clone())),
         ("kubernetes_cluster_id", keep("kubernetes_cluster_id")),
-        ("memory", Value::number(i64::from(pool.memory))),
-        ("name", Value::string(pool.name.clone())),
-        ("node_count", Value::number(live.len() as i64)),
-        ("nodes", Value::List(nodes)),
+        ("memory", reported("memory", pool.memory)),
+        (
+            "name",
+            if pool.name.is_empty() {
+                keep("name")
+            } else {
+                Value::string(pool.name.clone())
+            },
+        ),
+        ("node_count", node_count),
+        ("nodes", nodes),
         ("timeouts", keep("timeouts")),
     ])
 }

@@ -245,7 +245,7 @@ mod tests {
         );
         assert_eq!(client.talosconfig("k1").await.unwrap(), "context: k1\n");
         let cp = client.control_plane("k1").await.unwrap();
-        assert_eq!((cp.cpu, cp.nodes.len()), (2, 1));
+        assert_eq!((cp.cpu, cp.nodes.len()), (Some(2), 1));
         client
             .resize_control_plane(
                 "k1",
@@ -258,7 +258,7 @@ mod tests {
             .await
             .unwrap();
         let lb = client.load_balancer("k1").await.unwrap().unwrap();
-        assert!(lb.is_highly_available());
+        assert_eq!(lb.is_highly_available(), Some(true));
         assert!(client.load_balancer("k2").await.unwrap().is_none());
         let versions = client.versions("cloud-1").await.unwrap();
         assert!(versions.offers("1.8.3", "1.31.2"));

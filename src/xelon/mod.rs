@@ -91,6 +91,6 @@ pub use models::{
 };
 pub use retry::RetryPolicy;
 pub use wait::{
-    PollSchedule, Progress, poll_until, wait_cluster_deleted, wait_cluster_ready,
-    wait_pool_deleted, wait_pool_ready, wait_pool_size,
+    PollSchedule, Progress, poll_until, retry_on_conflict, wait_cluster_deleted,
+    wait_cluster_ready, wait_pool_deleted, wait_pool_size, wait_pool_updated,
 };

@@ -2,7 +2,16 @@
 //!
 //! Answers are decoded leniently: every field has a default, unknown fields
 //! are ignored, strings may come as numbers and numbers as strings (see
-//! [`lenient`]). Requests are serialized exactly as the contract spells them.
+//! [`lenient`]). Requests are serialized exactly as the contract spells them,
+//! leaving out what the published SDK leaves out when empty.
+//!
+//! **Absent is not zero.** The published SDK's models mark nearly every
+//! field `omitempty` and carry no versions or tenant on a cluster, and the
+//! API may answer `[]` for a part it does not report (see "What the
+//! published SDK does not promise" in the API contract). Every size, version
+//! and list whose absence must not be read as a value is therefore an
+//! `Option` here: `None` means "not reported", and callers keep what they
+//! knew before.
 //!
 //! Sizes are whole numbers: CPU in cores, RAM and disks in GB.
 
@@ -57,6 +66,10 @@ pub struct Cluster {
     /// The Talos version, when the API reports it (likewise).
     #[serde(deserialize_with = "lenient::opt_string")]
     pub talos_version: Option<String>,
+    /// The owning tenant, when the API reports it (not in the published SDK
+    /// model either: import falls back to what the user names).
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub tenant_identifier: Option<String>,
 }
 
 impl Cluster {
@@ -68,6 +81,12 @@ impl Cluster {
     /// Whether the cluster is usable: status `Ready` AND health `healthy`.
     pub fn is_ready(&self) -> bool {
         self.status == STATUS_READY && self.health().eq_ignore_ascii_case(HEALTH_HEALTHY)
+    }
+
+    /// The status is `Ready` but the control plane is not (yet) `healthy`,
+    /// or the status is anything else: the cluster is busy.
+    pub fn is_busy(&self) -> bool {
+        !self.is_ready() && !self.is_terminal()
     }
 
     /// Whether the status rules out ever becoming ready: `Deleting`,
@@ -174,7 +193,8 @@ pub struct WorkerPoolSpec {
     pub worker_node_disk: u32,
     /// Whether every node gets an extra data disk.
     pub worker_node_is_storage: bool,
-    /// The extra data disk, GB.
+    /// The extra data disk, GB; left out when 0, as the SDK does.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub worker_node_extra_disk: u32,
 }
 
@@ -256,27 +276,30 @@ pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
 
 // ---- control plane and load balancer ------------------------------------------
 
-/// `GET kubernetes/{id}/control-planes`.
+/// `GET kubernetes/{id}/control-planes`. Every field may be missing (the
+/// SDK's model is all `omitempty`; the answer may be `{}` while the cluster
+/// is busy): `None` and an empty node list mean "not reported".
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ControlPlane {
     /// CPU cores per node.
-    #[serde(rename = "controlPlaneCpu", deserialize_with = "lenient::number")]
-    pub cpu: u32,
+    #[serde(rename = "controlPlaneCpu", deserialize_with = "lenient::opt_size")]
+    pub cpu: Option<u32>,
     /// RAM per node, GB.
-    #[serde(rename = "controlPlaneRam", deserialize_with = "lenient::number")]
-    pub ram: u32,
+    #[serde(rename = "controlPlaneRam", deserialize_with = "lenient::opt_size")]
+    pub ram: Option<u32>,
     /// Disk per node, GB.
-    #[serde(rename = "controlPlaneDisk", deserialize_with = "lenient::number")]
-    pub disk: u32,
+    #[serde(rename = "controlPlaneDisk", deserialize_with = "lenient::opt_size")]
+    pub disk: Option<u32>,
     /// The control-plane nodes; more than one means high availability.
+    #[serde(deserialize_with = "lenient::list")]
     pub nodes: Vec<Node>,
 }
 
 impl ControlPlane {
-    /// More than one node.
-    pub fn is_highly_available(&self) -> bool {
-        self.nodes.len() > 1
+    /// More than one node; `None` when no node is reported.
+    pub fn is_highly_available(&self) -> Option<bool> {
+        (!self.nodes.is_empty()).then_some(self.nodes.len() > 1)
     }
 }
 
@@ -292,7 +315,9 @@ pub struct ResizeControlPlane {
     pub disk: u32,
 }
 
-/// One element of `GET kubernetes/{id}/load-balancers`.
+/// One element of `GET kubernetes/{id}/load-balancers` (the whole answer
+/// may be `[]`: see [`Client::load_balancer`](super::Client::load_balancer)).
+/// Missing sizes are `None`, "not reported".
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LoadBalancer {
@@ -300,23 +325,23 @@ pub struct LoadBalancer {
     #[serde(rename = "clusterName", deserialize_with = "lenient::string")]
     pub cluster_name: String,
     /// CPU cores per instance.
-    #[serde(rename = "loadBalancerCpu", deserialize_with = "lenient::number")]
-    pub cpu: u32,
+    #[serde(rename = "loadBalancerCpu", deserialize_with = "lenient::opt_size")]
+    pub cpu: Option<u32>,
     /// RAM per instance, GB.
-    #[serde(rename = "loadBalancerRam", deserialize_with = "lenient::number")]
-    pub ram: u32,
+    #[serde(rename = "loadBalancerRam", deserialize_with = "lenient::opt_size")]
+    pub ram: Option<u32>,
     /// Disk per instance, GB.
-    #[serde(rename = "loadBalancerDisk", deserialize_with = "lenient::number")]
-    pub disk: u32,
+    #[serde(rename = "loadBalancerDisk", deserialize_with = "lenient::opt_size")]
+    pub disk: Option<u32>,
     /// The instances; more than one means high availability.
-    #[serde(rename = "loadBalancers")]
+    #[serde(rename = "loadBalancers", deserialize_with = "lenient::list")]
     pub instances: Vec<LoadBalancerInstance>,
 }
 
 impl LoadBalancer {
-    /// More than one instance.
-    pub fn is_highly_available(&self) -> bool {
-        self.instances.len() > 1
+    /// More than one instance; `None` when no instance is reported.
+    pub fn is_highly_available(&self) -> Option<bool> {
+        (!self.instances.is_empty()).then_some(self.instances.len() > 1)
     }
 }
 
@@ -344,19 +369,21 @@ pub struct NodePool {
     /// The pool's name.
     #[serde(deserialize_with = "lenient::string")]
     pub name: String,
-    /// CPU cores per node.
-    #[serde(deserialize_with = "lenient::number")]
-    pub cpu: u32,
-    /// RAM per node, GB.
-    #[serde(deserialize_with = "lenient::number")]
-    pub memory: u32,
-    /// Disk per node, GB.
-    #[serde(deserialize_with = "lenient::number")]
-    pub disk: u32,
-    /// Extra data disk per node, GB (0 for none).
-    #[serde(deserialize_with = "lenient::number")]
-    pub extra_storage: u32,
-    /// The pool's nodes.
+    /// CPU cores per node (`None`: not reported).
+    #[serde(deserialize_with = "lenient::opt_size")]
+    pub cpu: Option<u32>,
+    /// RAM per node, GB (`None`: not reported).
+    #[serde(deserialize_with = "lenient::opt_size")]
+    pub memory: Option<u32>,
+    /// Disk per node, GB (`None`: not reported).
+    #[serde(deserialize_with = "lenient::opt_size")]
+    pub disk: Option<u32>,
+    /// Extra data disk per node, GB. `Some(0)` for none; `None` when not
+    /// reported (the SDK leaves a 0 out, so absence cannot be told from 0).
+    #[serde(deserialize_with = "lenient::opt_number")]
+    pub extra_storage: Option<u32>,
+    /// The pool's nodes (missing = none reported).
+    #[serde(deserialize_with = "lenient::list")]
     pub nodes: Vec<Node>,
 }
 
@@ -424,7 +451,8 @@ pub struct CreateNodePoolRequest {
     pub worker_node_disk: u32,
     /// Whether every node gets an extra data disk.
     pub worker_node_is_storage: bool,
-    /// The extra data disk, GB.
+    /// The extra data disk, GB; left out when 0, as the SDK does.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub worker_node_extra_disk: u32,
 }
 
@@ -535,6 +563,11 @@ pub struct Envelope<T> {
     pub message: Option<String>,
 }
 
+/// `skip_serializing_if` for sizes the SDK leaves out when 0.
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 // ---- lenient decoding ----------------------------------------------------------------
 
 /// `deserialize_with` helpers that accept what a sloppy API may send.
@@ -572,6 +605,22 @@ pub mod lenient {
         T::Err: Display,
     {
         Ok(opt_number(d)?.unwrap_or_default())
+    }
+
+    /// A size (CPU, RAM, disk): like [`opt_number`], and `0` is `None`
+    /// too. No size is ever 0; the SDK's `omitempty` models send none, so
+    /// a 0 can only mean "not reported".
+    pub fn opt_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        Ok(opt_number::<D, u32>(d)?.filter(|n| *n != 0))
+    }
+
+    /// A list; `null` is empty (Go encodes a nil slice as `null`).
+    pub fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
     }
 
     /// An optional integer sent as a number or a string; `null` and `""` are
@@ -737,11 +786,20 @@ mod tests {
             worker_node_is_storage: false,
             worker_node_extra_disk: 0,
         };
+        // As the SDK does: no workerNodeExtraDisk when it is 0.
         assert_eq!(
             serde_json::to_value(&create).unwrap(),
             json!({"workerPoolName": "main", "workerNodeAmount": 3, "workerNodeCpu": 2,
-                   "workerNodeRam": 4, "workerNodeDisk": 50, "workerNodeIsStorage": false,
-                   "workerNodeExtraDisk": 0})
+                   "workerNodeRam": 4, "workerNodeDisk": 50, "workerNodeIsStorage": false})
+        );
+        let with_disk = CreateNodePoolRequest {
+            worker_node_is_storage: true,
+            worker_node_extra_disk: 20,
+            ..create
+        };
+        assert_eq!(
+            serde_json::to_value(&with_disk).unwrap()["workerNodeExtraDisk"],
+            20
         );
         let update = UpdateNodePoolRequest {
             name: "main".into(),
@@ -779,8 +837,8 @@ mod tests {
                           {"identifier": "node-2", "localvmid": 22, "name": "n2", "status": "Provisioning"}]}"#,
         )
         .unwrap();
-        assert_eq!(p.memory, 4);
-        assert_eq!(p.extra_storage, 0);
+        assert_eq!(p.memory, Some(4));
+        assert_eq!(p.extra_storage, None);
         assert_eq!(p.nodes[1].localvmid, "22");
         assert!(!p.is_ready());
         assert_eq!(p.status_summary(), "1 Deployed, 1 Provisioning");
@@ -796,8 +854,8 @@ mod tests {
                           {"identifier": "cp-2", "name": "cp2", "status": "Deployed"}]}"#,
         )
         .unwrap();
-        assert_eq!((cp.cpu, cp.ram, cp.disk), (2, 4, 50));
-        assert!(cp.is_highly_available());
+        assert_eq!((cp.cpu, cp.ram, cp.disk), (Some(2), Some(4), Some(50)));
+        assert_eq!(cp.is_highly_available(), Some(true));
         let lbs: Vec<LoadBalancer> = serde_json::from_str(
             r#"[{"clusterName": "staging", "loadBalancerCpu": 2, "loadBalancerRam": 4,
                  "loadBalancerDisk": 50,
@@ -805,7 +863,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(lbs[0].instances[0].ip, "10.0.0.5");
-        assert!(!lbs[0].is_highly_available());
+        assert_eq!(lbs[0].is_highly_available(), Some(false));
     }
 
     #[test]
@@ -836,5 +894,78 @@ mod tests {
         let empty: Page<Tenant> = serde_json::from_str("{}").unwrap();
         assert!(empty.data.is_empty());
         assert_eq!(empty.meta.last_page, 0);
+    }
+
+    /// Answers shaped exactly like the models of Xelon's published Go SDK
+    /// (`xelon-sdk-go` v1.14.3, `kubernetes.go`, `tenants.go`,
+    /// `clouds.go`): only their fields, every one `omitempty`.
+    #[test]
+    fn sdk_shaped_answers_decode_with_nothing_invented() {
+        // KubernetesCluster: no versions, no tenant.
+        let c: Envelope<Cluster> = serde_json::from_str(
+            r#"{"data": {"identifier": "k8s-1", "name": "c", "status": "Ready",
+                "health": {"health": "healthy"}, "cloud": {"identifier": "cloud-1", "name": "Main"}}}"#,
+        )
+        .unwrap();
+        assert!(c.data.is_ready());
+        assert_eq!(
+            (
+                &c.data.k8s_version,
+                &c.data.talos_version,
+                &c.data.tenant_identifier
+            ),
+            (&None, &None, &None)
+        );
+        // A minimal cluster (every field omitted) is busy, not ready.
+        let bare: Cluster = serde_json::from_str(r#"{"identifier": "k8s-1"}"#).unwrap();
+        assert!(bare.is_busy() && !bare.is_ready() && !bare.is_terminal());
+        // KubernetesClusterControlPlane while the cluster is busy: `{}`.
+        let cp: ControlPlane = serde_json::from_str("{}").unwrap();
+        assert_eq!((cp.cpu, cp.ram, cp.disk), (None, None, None));
+        assert_eq!(cp.is_highly_available(), None);
+        // Go's nil slices come as null; zero sizes mean "not reported".
+        let cp: ControlPlane =
+            serde_json::from_str(r#"{"controlPlaneCpu": 0, "nodes": null}"#).unwrap();
+        assert_eq!((cp.cpu, cp.is_highly_available()), (None, None));
+        // KubernetesClusterLoadBalancer without instances or sizes.
+        let lb: LoadBalancer = serde_json::from_str(r#"{"clusterName": "c"}"#).unwrap();
+        assert_eq!((lb.cpu, lb.ram, lb.disk), (None, None, None));
+        assert_eq!(lb.is_highly_available(), None);
+        let lbs: Vec<LoadBalancer> = serde_json::from_str("[]").unwrap();
+        assert!(lbs.is_empty());
+        // KubernetesClusterNodePool: extraStorage and nodes left out.
+        let p: NodePool = serde_json::from_str(
+            r#"{"identifier": "pool-1", "name": "main", "cpu": 2, "memory": 4, "disk": 50}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (p.cpu, p.memory, p.disk, p.extra_storage),
+            (Some(2), Some(4), Some(50), None)
+        );
+        assert!(p.nodes.is_empty());
+        let p: NodePool =
+            serde_json::from_str(r#"{"identifier": "pool-1", "extraStorage": 20, "nodes": null}"#)
+                .unwrap();
+        assert_eq!((p.cpu, p.extra_storage), (None, Some(20)));
+        // Node with only an id.
+        let n: Node = serde_json::from_str(r#"{"identifier": "node-1"}"#).unwrap();
+        assert!(!n.is_deployed());
+        // Tenant and cloud with their omitempty fields left out.
+        let t: Tenant = serde_json::from_str(r#"{"identifier": "t1", "name": "Acme"}"#).unwrap();
+        assert_eq!((t.parent, t.status, t.kind), (None, None, None));
+        let cloud: Cloud = serde_json::from_str(r#"{"identifier": "cloud-1"}"#).unwrap();
+        assert_eq!(
+            (cloud.name.as_str(), cloud.kind, cloud.hv_type),
+            ("", None, None)
+        );
+        // Meta without from/to on an empty page.
+        let page: Page<Cluster> = serde_json::from_str(
+            r#"{"data": [], "meta": {"currentPage": 1, "lastPage": 1, "perPage": 10}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (page.meta.from, page.meta.to, page.meta.total),
+            (None, None, 0)
+        );
     }
 }

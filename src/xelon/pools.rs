@@ -26,7 +26,7 @@ impl Client {
 
     /// Creates a pool (`POST kubernetes/{id}/pools`). Never retried. Its
     /// nodes then provision: wait with
-    /// [`wait_pool_ready`](super::wait::wait_pool_ready).
+    /// [`wait_pool_updated`](super::wait::wait_pool_updated).
     pub async fn create_pool(
         &self,
         cluster_id: &str,

@@ -11,6 +11,11 @@
 //! Transient failures of a poll (transport errors, 429, 502-504, left over
 //! once the client's own retries are spent) do not end a wait: the next
 //! poll tries again. Any other error does.
+//!
+//! A change call that the API refuses with `409 Conflict` (the object is
+//! still busy with an earlier change, which an eventually consistent API
+//! may not show yet) is tried again on the same schedule by
+//! [`retry_on_conflict`], within the operation's timeout.
 
 use std::future::Future;
 use std::time::Duration;
@@ -20,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::Client;
 use super::error::{Error, Result};
-use super::models::{Cluster, NodePool, STATUS_DELETED, STATUS_ERROR};
+use super::models::{Cluster, NodePool, STATUS_DELETED, STATUS_ERROR, UpdateNodePoolRequest};
 
 /// When a waiter polls.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,6 +150,48 @@ where
     }
 }
 
+/// Calls `call` (a change call such as an upgrade or a resize) and, while
+/// the API refuses it with `409 Conflict` because the object is busy, calls
+/// it again after the delays of the client's [`PollSchedule`]; the first
+/// call goes out at once. Gives up with the last 409 once the next try
+/// would pass `timeout`; stops with [`Error::Cancelled`] when `cancel` is
+/// cancelled. Any other outcome is returned as it is.
+pub async fn retry_on_conflict<T, F, Fut>(
+    client: &Client,
+    timeout: Duration,
+    cancel: &CancellationToken,
+    what: &str,
+    mut call: F,
+) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    let schedule = client.poll_schedule();
+    let mut delays = schedule.delays();
+    loop {
+        match call().await {
+            Err(error) if error.status() == Some(409) => {
+                let delay = delays.next().unwrap_or(schedule.max);
+                if Instant::now() + delay >= deadline {
+                    return Err(error);
+                }
+                tracing::info!(
+                    target: "xelon", what, %error, delay_ms = delay.as_millis() as u64,
+                    "the API refused the change while the object is busy; trying again"
+                );
+                tokio::select! {
+                    biased;
+                    _ = cancel.cancelled() => return Err(Error::Cancelled),
+                    _ = tokio::time::sleep(delay) => {}
+                }
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Waits until the cluster's status is `Ready` AND its health `healthy`.
 ///
 /// Fails with [`Error::NotReady`] when the status becomes `Deleting`,
@@ -192,17 +239,30 @@ pub async fn wait_cluster_deleted(
     .await
 }
 
-/// Waits until every node of the pool is `Deployed` (a pool without nodes
-/// is ready). Fails with [`Error::NotReady`] when a node reports `Error`.
-pub async fn wait_pool_ready(
+/// Waits until the pool shows the change `update` asked for and every node
+/// is `Deployed` again: the wait that follows [`Client::update_pool`]. The
+/// API is eventually consistent, so a pool that still shows the old values
+/// right after the call is not done; a value the API does not report (see
+/// [`NodePool`]) is not waited for. Fails with [`Error::NotReady`] when a
+/// node reports `Error`.
+pub async fn wait_pool_updated(
     client: &Client,
     cluster_id: &str,
     pool_id: &str,
+    update: &UpdateNodePoolRequest,
     timeout: Duration,
     cancel: &CancellationToken,
 ) -> Result<NodePool> {
-    let what = format!("node pool {pool_id} of cluster {cluster_id} to be ready");
-    wait_pool(client, cluster_id, pool_id, None, timeout, cancel, what).await
+    let what = format!("node pool {pool_id} of cluster {cluster_id} to show the change");
+    wait_pool(client, cluster_id, pool_id, timeout, cancel, what, |pool| {
+        let shows = |reported: Option<u32>, wanted: u32| reported.is_none_or(|r| r == wanted);
+        (pool.name.is_empty() || pool.name == update.name)
+            && shows(pool.cpu, update.cpu_core_count)
+            && shows(pool.memory, update.memory)
+            && shows(pool.disk, update.disk)
+            && shows(pool.extra_storage, update.extra_storage)
+    })
+    .await
 }
 
 /// Waits until the pool has exactly `nodes` nodes, every one `Deployed`:
@@ -217,26 +277,21 @@ pub async fn wait_pool_size(
     cancel: &CancellationToken,
 ) -> Result<NodePool> {
     let what = format!("node pool {pool_id} of cluster {cluster_id} to have {nodes} ready nodes");
-    wait_pool(
-        client,
-        cluster_id,
-        pool_id,
-        Some(nodes),
-        timeout,
-        cancel,
-        what,
-    )
+    wait_pool(client, cluster_id, pool_id, timeout, cancel, what, |pool| {
+        pool.nodes.len() == nodes
+    })
     .await
 }
 
+/// Waits until `shows` holds for the pool and every node is `Deployed`.
 async fn wait_pool(
     client: &Client,
     cluster_id: &str,
     pool_id: &str,
-    nodes: Option<usize>,
     timeout: Duration,
     cancel: &CancellationToken,
     what: String,
+    shows: impl Fn(&NodePool) -> bool,
 ) -> Result<NodePool> {
     poll_until(client.poll_schedule(), timeout, cancel, &what, || async {
         let pool = client.get_pool(cluster_id, pool_id).await?;
@@ -246,8 +301,7 @@ async fn wait_pool(
                 status: failed.status.clone(),
             });
         }
-        let size_ok = nodes.is_none_or(|n| pool.nodes.len() == n);
-        if size_ok && pool.is_ready() {
+        if shows(&pool) && pool.is_ready() {
             Ok(Progress::Done(pool))
         } else {
             Ok(Progress::Pending(pool.status_summary()))
@@ -563,7 +617,16 @@ mod tests {
         let cancel = CancellationToken::new();
         let t = Duration::from_secs(10);
 
-        let p = wait_pool_ready(&client, "k1", "p1", t, &cancel)
+        let update = UpdateNodePoolRequest {
+            name: "main".into(),
+            cpu_core_count: 4,
+            memory: 8,
+            disk: 50,
+            has_extra_storage: false,
+            extra_storage: 0,
+        };
+        // The pool reports no sizes: readiness alone shows the change.
+        let p = wait_pool_updated(&client, "k1", "p1", &update, t, &cancel)
             .await
             .unwrap();
         assert_eq!(p.nodes.len(), 2);
@@ -573,13 +636,13 @@ mod tests {
         assert_eq!(p.nodes.len(), 3);
         assert!(p.is_ready());
         assert!(
-            wait_pool_ready(&client, "k1", "empty", t, &cancel)
+            wait_pool_updated(&client, "k1", "empty", &update, t, &cancel)
                 .await
                 .unwrap()
                 .nodes
                 .is_empty()
         );
-        let err = wait_pool_ready(&client, "k1", "bad", t, &cancel)
+        let err = wait_pool_updated(&client, "k1", "bad", &update, t, &cancel)
             .await
             .unwrap_err();
         assert!(
@@ -590,5 +653,77 @@ mod tests {
         wait_pool_deleted(&client, "k1", "dying", t, &cancel)
             .await
             .unwrap();
+    }
+
+    /// An eventually consistent API: right after the PATCH the pool still
+    /// shows its old size, every node Deployed. The wait must not end there.
+    #[tokio::test]
+    async fn pool_update_waits_until_the_change_shows() {
+        let m = mock(|_, n| {
+            let (cpu, status) = match n {
+                0 | 1 => (2, "Deployed"),
+                2 => (4, "Updating"),
+                _ => (4, "Deployed"),
+            };
+            Reply::json(
+                200,
+                json!({"identifier": "p1", "name": "main", "cpu": cpu, "memory": 4, "disk": 50,
+                       "nodes": [{"identifier": "n1", "status": status}]}),
+            )
+        })
+        .await;
+        let client = Client::new(fast_config(&m.base_url)).unwrap();
+        let update = UpdateNodePoolRequest {
+            name: "main".into(),
+            cpu_core_count: 4,
+            memory: 4,
+            disk: 50,
+            has_extra_storage: false,
+            extra_storage: 0,
+        };
+        let p = wait_pool_updated(
+            &client,
+            "k1",
+            "p1",
+            &update,
+            Duration::from_secs(10),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(p.cpu, Some(4));
+        assert_eq!(m.requests().len(), 4);
+    }
+
+    #[tokio::test]
+    async fn conflicts_are_retried_until_the_object_is_free() {
+        let calls = std::sync::atomic::AtomicU32::new(0);
+        let m = mock(|_, n| {
+            if n < 2 {
+                Reply::json(409, json!({"message": "busy"}))
+            } else {
+                Reply::json(202, json!({}))
+            }
+        })
+        .await;
+        let client = Client::new(fast_config(&m.base_url)).unwrap();
+        let cancel = CancellationToken::new();
+        retry_on_conflict(&client, Duration::from_secs(10), &cancel, "test", || {
+            calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            client.enable_high_availability("k1")
+        })
+        .await
+        .unwrap();
+        assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 3);
+        // Other errors are not retried; a conflict past the timeout is returned.
+        let m = mock(|_, _| Reply::json(409, json!({"message": "busy"}))).await;
+        let client = Client::new(fast_config(&m.base_url)).unwrap();
+        let err = retry_on_conflict(&client, Duration::from_millis(1), &cancel, "test", || {
+            client.enable_high_availability("k1")
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(err.status(), Some(409));
+        assert_eq!(m.requests().len(), 1);
     }
 }

@@ -184,16 +184,15 @@ fn state(cluster: &str, pool: &NodePool) -> Value {
             ("status", Value::string(&n.status)),
         ])
     };
+    // Null where the API did not report a size.
+    let size = |n: Option<u32>| n.map_or(Value::Null, |n| Value::number(i64::from(n)));
     Value::object([
-        ("cpu_core_count", Value::number(i64::from(pool.cpu))),
-        ("disk_size", Value::number(i64::from(pool.disk))),
-        (
-            "extra_storage_size",
-            Value::number(i64::from(pool.extra_storage)),
-        ),
+        ("cpu_core_count", size(pool.cpu)),
+        ("disk_size", size(pool.disk)),
+        ("extra_storage_size", size(pool.extra_storage)),
         ("id", Value::string(&pool.identifier)),
         (CLUSTER, Value::string(cluster)),
-        ("memory", Value::number(i64::from(pool.memory))),
+        ("memory", size(pool.memory)),
         ("name", Value::string(&pool.name)),
         ("node_count", Value::number(pool.nodes.len() as i64)),
         ("nodes", Value::List(pool.nodes.iter().map(node).collect())),
