@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use xelon_provider::emulator::{self, API_PREFIX, Config, parse_duration};
+use xelon_provider::emulator::{self, API_PREFIX, ApiProfile, Config, parse_duration};
 
 const LONG_ABOUT: &str = "\
 A local, stateful emulator of the Xelon HQ REST API (Kubernetes/XKS), for
@@ -23,16 +23,42 @@ Deleting for --provision-delay, then Ready (or 404 after Deleting); worker
 nodes report Provisioning/Updating/Deleting for --node-delay, then Deployed.
 Changes to a cluster that is not Ready answer 409; invalid requests 422.
 
+API profiles (--api-profile):
+  rich  everything the emulator knows (the default): k8sVersion, talosVersion
+        and tenantIdentifier on clusters, zero and null fields, bodies on the
+        answers to change calls, control plane and load balancer always shown
+  sdk   only what the published Go SDK's models carry, with Go's omitempty
+        (zeros, empty strings and lists left out), empty bodies where the SDK
+        reads none, `{}` control plane and `[]` load balancers while a cluster
+        is Provisioning or Updating; tests a client against what the real API
+        is known to promise, not against the emulator's own assumptions
+
+Stale reads (--stale-reads 3s): after an accepted change (version upgrades,
+HA upgrade, control-plane or pool PATCH, node add or removal) every GET still
+shows the object as it was (Ready, old values) for that long; only then does it
+go Updating for the usual delay and show the change. It is busy (409 to other
+changes) from the moment the change is accepted. Creates and deletes are not
+delayed.
+
 Admin API (no authentication), outside /api/v2/:
   POST   /_emulator/faults    {\"method\":\"POST\",\"path_prefix\":\"/api/v2/kubernetes\",
                                \"status\":503,\"count\":2,\"retry_after\":1}
                               the next `count` matching API requests get that
                               status (and Retry-After); or {\"fail_next_cluster\":true}:
                               the next created cluster ends in status Error
-  GET    /_emulator/faults    armed faults
+                              canned answer: add \"body\":<any JSON> (status 200-599,
+                              default 200), e.g. {\"method\":\"GET\",\"path_prefix\":
+                              \"/api/v2/kubernetes/k8s-x/load-balancers\",\"body\":[],\"count\":3}:
+                              answered with exactly that body, not handled
+  GET    /_emulator/faults    armed faults (with their canned bodies)
   DELETE /_emulator/faults    disarm everything
   GET    /_emulator/requests  {\"total\":N,\"by_route\":{\"GET /kubernetes/{id}\":n}}
-  DELETE /_emulator/requests  reset the counters (answers the old values)";
+  DELETE /_emulator/requests  reset the counters (answers the old values)
+  GET    /_emulator/clusters  the truth: {\"clusters\":[{\"cluster\",\"controlPlane\",
+                              \"loadBalancer\",\"pools\"}]} in rich views, whatever the
+                              profile and stale window (state after accepted changes)
+  GET    /_emulator/clusters/{id}
+                              one of them (404 when unknown)";
 
 /// Command-line options.
 #[derive(Debug, Parser)]
@@ -62,6 +88,35 @@ struct Args {
     /// reproducible runs; random when omitted.
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
+
+    /// The JSON shapes of the answers: rich (all the emulator knows) or sdk
+    /// (only what the published Go SDK's models carry); see "API profiles".
+    #[arg(long, value_name = "PROFILE", value_enum, default_value_t = Profile::Rich)]
+    api_profile: Profile,
+
+    /// Eventual consistency: how long after an accepted change call GETs still
+    /// show the object as it was before the call (e.g. 0s, 3s); the object is
+    /// busy (409) from the moment the change is accepted.
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    stale_reads: Duration,
+}
+
+/// The values of `--api-profile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Profile {
+    /// Everything the emulator knows: versions and tenant on clusters, zero and null fields, bodies on change answers
+    Rich,
+    /// Only the Go SDK's model fields with Go's omitempty; no change-answer bodies; no control plane or load balancer while busy
+    Sdk,
+}
+
+impl From<Profile> for ApiProfile {
+    fn from(profile: Profile) -> Self {
+        match profile {
+            Profile::Rich => ApiProfile::Rich,
+            Profile::Sdk => ApiProfile::Sdk,
+        }
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -103,8 +158,17 @@ async fn run(args: Args) -> anyhow::Result<()> {
         node_delay: args.node_delay,
         token: args.token,
         seed: args.seed,
+        api_profile: args.api_profile.into(),
+        stale_reads: args.stale_reads,
     };
-    tracing::info!(%addr, provision_delay = ?config.provision_delay, node_delay = ?config.node_delay, "Xelon emulator started");
+    tracing::info!(
+        %addr,
+        provision_delay = ?config.provision_delay,
+        node_delay = ?config.node_delay,
+        api_profile = %config.api_profile,
+        stale_reads = ?config.stale_reads,
+        "Xelon emulator started"
+    );
     emulator::serve(listener, config, shutdown_signal()).await?;
     tracing::info!("Xelon emulator stopped");
     Ok(())

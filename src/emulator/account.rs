@@ -25,7 +25,7 @@ pub async fn current_tenant(State(shared): State<AppState>) -> Result<Json<Tenan
     let (state, _) = shared.lock();
     state
         .tenant(CURRENT_TENANT)
-        .map(|t| Json(TenantView::from(t)))
+        .map(|t| Json(TenantView::new(t, shared.config.api_profile)))
         .ok_or_else(|| ApiError::not_found("No current tenant."))
 }
 
@@ -41,6 +41,7 @@ pub async fn list_tenants(
         .get("search")
         .map(|s| s.trim().to_lowercase())
         .unwrap_or_default();
+    let profile = shared.config.api_profile;
     let (state, _) = shared.lock();
     let tenants = state
         .tenants
@@ -50,9 +51,9 @@ pub async fn list_tenants(
                 || t.name.to_lowercase().contains(&search)
                 || t.identifier.to_lowercase().contains(&search)
         })
-        .map(TenantView::from)
+        .map(|t| TenantView::new(t, profile))
         .collect();
-    Ok(Json(Page::new(tenants, page, per_page)))
+    Ok(Json(Page::new(tenants, page, per_page, profile)))
 }
 
 /// `GET tenants/{id}`: the bare tenant, 404 when unknown.
@@ -63,7 +64,7 @@ pub async fn get_tenant(
     let (state, _) = shared.lock();
     state
         .tenant(&id)
-        .map(|t| Json(TenantView::from(t)))
+        .map(|t| Json(TenantView::new(t, shared.config.api_profile)))
         .ok_or_else(|| ApiError::not_found(format!("Tenant {id} not found.")))
 }
 
@@ -83,7 +84,14 @@ pub async fn list_clouds(
     if state.tenant(tenant).is_none() {
         return Err(ApiError::not_found(format!("Tenant {tenant} not found.")));
     }
-    Ok(Json(state.clouds.iter().map(CloudView::from).collect()))
+    let profile = shared.config.api_profile;
+    Ok(Json(
+        state
+            .clouds
+            .iter()
+            .map(|c| CloudView::new(c, profile))
+            .collect(),
+    ))
 }
 
 /// `GET kubernetes/versions/{cloudId}`: `{"<talos>": ["<k8s>", ...]}`,

@@ -1,17 +1,23 @@
 //! The admin API under `/_emulator/` (no authentication): fault injection
-//! and request counters. See the module documentation of [`super`] for the
-//! JSON shapes.
+//! (error answers and canned bodies), request counters and the truth about
+//! clusters. See the module documentation of [`super`] for the JSON shapes.
+
+use std::time::Instant;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
 use super::error::ApiError;
 use super::faults::{Faults, HttpFault, RequestLog};
+use super::model::Cluster;
 use super::routes::{API_PREFIX, AppState};
+use super::state::State as EmulatorState;
 use super::validate::{Fields, parse_object};
+use super::views::TruthView;
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
@@ -22,7 +28,9 @@ pub async fn get_faults(State(shared): State<AppState>) -> Json<Faults> {
 
 /// `POST /_emulator/faults`: arms one fault, answers 201 with every armed
 /// fault. Either `{"fail_next_cluster": true}` (or a count), or an HTTP rule
-/// `{"method"?, "path_prefix"?, "status", "count"?, "retry_after"?, "message"?}`.
+/// `{"method"?, "path_prefix"?, "status", "count"?, "retry_after"?,
+/// "message"?}`, or a canned answer `{"method"?, "path_prefix"?, "body":
+/// <JSON>, "status"? (200-599, default 200), "count"?, "retry_after"?}`.
 pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let body = parse_object(&body)?;
     let mut f = Fields::new(&body);
@@ -33,6 +41,7 @@ pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Re
         "count",
         "retry_after",
         "message",
+        "body",
     ];
     if let Some(value) = f.raw("fail_next_cluster") {
         let count = match value {
@@ -81,10 +90,21 @@ pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Re
             format!("The path_prefix field must start with / (e.g. {API_PREFIX}/kubernetes)."),
         );
     }
-    let status = f.required_int("status", 400..=599);
+    let body = f.raw("body").cloned();
+    let status = if body.is_some() {
+        Some(f.optional_int("status", 200..=599).unwrap_or(200))
+    } else {
+        f.required_int("status", 400..=599)
+    };
     let count = f.optional_int("count", 1..=1_000_000).unwrap_or(1);
     let retry_after = f.optional_int("retry_after", 0..=86_400);
     let message = f.optional_str("message", 1000);
+    if body.is_some() && f.present("message") {
+        f.fail(
+            "message",
+            "The message field cannot be combined with body: the body is answered as given.",
+        );
+    }
     f.errors.into_result()?;
     let Some(status) = status.and_then(|s| u16::try_from(s).ok()) else {
         return Err(ApiError::field("status", "The status field is required."));
@@ -96,6 +116,7 @@ pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Re
         count: u32::try_from(count).unwrap_or(u32::MAX),
         retry_after,
         message,
+        body,
     };
     tracing::info!(?rule, "armed HTTP fault");
     let mut state = shared.lock_raw();
@@ -119,4 +140,39 @@ pub async fn get_requests(State(shared): State<AppState>) -> Json<RequestLog> {
 /// from just before the reset (read-and-reset in one call).
 pub async fn reset_requests(State(shared): State<AppState>) -> Json<RequestLog> {
     Json(std::mem::take(&mut shared.lock_raw().requests))
+}
+
+/// `{"clusters": [...]}`, the answer of `GET /_emulator/clusters`.
+#[derive(Debug, Serialize)]
+pub struct Truths {
+    clusters: Vec<TruthView>,
+}
+
+/// The truth about `cluster` at `now`.
+fn truth(state: &EmulatorState, cluster: &Cluster, now: Instant) -> TruthView {
+    TruthView::new(cluster, state.cloud(&cluster.cloud), now)
+}
+
+/// `GET /_emulator/clusters`: `{"clusters": [{"cluster", "controlPlane",
+/// "loadBalancer", "pools"}]}`, every cluster as it really is (rich views,
+/// whatever the profile, ignoring stale reads), oldest first.
+pub async fn get_clusters(State(shared): State<AppState>) -> Json<Truths> {
+    let (state, now) = shared.lock();
+    let clusters = state
+        .clusters
+        .iter()
+        .map(|c| truth(&state, c, now))
+        .collect();
+    Json(Truths { clusters })
+}
+
+/// `GET /_emulator/clusters/{id}`: one item of [`get_clusters`]; 404 when
+/// unknown.
+pub async fn get_cluster(
+    State(shared): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<TruthView>, ApiError> {
+    let (state, now) = shared.lock();
+    let cluster = state.cluster(&id)?;
+    Ok(Json(truth(&state, cluster, now)))
 }

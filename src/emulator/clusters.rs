@@ -1,22 +1,27 @@
 //! Cluster handlers: list, read, create, delete, HA upgrade, version upgrades,
 //! control plane, load balancers and the two config files.
 
+use std::time::Instant;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
+use super::ApiProfile;
 use super::account::query_map;
 use super::configs;
 use super::error::ApiError;
-use super::model::{Cluster, Size};
+use super::model::{Cluster, ClusterStatus, Size};
 use super::pools::validate_pool;
 use super::routes::AppState;
 use super::seed::Cloud;
 use super::state::{NewCluster, State as EmulatorState, load_balancer};
 use super::validate::{Fields, pagination, parse_object};
-use super::views::{ClusterView, ControlPlanesView, Data, DataMessage, LoadBalancersView, Page};
+use super::views::{
+    ClusterView, ControlPlanesView, Data, DataMessage, LoadBalancersView, Page, change_answer,
+};
 use crate::xelon::models::compare_versions;
 
 /// Allowed CPU cores of any VM.
@@ -30,9 +35,21 @@ pub const MAX_NAME: usize = 63;
 /// The values of `controlPlaneType` / `loadBalancerType`.
 pub const TYPES: [&str; 2] = ["production", "test"];
 
-fn view(state: &EmulatorState, id: &str, now: std::time::Instant) -> Result<ClusterView, ApiError> {
+/// The cluster `id` as GETs show it at `now` (stale while a change's stale
+/// window is open), in `profile`.
+fn view(
+    state: &EmulatorState,
+    id: &str,
+    now: Instant,
+    profile: ApiProfile,
+) -> Result<ClusterView, ApiError> {
     let cluster = state.cluster(id)?;
-    Ok(ClusterView::new(cluster, state.cloud(&cluster.cloud), now))
+    Ok(ClusterView::new(
+        cluster.visible(now),
+        state.cloud(&cluster.cloud),
+        now,
+        profile,
+    ))
 }
 
 /// `GET kubernetes?page=&perPage=`: paginated clusters, oldest first.
@@ -42,13 +59,14 @@ pub async fn list(
 ) -> Result<Json<Page<ClusterView>>, ApiError> {
     let query = query_map(&uri)?;
     let (page, per_page) = pagination(&query)?;
+    let profile = shared.config.api_profile;
     let (state, now) = shared.lock();
     let clusters = state
         .clusters
         .iter()
-        .map(|c| ClusterView::new(c, state.cloud(&c.cloud), now))
+        .map(|c| ClusterView::new(c.visible(now), state.cloud(&c.cloud), now, profile))
         .collect();
-    Ok(Json(Page::new(clusters, page, per_page)))
+    Ok(Json(Page::new(clusters, page, per_page, profile)))
 }
 
 /// `GET kubernetes/{id}`: `{"data": cluster}`.
@@ -58,7 +76,7 @@ pub async fn get(
 ) -> Result<Json<Data<ClusterView>>, ApiError> {
     let (state, now) = shared.lock();
     Ok(Json(Data {
-        data: view(&state, &id, now)?,
+        data: view(&state, &id, now, shared.config.api_profile)?,
     }))
 }
 
@@ -201,7 +219,7 @@ pub async fn create(State(shared): State<AppState>, body: Bytes) -> Result<Respo
     let (mut state, now) = shared.lock();
     let spec = validate_create(&state, &body)?;
     let identifier = state.create_cluster(spec, now).identifier.clone();
-    let data = view(&state, &identifier, now)?;
+    let data = view(&state, &identifier, now, shared.config.api_profile)?;
     Ok((
         StatusCode::CREATED,
         Json(DataMessage {
@@ -221,6 +239,7 @@ pub async fn delete(
     let (mut state, now) = shared.lock();
     state.delete_cluster(&id, now)?;
     accepted(
+        &shared,
         &state,
         &id,
         now,
@@ -228,14 +247,22 @@ pub async fn delete(
     )
 }
 
+/// 202 for an accepted cluster change: rich `{"data": cluster, "message"}`
+/// (the cluster as GETs show it), sdk an empty body.
 fn accepted(
+    shared: &AppState,
     state: &EmulatorState,
     id: &str,
-    now: std::time::Instant,
+    now: Instant,
     message: String,
 ) -> Result<Response, ApiError> {
-    let data = view(state, id, now)?;
-    Ok((StatusCode::ACCEPTED, Json(DataMessage { data, message })).into_response())
+    let profile = shared.config.api_profile;
+    let data = view(state, id, now, profile)?;
+    Ok(change_answer(
+        profile,
+        StatusCode::ACCEPTED,
+        DataMessage { data, message },
+    ))
 }
 
 /// `POST kubernetes/{id}/upgrade`: turns on HA for control plane (3 nodes)
@@ -268,6 +295,7 @@ pub async fn upgrade(
         Ok(())
     })?;
     accepted(
+        &shared,
         &state,
         &id,
         now,
@@ -395,6 +423,7 @@ fn set_version(
         Ok(())
     })?;
     accepted(
+        shared,
         &state,
         id,
         now,
@@ -411,8 +440,8 @@ pub async fn kubeconfig(
     State(shared): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (state, _) = shared.lock();
-    Ok(yaml(configs::kubeconfig(state.cluster(&id)?)))
+    let (state, now) = shared.lock();
+    Ok(yaml(configs::kubeconfig(state.cluster(&id)?.visible(now))))
 }
 
 /// `GET kubernetes/{id}/config/talos`: talosconfig YAML (`application/yaml`).
@@ -420,17 +449,33 @@ pub async fn talosconfig(
     State(shared): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (state, _) = shared.lock();
-    Ok(yaml(configs::talosconfig(state.cluster(&id)?)))
+    let (state, now) = shared.lock();
+    Ok(yaml(configs::talosconfig(state.cluster(&id)?.visible(now))))
 }
 
-/// `GET kubernetes/{id}/control-planes` (not wrapped in `data`).
+/// True when the sdk profile reports nothing of a cluster's control plane
+/// and load balancer: while it is `Provisioning` or `Updating`.
+fn parts_unreported(cluster: &Cluster, now: Instant, profile: ApiProfile) -> bool {
+    profile.is_sdk()
+        && matches!(
+            cluster.status(now),
+            ClusterStatus::Provisioning | ClusterStatus::Updating
+        )
+}
+
+/// `GET kubernetes/{id}/control-planes` (not wrapped in `data`); `{}` in the
+/// sdk profile while the cluster provisions or updates.
 pub async fn control_planes(
     State(shared): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<ControlPlanesView>, ApiError> {
+    let profile = shared.config.api_profile;
     let (state, now) = shared.lock();
-    Ok(Json(ControlPlanesView::new(state.cluster(&id)?, now)))
+    let cluster = state.cluster(&id)?.visible(now);
+    if parts_unreported(cluster, now, profile) {
+        return Ok(Json(ControlPlanesView::empty()));
+    }
+    Ok(Json(ControlPlanesView::new(cluster, now, profile)))
 }
 
 /// `PATCH kubernetes/{id}/control-planes` `{"cpuCoreCount", "memory", "disk"}`
@@ -467,6 +512,7 @@ pub async fn resize_control_planes(
         Ok(())
     })?;
     accepted(
+        &shared,
         &state,
         &id,
         now,
@@ -474,11 +520,17 @@ pub async fn resize_control_planes(
     )
 }
 
-/// `GET kubernetes/{id}/load-balancers`: an array with one element.
+/// `GET kubernetes/{id}/load-balancers`: an array with one element; `[]`
+/// in the sdk profile while the cluster provisions or updates.
 pub async fn load_balancers(
     State(shared): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<LoadBalancersView>>, ApiError> {
-    let (state, _) = shared.lock();
-    Ok(Json(vec![LoadBalancersView::new(state.cluster(&id)?)]))
+    let profile = shared.config.api_profile;
+    let (state, now) = shared.lock();
+    let cluster = state.cluster(&id)?.visible(now);
+    if parts_unreported(cluster, now, profile) {
+        return Ok(Json(Vec::new()));
+    }
+    Ok(Json(vec![LoadBalancersView::new(cluster, profile)]))
 }

@@ -3,20 +3,23 @@
 
 use std::collections::BTreeMap;
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::error::{ApiError, code_for_status};
 
-/// One HTTP fault rule: the next `remaining` API requests matching `method`
-/// and `path_prefix` are answered with `status` instead of being handled.
+/// One HTTP fault rule: the next `count` API requests matching `method`
+/// and `path_prefix` are answered with `status` (and an error body, or the
+/// canned `body`) instead of being handled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HttpFault {
     /// Upper-case method to match, `None` for any.
     pub method: Option<String>,
     /// Prefix of the full request path (`/api/v2/kubernetes`).
     pub path_prefix: String,
-    /// Status code to answer (400-599).
+    /// Status code to answer: 400-599 with an error body, 200-599 with a
+    /// canned `body`.
     pub status: u16,
     /// Matching requests still to fail; the rule is dropped at 0.
     pub count: u32,
@@ -24,6 +27,57 @@ pub struct HttpFault {
     pub retry_after: Option<u64>,
     /// Text sent as `message`; a default naming the injection otherwise.
     pub message: Option<String>,
+    /// A canned answer: this exact JSON (which may be `null`) is sent as the
+    /// body instead of an error body. Not shown when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
+}
+
+/// What a matching fault rule answers instead of the handler.
+#[derive(Debug, Clone)]
+pub enum Injected {
+    /// An error answer in the API's error shape.
+    Error(ApiError),
+    /// A canned JSON body with any status.
+    Canned {
+        /// The status.
+        status: StatusCode,
+        /// The exact JSON body.
+        body: serde_json::Value,
+        /// Seconds sent in a `Retry-After` header, if any.
+        retry_after: Option<u64>,
+    },
+}
+
+impl Injected {
+    /// The status answered.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Error(error) => error.status,
+            Self::Canned { status, .. } => *status,
+        }
+    }
+}
+
+impl IntoResponse for Injected {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Error(error) => error.into_response(),
+            Self::Canned {
+                status,
+                body,
+                retry_after,
+            } => {
+                let mut response = (status, axum::Json(body)).into_response();
+                if let Some(seconds) = retry_after {
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                }
+                response
+            }
+        }
+    }
 }
 
 impl HttpFault {
@@ -34,18 +88,25 @@ impl HttpFault {
             && path.starts_with(&self.path_prefix)
     }
 
-    fn error(&self) -> ApiError {
+    fn answer(&self) -> Injected {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        if let Some(body) = &self.body {
+            return Injected::Canned {
+                status,
+                body: body.clone(),
+                retry_after: self.retry_after,
+            };
+        }
         let message = self.message.clone().unwrap_or_else(|| {
             format!(
                 "{} (fault injected by the Xelon emulator)",
                 status.canonical_reason().unwrap_or("error")
             )
         });
-        ApiError {
+        Injected::Error(ApiError {
             retry_after: self.retry_after,
             ..ApiError::new(status, code_for_status(status), message)
-        }
+        })
     }
 }
 
@@ -60,11 +121,11 @@ pub struct Faults {
 
 impl Faults {
     /// If an HTTP rule matches, consumes one use of the first such rule and
-    /// returns the error to answer with.
-    pub fn take_match(&mut self, method: &str, path: &str) -> Option<ApiError> {
+    /// returns what to answer with.
+    pub fn take_match(&mut self, method: &str, path: &str) -> Option<Injected> {
         let index = self.rules.iter().position(|r| r.matches(method, path))?;
         let rule = &mut self.rules[index];
-        let error = rule.error();
+        let error = rule.answer();
         rule.count = rule.count.saturating_sub(1);
         if rule.count == 0 {
             self.rules.remove(index);
@@ -120,16 +181,40 @@ mod tests {
             count: 2,
             retry_after: Some(3),
             message: None,
+            body: None,
         });
         assert!(faults.take_match("GET", "/api/v2/kubernetes").is_none());
         assert!(faults.take_match("post", "/api/v2/tenants").is_none());
         let first = faults.take_match("POST", "/api/v2/kubernetes/k8s-1/upgrade");
-        assert_eq!(
-            first.map(|e| (e.status.as_u16(), e.retry_after)),
-            Some((503, Some(3)))
-        );
+        match first {
+            Some(Injected::Error(e)) => {
+                assert_eq!((e.status.as_u16(), e.retry_after), (503, Some(3)));
+            }
+            other => panic!("expected an error answer, got {other:?}"),
+        }
         assert!(faults.take_match("POST", "/api/v2/kubernetes").is_some());
         assert!(faults.take_match("POST", "/api/v2/kubernetes").is_none());
+        assert!(faults.rules.is_empty());
+    }
+
+    #[test]
+    fn canned_bodies_are_answered_as_given() {
+        let mut faults = Faults::default();
+        faults.rules.push(HttpFault {
+            method: None,
+            path_prefix: "/api/v2/kubernetes/k8s-1/load-balancers".into(),
+            status: 200,
+            count: 1,
+            retry_after: None,
+            message: None,
+            body: Some(serde_json::json!([])),
+        });
+        match faults.take_match("GET", "/api/v2/kubernetes/k8s-1/load-balancers") {
+            Some(Injected::Canned { status, body, .. }) => {
+                assert_eq!((status.as_u16(), body), (200, serde_json::json!([])));
+            }
+            other => panic!("expected a canned answer, got {other:?}"),
+        }
         assert!(faults.rules.is_empty());
     }
 }

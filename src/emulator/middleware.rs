@@ -33,7 +33,7 @@ pub async fn api(State(shared): State<AppState>, request: Request, next: Next) -
         state.faults.take_match(&method, &path)
     };
     let response = if let Some(fault) = fault {
-        tracing::warn!(%method, %path, status = fault.status.as_u16(), "injected fault");
+        tracing::warn!(%method, %path, status = fault.status().as_u16(), "injected fault");
         fault.into_response()
     } else if let Err(denied) = authenticate(&request, shared.config.token.as_deref()) {
         denied.into_response()

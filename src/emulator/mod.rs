@@ -27,7 +27,8 @@
 //!   `healthy` when Ready, `unhealthy` on Error, `unknown` while busy.
 //! - **Cluster objects** carry the contract's fields plus `k8sVersion`,
 //!   `talosVersion` (the contract's inference) and `tenantIdentifier` (an
-//!   emulator extra the real API may lack). Identifiers look like
+//!   emulator extra the real API may lack), in the rich profile (see "API
+//!   profiles"). Identifiers look like
 //!   `k8s-<12 hex>`, `pool-<12 hex>`, `node-<12 hex>`; worker nodes are named
 //!   `<cluster>-<pool>-<n>`, control-plane nodes `<cluster>-cp-<n>`.
 //! - **Pools**: `PATCH` fields are all optional; a size or extra-storage
@@ -38,7 +39,8 @@
 //!   `Deployed`, `Deleting` (then gone). Control-plane nodes also show
 //!   `Error` on a failed cluster.
 //! - **Status codes**: creates answer 201 `{"data", "message"}`; asynchronous
-//!   changes (delete, upgrade, version change, resize) answer 202. 404 for an
+//!   changes (delete, upgrade, version change, resize) answer 202 (with an
+//!   empty body in the sdk profile). 404 for an
 //!   unknown cluster, pool, node, tenant or cloud (unknown cloud or tenant in
 //!   a create body is a 422 on that field). **422** = the request can never
 //!   succeed as sent (validation, incompatible Talos/Kubernetes pair,
@@ -50,6 +52,83 @@
 //!   that is being deleted.
 //! - **Limits**: CPU 1-64 cores, RAM 1-512 GB, disk 1-4096 GB, extra disk
 //!   0-4096 GB, names up to 63 characters, 1-50 nodes per pool.
+//! - **Stale reads** ([`Config::stale_reads`], `--stale-reads`, default 0s,
+//!   both profiles): eventual consistency. After an accepted change call
+//!   (`POST kubernetes/{id}/k8s-version`, `/talos-version`, `/upgrade`,
+//!   `PATCH .../control-planes`, `PATCH .../pools/{poolId}`, `POST
+//!   .../pools/{poolId}/nodes`, `DELETE .../nodes/{nodeId}`), every GET
+//!   (and the rich answer to the call itself) still shows the object as it
+//!   was before the call for the stale window: cluster `Ready` and
+//!   `healthy`, old versions, sizes and node list. Only then does the change's
+//!   phase start: the cluster reports `Updating` for the provision delay,
+//!   nodes `Updating`/`Provisioning`/`Deleting` for the node delay, then the
+//!   new values. The object is busy from the moment the change is accepted:
+//!   the cluster counts as `Updating` (409 to further changes), a pool's
+//!   nodes count as being in the phase the window precedes (so the pool's
+//!   usual busy rules apply: a resize while a node is not `Deployed` is a
+//!   409, a node add is not). Creates and deletes of clusters and pools are
+//!   not delayed (a delete also drops the stale views). The truth endpoint
+//!   shows the change at once.
+//!
+//! # API profiles
+//!
+//! [`Config::api_profile`] (`--api-profile rich|sdk`) picks the JSON shapes.
+//! The **rich** profile (the default) answers everything the emulator knows,
+//! in the shapes of `xelon-api.md` plus its inferences and extras. It was
+//! written from the same assumptions as the provider's client, so a client
+//! tested only against it cannot be caught relying on those assumptions. The
+//! **sdk** profile answers only what the published Go SDK's models
+//! (`Xelon-AG/xelon-sdk-go` v1.14.3: `xelon/kubernetes.go`, `tenants.go`,
+//! `clouds.go`, `type.go`) carry, as the SDK round-trips them: every field of
+//! those models is `omitempty`, so a zero number, empty string, empty list or
+//! nil pointer is left out. A client that passes against sdk assumes nothing
+//! beyond what the SDK is known to receive. Where sdk differs from rich:
+//!
+//! - **Cluster** (`GET kubernetes/{id}`, list items, the create answer's
+//!   `data`): no `k8sVersion`, `talosVersion` or `tenantIdentifier`:
+//!   `KubernetesCluster` in kubernetes.go has only `identifier`, `name`,
+//!   `status`, `health`, `cloud` and `createdAt`. An unknown cloud is left
+//!   out instead of `null` (`Cloud *Cloud` with `omitempty`).
+//! - **Control plane** (`GET kubernetes/{id}/control-planes`): `{}` (nothing
+//!   reported) while the cluster is `Provisioning` or `Updating`; rich shows
+//!   sizes and nodes. Every field of `KubernetesClusterControlPlane` is
+//!   `omitempty`, so `{}` is what the SDK round-trips for a control plane it
+//!   knows nothing of; `nodes` is left out when empty.
+//! - **Load balancers** (`GET kubernetes/{id}/load-balancers`): `[]` while
+//!   the cluster is `Provisioning` or `Updating`; rich shows the one element.
+//!   `ListLoadBalancer` in kubernetes.go has an explicit case for an empty
+//!   array (it returns no load balancer); `loadBalancers` is left out when
+//!   empty (`KubernetesClusterLoadBalancer.Instances`, `omitempty`).
+//! - **Pool**: `extraStorage` left out when 0 and `nodes` left out when
+//!   empty: `KubernetesClusterNodePool` (`extraStorage,omitempty`,
+//!   `nodes,omitempty`).
+//! - **Tenant**: `parent` left out instead of `null` for a top-level tenant
+//!   (and any empty field left out): `Tenant` in tenants.go (`parent` is a
+//!   plain string with `omitempty`).
+//! - **Page meta**: `from`/`to` left out instead of `null` on an empty page,
+//!   `total` left out when 0: `Meta` in type.go (every field an `int` with
+//!   `omitempty`).
+//! - **Answers to change calls** (`DELETE kubernetes/{id}`, `POST .../upgrade`,
+//!   `.../k8s-version`, `.../talos-version`, `PATCH .../control-planes`,
+//!   `PATCH .../pools/{poolId}`, `DELETE .../pools/{poolId}`, `POST
+//!   .../pools/{poolId}/nodes`, `DELETE .../nodes/{nodeId}`): the same
+//!   status with an empty body; rich sends `{"data", "message"}` or
+//!   `{"message"}`. The SDK's `Delete`, `UpgradeHighAvailability`,
+//!   `UpgradeKubernetesVersion`, `UpgradeTalosVersion`, `UpdateControlPlane`,
+//!   `UpdateNodePool`, `DeleteNodePool`, `CreateNode` and `DeleteNode` pass no
+//!   model to `Client.Do` and read no body.
+//!
+//! The same in both profiles (checked against the SDK): clouds
+//! `{identifier, name, type, hvType}` (`Cloud`), nodes `{identifier,
+//! localvmid, name, status}` (`KubernetesClusterNode`), the load-balancer
+//! element and its instances (`KubernetesClusterLoadBalancer`,
+//! `KubernetesClusterLoadBalancerInstance`), the create answers `{"data",
+//! "message"}` (`kubernetesClusterRoot`, `kubernetesClusterNodePoolRoot`),
+//! lists' `data` (never left out: `kubernetesClustersRoot`, `tenantsRoot`),
+//! the version mapping (`KubernetesClusterVersionMapping`), error bodies
+//! `{error, message, errors}` (`ErrorElement` in errors.go), the YAML
+//! configs, and status codes (the SDK takes any 2xx as success). The admin
+//! API is the same in both.
 //!
 //! # Admin API (`/_emulator/`, no authentication)
 //!
@@ -62,18 +141,34 @@
 //!   plus `Retry-After` when `retry_after` is given, without being handled.
 //!   A provisioning fault: `{"fail_next_cluster": true}` (or a count): the
 //!   next created cluster ends in status `Error` after the provision delay.
+//! - **Canned answers**: an HTTP fault with `"body": <any JSON>` answers the
+//!   matching requests with exactly that body (and `Retry-After` when
+//!   given), without handling them: `{"method": "GET", "path_prefix":
+//!   "/api/v2/kubernetes/k8s-x/load-balancers", "body": [], "count": 3}`.
+//!   `status` may then be 200-599 (default 200); without a body it must be
+//!   400-599. `message` cannot be combined with `body`.
 //! - `GET /_emulator/faults` answers `{"rules": [{"method", "path_prefix",
-//!   "status", "count", "retry_after", "message"}], "fail_next_cluster": n}`
-//!   (`count` = uses left); `DELETE /_emulator/faults` disarms everything.
+//!   "status", "count", "retry_after", "message", "body"}],
+//!   "fail_next_cluster": n}` (`count` = uses left; `body` only on canned
+//!   answers); `DELETE /_emulator/faults` disarms everything.
 //! - `GET /_emulator/requests` answers `{"total": n, "by_route": {"GET
 //!   /kubernetes/{id}": n, ...}}`: API requests since start or last reset,
 //!   per route template relative to `/api/v2` (401s and injected faults
 //!   count too; admin calls do not). `DELETE /_emulator/requests` resets them
 //!   and answers the values from just before the reset.
+//! - **Truth**: `GET /_emulator/clusters` answers `{"clusters": [{"cluster",
+//!   "controlPlane", "loadBalancer", "pools"}]}` (oldest first) and `GET
+//!   /_emulator/clusters/{id}` one item (404 with an error body when
+//!   unknown): the rich views of the cluster (with `tenantIdentifier`,
+//!   `k8sVersion`, `talosVersion`), its control plane, its load-balancer
+//!   element and its pools, as they really are: whatever the profile, and
+//!   during a stale window already the state after the accepted change, with
+//!   the statuses of its real phase (`Updating`). For checking what really
+//!   exists in tests and chaos runs.
 //!
 //! # Layout
 //!
-//! - [`Config`], [`router`], [`serve`], [`spawn`]: this file.
+//! - [`Config`], [`ApiProfile`], [`router`], [`serve`], [`spawn`]: this file.
 //! - `routes`: the route table and JSON fallbacks; `middleware`: counting,
 //!   faults, authentication, logging.
 //! - `account`, `clusters`, `pools`, `admin`: the handlers.
@@ -111,6 +206,58 @@ use tokio::task::JoinHandle;
 pub use duration::{DurationError, parse_duration};
 pub use routes::API_PREFIX;
 
+/// Which JSON shapes the API answers with (`--api-profile`); see "API
+/// profiles" in the module documentation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum ApiProfile {
+    /// Everything the emulator knows, in the shapes of `xelon-api.md` plus
+    /// its inferences and extras (`k8sVersion`, `talosVersion`,
+    /// `tenantIdentifier`, zero and `null` fields, answers to change calls).
+    #[default]
+    Rich,
+    /// Only what the published Go SDK's models carry, with Go's `omitempty`
+    /// (zero numbers, empty strings and lists left out), no bodies where the
+    /// SDK reads none, and nothing reported for the control plane and load
+    /// balancer of a cluster that is provisioning or updating.
+    Sdk,
+}
+
+impl ApiProfile {
+    /// `"rich"` or `"sdk"`, as `--api-profile` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rich => "rich",
+            Self::Sdk => "sdk",
+        }
+    }
+
+    /// True for [`ApiProfile::Sdk`].
+    pub fn is_sdk(self) -> bool {
+        self == Self::Sdk
+    }
+}
+
+impl std::fmt::Display for ApiProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ApiProfile {
+    type Err = String;
+
+    /// `rich` or `sdk` (case-insensitive).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "rich" => Ok(Self::Rich),
+            "sdk" => Ok(Self::Sdk),
+            _ => Err(format!(
+                "unknown API profile {text:?}: expected \"rich\" or \"sdk\""
+            )),
+        }
+    }
+}
+
 /// How an emulator behaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -122,16 +269,26 @@ pub struct Config {
     pub token: Option<String>,
     /// Seed for generated identifiers, for reproducible runs; `None` is random.
     pub seed: Option<u64>,
+    /// The JSON shapes of the answers: [`ApiProfile::Rich`] (the default) or
+    /// [`ApiProfile::Sdk`].
+    pub api_profile: ApiProfile,
+    /// How long after an accepted change call every GET still shows the
+    /// object as it was before the call (eventual consistency); zero (the
+    /// default) shows changes at once.
+    pub stale_reads: Duration,
 }
 
 impl Default for Config {
-    /// Two seconds for clusters and nodes, any token, random identifiers.
+    /// Two seconds for clusters and nodes, any token, random identifiers,
+    /// the rich profile, no stale reads.
     fn default() -> Self {
         Self {
             provision_delay: Duration::from_secs(2),
             node_delay: Duration::from_secs(2),
             token: None,
             seed: None,
+            api_profile: ApiProfile::Rich,
+            stale_reads: Duration::ZERO,
         }
     }
 }

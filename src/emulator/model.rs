@@ -135,6 +135,17 @@ pub struct LoadBalancer {
     pub ip: String,
 }
 
+/// What readers still see of an object after an accepted change, while
+/// `--stale-reads` lasts: the object as it was just before the change.
+#[derive(Debug, Clone)]
+pub struct Stale<T> {
+    /// Until when GETs show `before` instead of the object itself.
+    pub until: Instant,
+    /// The object as it was before the change (its own statuses still follow
+    /// the clock).
+    pub before: Box<T>,
+}
+
 /// A worker node pool.
 #[derive(Debug, Clone)]
 pub struct Pool {
@@ -152,12 +163,35 @@ pub struct Pool {
     pub next_node_number: u64,
     /// Set once `DELETE` was called: the pool disappears at that instant.
     pub deleting_until: Option<Instant>,
+    /// Stale views of this pool, one per change accepted while stale reads
+    /// last, oldest first (their `until`s never decrease).
+    pub stale: Vec<Stale<Pool>>,
 }
 
 impl Pool {
     /// Nodes not being removed.
     pub fn live_nodes(&self) -> impl Iterator<Item = &Node> {
         self.nodes.iter().filter(|n| !n.is_deleting())
+    }
+
+    /// What a GET shows at `now`: the view from before the oldest change
+    /// whose stale window is still open, else the pool itself.
+    pub fn visible(&self, now: Instant) -> &Pool {
+        self.stale
+            .iter()
+            .find(|s| now < s.until)
+            .map_or(self, |s| &s.before)
+    }
+
+    /// The pool as it is now, to be shown until `until`.
+    pub fn snapshot(&self, until: Instant) -> Stale<Pool> {
+        Stale {
+            until,
+            before: Box::new(Pool {
+                stale: Vec::new(),
+                ..self.clone()
+            }),
+        }
     }
 }
 
@@ -196,9 +230,36 @@ pub struct Cluster {
     pub failed: bool,
     /// Third octet of this cluster's private network (`10.0.<network>.0/24`).
     pub network: u8,
+    /// The cluster as it was before its last accepted change, shown by GETs
+    /// while stale reads last. It holds no pools: they keep their own.
+    pub stale: Option<Stale<Cluster>>,
 }
 
 impl Cluster {
+    /// What a GET shows at `now` of the cluster itself, its control plane and
+    /// load balancer: the view from before the last change while its stale
+    /// window is open, else the cluster itself. Pools are not part of it
+    /// (see [`Pool::visible`]).
+    pub fn visible(&self, now: Instant) -> &Cluster {
+        match &self.stale {
+            Some(stale) if now < stale.until => &stale.before,
+            _ => self,
+        }
+    }
+
+    /// The cluster as it is now (without its pools), to be shown until
+    /// `until`.
+    pub fn snapshot(&self, until: Instant) -> Stale<Cluster> {
+        Stale {
+            until,
+            before: Box::new(Cluster {
+                pools: Vec::new(),
+                stale: None,
+                ..self.clone()
+            }),
+        }
+    }
+
     /// The status the API reports now.
     pub fn status(&self, now: Instant) -> ClusterStatus {
         match self.phase {

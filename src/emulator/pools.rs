@@ -13,7 +13,7 @@ use super::model::Size;
 use super::routes::AppState;
 use super::state::{MAX_POOL_NODES, NewPool, PoolChange, pool_not_found};
 use super::validate::{Fields, parse_object};
-use super::views::{DataMessage, Message, NodeView, PoolView};
+use super::views::{DataMessage, Message, NodeView, PoolView, change_answer};
 
 /// Extra data disk range per node, in GB.
 const EXTRA_DISK_RANGE: std::ops::RangeInclusive<u64> = 0..=4096;
@@ -66,13 +66,14 @@ pub async fn list(
     State(shared): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<PoolView>>, ApiError> {
+    let profile = shared.config.api_profile;
     let (state, now) = shared.lock();
     let cluster = state.cluster(&id)?;
     Ok(Json(
         cluster
             .pools
             .iter()
-            .map(|p| PoolView::new(p, now))
+            .map(|p| PoolView::new(p.visible(now), now, profile))
             .collect(),
     ))
 }
@@ -87,7 +88,11 @@ pub async fn get(
         .cluster(&id)?
         .pool(&pool_id)
         .ok_or_else(|| pool_not_found(&id, &pool_id))?;
-    Ok(Json(PoolView::new(pool, now)))
+    Ok(Json(PoolView::new(
+        pool.visible(now),
+        now,
+        shared.config.api_profile,
+    )))
 }
 
 /// `POST kubernetes/{id}/pools`: 201 `{"data": pool, "message"}`, nodes
@@ -106,13 +111,13 @@ pub async fn create(
     let spec = spec.ok_or_else(|| ApiError::unprocessable("The given data was invalid."))?;
     let pool = state.create_pool(&id, spec, now)?;
     let message = format!("Node pool {} is being provisioned.", pool.identifier);
-    let data = PoolView::new(pool, now);
+    let data = PoolView::new(pool, now, shared.config.api_profile);
     Ok((StatusCode::CREATED, Json(DataMessage { data, message })).into_response())
 }
 
 /// `PATCH kubernetes/{id}/pools/{poolId}` `{"name", "cpuCoreCount", "memory",
 /// "disk", "hasExtraStorage", "extraStorage"}` (each optional): 202
-/// `{"data": pool, "message"}`.
+/// `{"data": pool, "message"}` (the pool as GETs show it; empty in sdk).
 pub async fn update(
     State(shared): State<AppState>,
     Path((id, pool_id)): Path<(String, String)>,
@@ -148,14 +153,20 @@ pub async fn update(
         (_, extra) => change.extra_storage = extra,
     }
     f.errors.into_result()?;
+    let profile = shared.config.api_profile;
     let pool = state.update_pool(&id, &pool_id, change, now)?;
     let message = format!("Node pool {pool_id} is being updated.");
-    let data = PoolView::new(pool, now);
-    Ok((StatusCode::ACCEPTED, Json(DataMessage { data, message })).into_response())
+    let data = PoolView::new(pool.visible(now), now, profile);
+    Ok(change_answer(
+        profile,
+        StatusCode::ACCEPTED,
+        DataMessage { data, message },
+    ))
 }
 
-/// `DELETE kubernetes/{id}/pools/{poolId}`: 202; the nodes report `Deleting`
-/// for the node delay, then the pool answers 404.
+/// `DELETE kubernetes/{id}/pools/{poolId}`: 202 `{"message"}` (empty in
+/// sdk); the nodes report `Deleting` for the node delay, then the pool
+/// answers 404.
 pub async fn delete(
     State(shared): State<AppState>,
     Path((id, pool_id)): Path<(String, String)>,
@@ -167,11 +178,15 @@ pub async fn delete(
         .ok_or_else(|| pool_not_found(&id, &pool_id))?;
     state.delete_pool(&id, &pool_id, now)?;
     let message = format!("Node pool {pool_id} is being deleted.");
-    Ok((StatusCode::ACCEPTED, Json(Message { message })).into_response())
+    Ok(change_answer(
+        shared.config.api_profile,
+        StatusCode::ACCEPTED,
+        Message { message },
+    ))
 }
 
 /// `POST kubernetes/{id}/pools/{poolId}/nodes`: adds one node, 201
-/// `{"data": node, "message"}`.
+/// `{"data": node, "message"}` (empty in sdk).
 pub async fn add_node(
     State(shared): State<AppState>,
     Path((id, pool_id)): Path<(String, String)>,
@@ -181,13 +196,19 @@ pub async fn add_node(
         .cluster(&id)?
         .pool(&pool_id)
         .ok_or_else(|| pool_not_found(&id, &pool_id))?;
+    let profile = shared.config.api_profile;
     let node = state.add_node(&id, &pool_id, now)?;
     let message = format!("Node {} is being added to pool {pool_id}.", node.identifier);
-    let data = NodeView::new(node, node.status(now));
-    Ok((StatusCode::CREATED, Json(DataMessage { data, message })).into_response())
+    let data = NodeView::new(node, node.status(now), profile);
+    Ok(change_answer(
+        profile,
+        StatusCode::CREATED,
+        DataMessage { data, message },
+    ))
 }
 
-/// `DELETE kubernetes/{id}/nodes/{nodeId}`: 202; the node reports `Deleting`
+/// `DELETE kubernetes/{id}/nodes/{nodeId}`: 202 `{"message"}` (empty in
+/// sdk); the node reports `Deleting`
 /// for the node delay, then disappears. 409 unless it is `Deployed`, 422 for
 /// the last node of a pool or a control-plane node.
 pub async fn delete_node(
@@ -198,5 +219,9 @@ pub async fn delete_node(
     state.cluster(&id)?;
     state.delete_node(&id, &node_id, now)?;
     let message = format!("Node {node_id} is being removed.");
-    Ok((StatusCode::ACCEPTED, Json(Message { message })).into_response())
+    Ok(change_answer(
+        shared.config.api_profile,
+        StatusCode::ACCEPTED,
+        Message { message },
+    ))
 }

@@ -108,6 +108,8 @@ pub fn router(config: Config) -> Router {
             "/_emulator/requests",
             get(admin::get_requests).delete(admin::reset_requests),
         )
+        .route("/_emulator/clusters", get(admin::get_clusters))
+        .route("/_emulator/clusters/{id}", get(admin::get_cluster))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared);
     Router::new()
@@ -131,7 +133,7 @@ async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> Ap
 async fn outside_api(method: Method, uri: Uri) -> ApiError {
     ApiError::not_found(format!(
         "No such endpoint: {method} {}. The Xelon API lives under {API_PREFIX}/, \
-         the emulator's admin API under /_emulator/ (faults, requests).",
+         the emulator's admin API under /_emulator/ (faults, requests, clusters).",
         uri.path()
     ))
 }

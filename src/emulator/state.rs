@@ -135,6 +135,9 @@ pub struct State {
     pub provision_delay: Duration,
     /// How long a node provisions, updates or deletes.
     pub node_delay: Duration,
+    /// How long after an accepted change GETs still show the object as it
+    /// was before (the change's own phase starts only then).
+    pub stale_reads: Duration,
     /// Seeded tenants, current tenant first.
     pub tenants: Vec<Tenant>,
     /// Seeded clouds.
@@ -154,6 +157,7 @@ impl State {
         Self {
             provision_delay: config.provision_delay,
             node_delay: config.node_delay,
+            stale_reads: config.stale_reads,
             tenants: seed::tenants(),
             clouds: seed::clouds(),
             clusters: Vec::new(),
@@ -163,18 +167,28 @@ impl State {
         }
     }
 
-    /// Drops clusters, pools and nodes whose deletion has finished.
+    /// Drops clusters, pools and nodes whose deletion has finished, and
+    /// stale views whose window has closed.
     pub fn sweep(&mut self, now: Instant) {
         self.clusters
             .retain(|c| !(c.phase == ClusterPhase::Deleting && now >= c.until));
         for cluster in &mut self.clusters {
+            if cluster.stale.as_ref().is_some_and(|s| now >= s.until) {
+                cluster.stale = None;
+            }
             cluster
                 .pools
                 .retain(|p| p.deleting_until.is_none_or(|t| now < t));
             for pool in &mut cluster.pools {
                 pool.nodes.retain(|n| !(n.is_deleting() && now >= n.until));
+                pool.stale.retain(|s| now < s.until);
             }
         }
+    }
+
+    /// When a change accepted at `now` starts showing: after the stale window.
+    fn change_start(&self, now: Instant) -> Instant {
+        now + self.stale_reads
     }
 
     /// The tenant `id`.
@@ -246,6 +260,7 @@ impl State {
             until,
             failed: self.faults.take_cluster_failure(),
             network,
+            stale: None,
         };
         for pool in spec.pools {
             // Initial pools come up together with the cluster.
@@ -266,12 +281,15 @@ impl State {
         let until = now + self.provision_delay;
         let cluster = &mut self.clusters[index];
         if cluster.phase != ClusterPhase::Deleting {
+            // Deletion is not delayed: readers see it at once.
+            cluster.stale = None;
             cluster.phase = ClusterPhase::Deleting;
             cluster.until = until;
             for node in &mut cluster.control_plane_nodes {
                 node.begin(NodePhase::Deleting, until);
             }
             for pool in &mut cluster.pools {
+                pool.stale.clear();
                 pool.deleting_until = Some(until);
                 for node in &mut pool.nodes {
                     node.begin(NodePhase::Deleting, until);
@@ -283,20 +301,28 @@ impl State {
     }
 
     /// Puts the Ready cluster `id` through an in-place change: `change`
-    /// edits it, then it reports `Updating` for the provision delay.
+    /// edits it, then it reports `Updating` for the provision delay. With
+    /// stale reads, GETs show the cluster as it was for the stale window
+    /// first; it is busy (`Updating`) from the moment the change is accepted.
     pub fn update_cluster(
         &mut self,
         id: &str,
         now: Instant,
         change: impl FnOnce(&mut Cluster, &mut dyn FnMut(String) -> Node) -> Result<(), ApiError>,
     ) -> Result<&Cluster, ApiError> {
-        let until = now + self.provision_delay;
+        let start = self.change_start(now);
+        let until = start + self.provision_delay;
         let index = self.cluster_index(id)?;
         let ids = &mut self.ids;
         let cluster = &mut self.clusters[index];
         ensure_ready(cluster, now)?;
+        // `change` refuses before it edits anything.
+        let before = (start > now).then(|| cluster.snapshot(start));
         let mut make_node = |name: String| ids.node(name, NodePhase::Provisioning, until);
         change(cluster, &mut make_node)?;
+        if before.is_some() {
+            cluster.stale = before;
+        }
         cluster.phase = ClusterPhase::Updating;
         cluster.until = until;
         cluster.failed = false;
@@ -330,7 +356,9 @@ impl State {
 
     /// Renames and/or resizes a pool. A size or storage change puts every node
     /// through `Updating` for the node delay and needs every node `Deployed`
-    /// (409 otherwise); a rename alone is immediate.
+    /// (409 otherwise); a rename alone is immediate. With stale reads, GETs
+    /// show the pool as it was for the stale window first, while its nodes
+    /// already count as `Updating`.
     pub fn update_pool(
         &mut self,
         id: &str,
@@ -338,7 +366,8 @@ impl State {
         change: PoolChange,
         now: Instant,
     ) -> Result<&Pool, ApiError> {
-        let until = now + self.node_delay;
+        let start = self.change_start(now);
+        let until = start + self.node_delay;
         let pool = self.pool_for_change(id, pool_id, now)?;
         let size = Size {
             cpu: change.cpu.unwrap_or(pool.size.cpu),
@@ -355,6 +384,12 @@ impl State {
                     busy.status(now)
                 )));
             }
+        }
+        if start > now {
+            let before = pool.snapshot(start);
+            pool.stale.push(before);
+        }
+        if resized {
             pool.size = size;
             pool.extra_storage = extra_storage;
             for node in &mut pool.nodes {
@@ -377,6 +412,8 @@ impl State {
             .pool_mut(pool_id)
             .ok_or_else(|| pool_not_found(id, pool_id))?;
         if pool.deleting_until.is_none() {
+            // Deletion is not delayed: readers see it at once.
+            pool.stale.clear();
             pool.deleting_until = Some(until);
             for node in &mut pool.nodes {
                 node.begin(NodePhase::Deleting, until);
@@ -386,10 +423,12 @@ impl State {
         Ok(())
     }
 
-    /// Adds one node to a pool; it provisions for the node delay. Allowed
+    /// Adds one node to a pool; it provisions for the node delay (after the
+    /// stale window, during which GETs show the pool without it). Allowed
     /// while other nodes of the pool are still provisioning.
     pub fn add_node(&mut self, id: &str, pool_id: &str, now: Instant) -> Result<&Node, ApiError> {
-        let until = now + self.node_delay;
+        let start = self.change_start(now);
+        let until = start + self.node_delay;
         let index = self.cluster_index(id)?;
         let ids = &mut self.ids;
         let cluster = &mut self.clusters[index];
@@ -411,6 +450,10 @@ impl State {
             slug(&pool.name),
             pool.next_node_number
         );
+        if start > now {
+            let before = pool.snapshot(start);
+            pool.stale.push(before);
+        }
         pool.next_node_number += 1;
         let node = ids.node(name, NodePhase::Provisioning, until);
         tracing::info!(cluster = %id, pool = %pool_id, node = %node.identifier, "node added");
@@ -420,9 +463,12 @@ impl State {
     }
 
     /// Starts removing a worker node: only a `Deployed` node may go (409
-    /// otherwise) and never the last one of its pool (422).
+    /// otherwise) and never the last one of its pool (422). With stale reads,
+    /// GETs show the node `Deployed` for the stale window first; it counts as
+    /// `Deleting` from the moment the call is accepted.
     pub fn delete_node(&mut self, id: &str, node_id: &str, now: Instant) -> Result<(), ApiError> {
-        let until = now + self.node_delay;
+        let start = self.change_start(now);
+        let until = start + self.node_delay;
         let cluster = self.ready_cluster_mut(id, now)?;
         if cluster
             .control_plane_nodes
@@ -447,7 +493,7 @@ impl State {
         }
         let live = pool.live_nodes().count();
         let pool_id = pool.identifier.clone();
-        let Some(node) = pool.nodes.iter_mut().find(|n| n.identifier == node_id) else {
+        let Some(node) = pool.nodes.iter().find(|n| n.identifier == node_id) else {
             return Err(ApiError::not_found(format!("Node {node_id} not found.")));
         };
         if !node.is_deployed(now) {
@@ -461,7 +507,13 @@ impl State {
                 "Node {node_id} is the last node of pool {pool_id}; delete the pool instead."
             )));
         }
-        node.begin(NodePhase::Deleting, until);
+        if start > now {
+            let before = pool.snapshot(start);
+            pool.stale.push(before);
+        }
+        if let Some(node) = pool.nodes.iter_mut().find(|n| n.identifier == node_id) {
+            node.begin(NodePhase::Deleting, until);
+        }
         tracing::info!(cluster = %id, node = %node_id, "node removal started");
         Ok(())
     }
@@ -538,5 +590,6 @@ fn new_pool(ids: &mut Ids, cluster_name: &str, spec: NewPool, until: Instant) ->
         nodes,
         next_node_number: spec.nodes + 1,
         deleting_until: None,
+        stale: Vec::new(),
     }
 }
