@@ -1,8 +1,8 @@
 //! Account objects used to find ids: tenants and clouds.
 
-use super::client::{Client, seg};
+use super::client::{Client, PER_PAGE, seg};
 use super::error::Result;
-use super::models::{Cloud, Tenant};
+use super::models::{Cloud, Page, Tenant};
 
 impl Client {
     /// The tenant the token belongs to (`GET tenants/current`).
@@ -19,6 +19,19 @@ impl Client {
         }
     }
 
+    /// The first page (up to [`PER_PAGE`] tenants) of a tenant search, in
+    /// ONE request (`GET tenants?search=&page=1&perPage=`), as Xelon's Go
+    /// provider searches by name. The API's search matches parts of names
+    /// (and IDs); `meta.total` says how many matched in all.
+    pub async fn search_tenants(&self, search: &str) -> Result<Page<Tenant>> {
+        let per_page = PER_PAGE.to_string();
+        self.get(
+            "tenants",
+            &[("search", search), ("page", "1"), ("perPage", &per_page)],
+        )
+        .await
+    }
+
     /// One tenant (`GET tenants/{id}`).
     pub async fn get_tenant(&self, id: &str) -> Result<Tenant> {
         self.get(&format!("tenants/{}", seg(id)), &[]).await
@@ -27,6 +40,13 @@ impl Client {
     /// The clouds of a tenant (`GET clouds?tenantIdentifier=`).
     pub async fn list_clouds(&self, tenant_id: &str) -> Result<Vec<Cloud>> {
         self.get("clouds", &[("tenantIdentifier", tenant_id)]).await
+    }
+
+    /// The clouds of the token's own tenant (`GET clouds`, without
+    /// `tenantIdentifier`): one request, the call Xelon's Go provider makes
+    /// for its `xelon_cloud` data source.
+    pub async fn list_own_clouds(&self) -> Result<Vec<Cloud>> {
+        self.get("clouds", &[]).await
     }
 }
 
@@ -75,6 +95,11 @@ mod tests {
         let clouds = client.list_clouds("t1").await.unwrap();
         assert_eq!(clouds[0].kind.as_deref(), Some("1"));
         assert_eq!(clouds[0].hv_type.as_deref(), Some("vmware"));
+        assert_eq!(client.list_own_clouds().await.unwrap(), clouds);
+        // A search is one request for the first page, whatever the total.
+        let page = client.search_tenants("Acme").await.unwrap();
+        assert_eq!(page.data.len(), 1);
+        assert_eq!(page.meta.total, 2);
 
         let queries: Vec<String> = m
             .requests()
@@ -90,6 +115,8 @@ mod tests {
                 "page=1&perPage=50",
                 "page=2&perPage=50",
                 "tenantIdentifier=t1",
+                "",
+                "search=Acme&page=1&perPage=50",
             ]
         );
     }
