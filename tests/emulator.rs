@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use serde_json::{Value, json};
-use xelon_provider::emulator::{self, Config, RunningEmulator};
+use xelon_provider::emulator::{self, ApiProfile, Config, RunningEmulator};
 
 const TOKEN: &str = "test-token";
 /// Long enough to observe a busy state reliably on a loaded machine, short
@@ -23,11 +23,41 @@ fn client() -> reqwest::Client {
         .expect("HTTP client")
 }
 
+/// The API profile of this run: `$XELON_EMULATOR_PROFILE` (`rich` or `sdk`),
+/// `rich` when unset, as in the acceptance tests' harness. Tests that check
+/// one profile's shapes name it with [`rich`] or [`sdk`].
+fn env_profile() -> ApiProfile {
+    match std::env::var("XELON_EMULATOR_PROFILE") {
+        Ok(p) if !p.is_empty() => p
+            .parse()
+            .unwrap_or_else(|e| panic!("XELON_EMULATOR_PROFILE: {e}")),
+        _ => ApiProfile::Rich,
+    }
+}
+
+/// Delays as given, the profile of this run ([`env_profile`]).
 fn config(provision: Duration, node: Duration) -> Config {
     Config {
         provision_delay: provision,
         node_delay: node,
+        api_profile: env_profile(),
         ..Config::default()
+    }
+}
+
+/// `config` in the rich profile, whatever the run's profile.
+fn rich(config: Config) -> Config {
+    Config {
+        api_profile: ApiProfile::Rich,
+        ..config
+    }
+}
+
+/// `config` in the sdk profile, whatever the run's profile.
+fn sdk(config: Config) -> Config {
+    Config {
+        api_profile: ApiProfile::Sdk,
+        ..config
     }
 }
 
@@ -49,12 +79,13 @@ impl Emu {
         format!("{}{path}", self.running.base_url())
     }
 
-    async fn send(
+    /// Sends one API request; answers the status and the raw body.
+    async fn send_raw(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<Value>,
-    ) -> (StatusCode, Value) {
+    ) -> (StatusCode, String) {
         let mut request = self
             .http
             .request(method, self.url(path))
@@ -64,7 +95,16 @@ impl Emu {
         }
         let response = request.send().await.expect("request is answered");
         let status = response.status();
-        let text = response.text().await.expect("body");
+        (status, response.text().await.expect("body"))
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let (status, text) = self.send_raw(method, path, body).await;
         let value = if text.is_empty() {
             Value::Null
         } else {
@@ -303,6 +343,12 @@ fn binary_help_explains_every_flag_and_refuses_bad_durations() {
         "/_emulator/requests",
         "fail_next_cluster",
         "listening on",
+        "--api-profile",
+        "rich",
+        "sdk",
+        "--stale-reads",
+        "\"body\"",
+        "/_emulator/clusters",
     ] {
         assert!(
             text.contains(needle),
@@ -316,6 +362,69 @@ fn binary_help_explains_every_flag_and_refuses_bad_durations() {
         .expect("binary runs");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid duration"));
+}
+
+/// Starts the binary with `args` on a free port; answers the child and the
+/// API base URL from its first stdout line.
+async fn start_binary(args: &[&str]) -> (tokio::process::Child, String) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_xelon-emulator"))
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    tokio::time::timeout(WAIT_LIMIT, BufReader::new(stdout).read_line(&mut line))
+        .await
+        .expect("first line in time")
+        .expect("first line");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, base)
+}
+
+#[tokio::test]
+async fn binary_takes_the_api_profile_and_stale_reads() {
+    let http = client();
+    for (args, parent) in [
+        (&["--api-profile", "sdk", "--stale-reads", "1s"][..], None),
+        (&["--api-profile", "rich"][..], Some(Value::Null)),
+        (&[][..], Some(Value::Null)),
+    ] {
+        let (_child, base) = start_binary(args).await;
+        let tenant: Value = http
+            .get(format!("{base}tenants/current"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("answer")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(tenant.get("parent").cloned(), parent, "{args:?}: {tenant}");
+    }
+    for bad in [
+        &["--api-profile", "full"][..],
+        &["--stale-reads", "soon"][..],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_xelon-emulator"))
+            .args(bad)
+            .output()
+            .expect("binary runs");
+        assert!(!out.status.success(), "{bad:?} is refused");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(bad[1]) && (stderr.contains("rich") || stderr.contains("duration")),
+            "{bad:?}: {stderr}"
+        );
+    }
 }
 
 #[test]
@@ -395,7 +504,8 @@ async fn authentication_rules() {
 
 #[tokio::test]
 async fn seed_data_is_discoverable() {
-    let emu = Emu::start(config(Duration::ZERO, Duration::ZERO)).await;
+    // Rich: checks the top-level tenant's `parent: null`.
+    let emu = Emu::start(rich(config(Duration::ZERO, Duration::ZERO))).await;
 
     let (status, current) = emu.get("tenants/current").await;
     assert_eq!(status, StatusCode::OK);
@@ -454,7 +564,8 @@ async fn seed_data_is_discoverable() {
 
 #[tokio::test]
 async fn cluster_provisions_then_becomes_ready_and_healthy() {
-    let emu = Emu::start(config(BUSY, BUSY)).await;
+    // Rich: checks the versions on the cluster.
+    let emu = Emu::start(rich(config(BUSY, BUSY))).await;
     let started = Instant::now();
     let (status, created) = emu
         .post("kubernetes", cluster_body("staging", "test"))
@@ -649,7 +760,7 @@ async fn create_validation_reports_every_bad_field() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     let (_, list) = emu.get("kubernetes").await;
-    assert_eq!(list["meta"]["total"], 0, "nothing was created");
+    assert_eq!(list["data"], json!([]), "nothing was created");
 }
 
 #[tokio::test]
@@ -702,14 +813,15 @@ async fn changes_to_a_busy_cluster_are_refused_but_reads_work() {
     }
     assert_eq!(emu.cluster_status(&id).await, "Provisioning");
     // Deleting is allowed whatever the status.
-    let (status, deleted) = emu.delete(&format!("kubernetes/{id}")).await;
+    let (status, _) = emu.delete(&format!("kubernetes/{id}")).await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    assert_eq!(deleted["data"]["status"], "Deleting");
+    assert_eq!(emu.cluster_status(&id).await, "Deleting");
 }
 
 #[tokio::test]
 async fn ha_upgrade_turns_on_both_parts_once() {
-    let emu = Emu::start(config(BUSY, BUSY)).await;
+    // Rich: checks the answer to the change call and the parts while Updating.
+    let emu = Emu::start(rich(config(BUSY, BUSY))).await;
     let id = emu.create_cluster(cluster_body("ha", "test")).await;
     emu.wait_ready(&id).await;
 
@@ -737,7 +849,8 @@ async fn ha_upgrade_turns_on_both_parts_once() {
 
 #[tokio::test]
 async fn version_upgrades_follow_the_mapping() {
-    let emu = Emu::start(config(BUSY, BUSY)).await;
+    // Rich: checks the versions on the cluster and in the change answers.
+    let emu = Emu::start(rich(config(BUSY, BUSY))).await;
     let mut body = cluster_body("versions", "test");
     body["k8sVersion"] = json!("1.30.6");
     let id = emu.create_cluster(body).await;
@@ -801,7 +914,8 @@ async fn version_upgrades_follow_the_mapping() {
 
 #[tokio::test]
 async fn control_plane_resize_validates_and_reprovisions() {
-    let emu = Emu::start(config(BUSY, BUSY)).await;
+    // Rich: checks the answer to the change call and the parts while Updating.
+    let emu = Emu::start(rich(config(BUSY, BUSY))).await;
     let id = emu
         .create_cluster(cluster_body("resize", "production"))
         .await;
@@ -914,9 +1028,8 @@ async fn deleted_cluster_reports_deleting_then_404_and_takes_its_pools() {
     emu.wait_ready(&id).await;
     let pool = emu.create_pool(&id, 1).await;
 
-    let (status, deleted) = emu.delete(&format!("kubernetes/{id}")).await;
+    let (status, _) = emu.delete(&format!("kubernetes/{id}")).await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    assert_eq!(deleted["data"]["status"], "Deleting");
     assert_eq!(emu.cluster_status(&id).await, "Deleting");
     let (status, _) = emu.delete(&format!("kubernetes/{id}")).await;
     assert_eq!(status, StatusCode::ACCEPTED, "deleting twice is harmless");
@@ -930,7 +1043,7 @@ async fn deleted_cluster_reports_deleting_then_404_and_takes_its_pools() {
     let (status, _) = emu.get(&format!("kubernetes/{id}/pools/{pool}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, list) = emu.get("kubernetes").await;
-    assert_eq!(list["meta"]["total"], 0);
+    assert_eq!(list["data"], json!([]));
     let (status, _) = emu.delete(&format!("kubernetes/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -939,7 +1052,8 @@ async fn deleted_cluster_reports_deleting_then_404_and_takes_its_pools() {
 
 #[tokio::test]
 async fn pools_crud() {
-    let emu = Emu::start(config(Duration::ZERO, BUSY)).await;
+    // Rich: checks the answers to change calls and `extraStorage: 0`.
+    let emu = Emu::start(rich(config(Duration::ZERO, BUSY))).await;
     let id = emu.create_cluster(cluster_body("pools", "test")).await;
     let pools = format!("kubernetes/{id}/pools");
 
@@ -1059,7 +1173,8 @@ async fn pools_crud() {
 
 #[tokio::test]
 async fn scaling_adds_and_removes_single_nodes() {
-    let emu = Emu::start(config(Duration::ZERO, BUSY)).await;
+    // Rich: checks the answers to node adds.
+    let emu = Emu::start(rich(config(Duration::ZERO, BUSY))).await;
     let id = emu.create_cluster(cluster_body("scale", "test")).await;
     let pool_id = emu.create_pool(&id, 1).await;
     let one = format!("kubernetes/{id}/pools/{pool_id}");
@@ -1336,4 +1451,683 @@ async fn a_seed_makes_identifiers_reproducible() {
         emu.running.shutdown().await.expect("clean shutdown");
     }
     assert_eq!(ids[0], ids[1]);
+}
+
+// ---------------------------------------------------------------- API profiles
+
+/// Asserts that `value` is an object with exactly the keys `expected`.
+fn assert_keys(value: &Value, expected: &[&str]) {
+    let actual: std::collections::BTreeSet<&str> = value
+        .as_object()
+        .unwrap_or_else(|| panic!("an object expected: {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let expected: std::collections::BTreeSet<&str> = expected.iter().copied().collect();
+    assert_eq!(actual, expected, "keys of {value}");
+}
+
+/// `KubernetesCluster` in the SDK's kubernetes.go.
+const SDK_CLUSTER: [&str; 6] = [
+    "identifier",
+    "name",
+    "status",
+    "health",
+    "cloud",
+    "createdAt",
+];
+/// `KubernetesClusterNode`.
+const NODE: [&str; 4] = ["identifier", "localvmid", "name", "status"];
+/// `Cloud` in clouds.go.
+const CLOUD: [&str; 4] = ["identifier", "name", "type", "hvType"];
+/// `KubernetesClusterLoadBalancer` and its instances.
+const LOAD_BALANCER: [&str; 5] = [
+    "clusterName",
+    "loadBalancerCpu",
+    "loadBalancerRam",
+    "loadBalancerDisk",
+    "loadBalancers",
+];
+const LOAD_BALANCER_INSTANCE: [&str; 2] = ["loadBalancerName", "loadBalancerIp"];
+/// `KubernetesClusterControlPlane`.
+const CONTROL_PLANE: [&str; 4] = [
+    "controlPlaneCpu",
+    "controlPlaneRam",
+    "controlPlaneDisk",
+    "nodes",
+];
+/// `Meta` in type.go.
+const META: [&str; 6] = ["currentPage", "lastPage", "perPage", "total", "from", "to"];
+
+fn assert_nodes(nodes: &Value, count: usize) {
+    let nodes = nodes.as_array().expect("nodes");
+    assert_eq!(nodes.len(), count, "{nodes:?}");
+    for node in nodes {
+        assert_keys(node, &NODE);
+    }
+}
+
+#[tokio::test]
+async fn sdk_profile_answers_exactly_the_sdk_models() {
+    let emu = Emu::start(sdk(config(Duration::ZERO, Duration::ZERO))).await;
+
+    let (_, empty) = emu.get("kubernetes").await;
+    assert_eq!(empty["data"], json!([]));
+    assert_keys(&empty["meta"], &["currentPage", "lastPage", "perPage"]);
+
+    let (status, created) = emu
+        .post("kubernetes", cluster_body("shapes", "production"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_keys(&created, &["data", "message"]);
+    assert_keys(&created["data"], &SDK_CLUSTER);
+    let id = created["data"]["identifier"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    let (_, read) = emu.get(&format!("kubernetes/{id}")).await;
+    assert_keys(&read, &["data"]);
+    let cluster = &read["data"];
+    assert_keys(cluster, &SDK_CLUSTER);
+    assert_keys(&cluster["health"], &["health", "lastCheckingData"]);
+    assert_keys(&cluster["cloud"], &CLOUD);
+    assert_eq!(cluster["status"], "Ready");
+
+    emu.create_cluster(cluster_body("second", "test")).await;
+    let (_, page) = emu.get("kubernetes?page=1&perPage=1").await;
+    assert_keys(&page, &["data", "meta"]);
+    assert_keys(&page["data"][0], &SDK_CLUSTER);
+    assert_keys(&page["meta"], &META);
+    let (_, past) = emu.get("kubernetes?page=3&perPage=1").await;
+    assert_eq!(past["data"], json!([]));
+    assert_keys(
+        &past["meta"],
+        &["currentPage", "lastPage", "perPage", "total"],
+    );
+
+    let (_, cp) = emu.get(&format!("kubernetes/{id}/control-planes")).await;
+    assert_keys(&cp, &CONTROL_PLANE);
+    assert_nodes(&cp["nodes"], 3);
+
+    let (_, lbs) = emu.get(&format!("kubernetes/{id}/load-balancers")).await;
+    let lbs = lbs.as_array().expect("an array");
+    assert_eq!(lbs.len(), 1);
+    assert_keys(&lbs[0], &LOAD_BALANCER);
+    for instance in lbs[0]["loadBalancers"].as_array().expect("instances") {
+        assert_keys(instance, &LOAD_BALANCER_INSTANCE);
+    }
+
+    let pools = format!("kubernetes/{id}/pools");
+    let (status, plain) = emu.post(&pools, pool_body("plain", 2)).await;
+    assert_eq!(status, StatusCode::CREATED, "{plain}");
+    assert_keys(&plain, &["data", "message"]);
+    let pool = ["identifier", "name", "cpu", "memory", "disk", "nodes"];
+    assert_keys(&plain["data"], &pool);
+    let plain_id = plain["data"]["identifier"].as_str().expect("id").to_owned();
+    let mut spec = pool_body("storage", 1);
+    spec["workerNodeIsStorage"] = json!(true);
+    spec["workerNodeExtraDisk"] = json!(20);
+    let (_, storage) = emu.post(&pools, spec).await;
+    let storage_id = storage["data"]["identifier"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (_, read) = emu.get(&format!("{pools}/{plain_id}")).await;
+    assert_keys(&read, &pool);
+    assert_nodes(&read["nodes"], 2);
+    let (_, read) = emu.get(&format!("{pools}/{storage_id}")).await;
+    assert_keys(
+        &read,
+        &[
+            "identifier",
+            "name",
+            "cpu",
+            "memory",
+            "disk",
+            "extraStorage",
+            "nodes",
+        ],
+    );
+    assert_eq!(read["extraStorage"], 20);
+    let (_, list) = emu.get(&pools).await;
+    assert_keys(&list[0], &pool);
+    assert_eq!(list[1]["extraStorage"], 20);
+
+    let (_, current) = emu.get("tenants/current").await;
+    assert_keys(&current, &["identifier", "name", "status", "type"]);
+    let (_, child) = emu.get("tenants/tenant-2").await;
+    assert_keys(&child, &["identifier", "name", "parent", "status", "type"]);
+    let (_, tenants) = emu.get("tenants?perPage=2").await;
+    assert_keys(
+        &tenants["data"][0],
+        &["identifier", "name", "status", "type"],
+    );
+    assert_keys(&tenants["meta"], &META);
+    let (_, none) = emu.get("tenants?search=nobody").await;
+    assert_keys(&none["meta"], &["currentPage", "lastPage", "perPage"]);
+    let (_, clouds) = emu.get("clouds").await;
+    for cloud in clouds.as_array().expect("clouds") {
+        assert_keys(cloud, &CLOUD);
+    }
+
+    let (_, missing) = emu.get("kubernetes/k8s-000000000000").await;
+    assert_keys(&missing, &["error", "message"]);
+
+    // The SDK reads no body from change calls: none is sent.
+    let node = read["nodes"][0]["identifier"]
+        .as_str()
+        .expect("node id")
+        .to_owned();
+    let calls = [
+        (
+            reqwest::Method::PATCH,
+            format!("{pools}/{plain_id}"),
+            Some(json!({"name": "renamed"})),
+            StatusCode::ACCEPTED,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("{pools}/{storage_id}/nodes"),
+            None,
+            StatusCode::CREATED,
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("kubernetes/{id}/nodes/{node}"),
+            None,
+            StatusCode::ACCEPTED,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("kubernetes/{id}/talos-version"),
+            Some(json!({"version": "1.9.1"})),
+            StatusCode::ACCEPTED,
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("{pools}/{plain_id}"),
+            None,
+            StatusCode::ACCEPTED,
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("kubernetes/{id}"),
+            None,
+            StatusCode::ACCEPTED,
+        ),
+    ];
+    for (method, path, body, expected) in calls {
+        let (status, text) = emu.send_raw(method.clone(), &path, body).await;
+        assert_eq!(status, expected, "{method} {path}: {text}");
+        assert_eq!(text, "", "{method} {path}: no body in the sdk profile");
+    }
+}
+
+#[tokio::test]
+async fn rich_profile_answers_the_extras() {
+    let emu = Emu::start(rich(config(Duration::ZERO, Duration::ZERO))).await;
+    let (_, empty) = emu.get("kubernetes").await;
+    assert_eq!(
+        empty["meta"],
+        json!({"currentPage": 1, "lastPage": 1, "perPage": 10, "total": 0, "from": null, "to": null})
+    );
+    let id = emu.create_cluster(cluster_body("rich", "test")).await;
+    let (_, read) = emu.get(&format!("kubernetes/{id}")).await;
+    let mut rich_cluster = SDK_CLUSTER.to_vec();
+    rich_cluster.extend(["tenantIdentifier", "k8sVersion", "talosVersion"]);
+    assert_keys(&read["data"], &rich_cluster);
+    let pool_id = emu.create_pool(&id, 2).await;
+    let one = format!("kubernetes/{id}/pools/{pool_id}");
+    let (_, pool) = emu.get(&one).await;
+    assert_keys(
+        &pool,
+        &[
+            "identifier",
+            "name",
+            "cpu",
+            "memory",
+            "disk",
+            "extraStorage",
+            "nodes",
+        ],
+    );
+    assert_eq!(pool["extraStorage"], 0);
+    let (_, current) = emu.get("tenants/current").await;
+    assert_eq!(current["parent"], Value::Null);
+    assert_keys(
+        &current,
+        &["identifier", "name", "parent", "status", "type"],
+    );
+
+    let (status, renamed) = emu.patch(&one, json!({"name": "renamed"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_keys(&renamed, &["data", "message"]);
+    let node = pool["nodes"][0]["identifier"].as_str().expect("node id");
+    let (status, removed) = emu.delete(&format!("kubernetes/{id}/nodes/{node}")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_keys(&removed, &["message"]);
+    let (status, deleted) = emu.delete(&format!("kubernetes/{id}")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(deleted["data"]["status"], "Deleting");
+}
+
+#[tokio::test]
+async fn sdk_reports_no_parts_while_busy_but_rich_does() {
+    for profile in [ApiProfile::Rich, ApiProfile::Sdk] {
+        let emu = Emu::start(Config {
+            api_profile: profile,
+            ..config(BUSY, Duration::ZERO)
+        })
+        .await;
+        let id = emu.create_cluster(cluster_body("parts", "test")).await;
+        let parts = async || {
+            let (cp_status, cp) = emu.get(&format!("kubernetes/{id}/control-planes")).await;
+            let (lb_status, lbs) = emu.get(&format!("kubernetes/{id}/load-balancers")).await;
+            assert_eq!((cp_status, lb_status), (StatusCode::OK, StatusCode::OK));
+            (cp, lbs)
+        };
+
+        let (cp, lbs) = parts().await;
+        assert_eq!(
+            emu.cluster_status(&id).await,
+            "Provisioning",
+            "read while provisioning"
+        );
+        if profile == ApiProfile::Sdk {
+            assert_eq!((&cp, &lbs), (&json!({}), &json!([])), "{profile}");
+        } else {
+            assert_nodes(&cp["nodes"], 1);
+            assert_eq!(lbs.as_array().map(Vec::len), Some(1), "{profile}");
+        }
+
+        emu.wait_ready(&id).await;
+        let (cp, lbs) = parts().await;
+        assert_keys(&cp, &CONTROL_PLANE);
+        assert_nodes(&cp["nodes"], 1);
+        assert_eq!(lbs.as_array().map(Vec::len), Some(1), "{profile}");
+
+        let (status, _) = emu.post_empty(&format!("kubernetes/{id}/upgrade")).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let (cp, lbs) = parts().await;
+        assert_eq!(
+            emu.cluster_status(&id).await,
+            "Updating",
+            "read while updating"
+        );
+        if profile == ApiProfile::Sdk {
+            assert_eq!((&cp, &lbs), (&json!({}), &json!([])), "{profile}");
+        } else {
+            assert_nodes(&cp["nodes"], 3);
+            assert_eq!(lbs[0]["loadBalancers"].as_array().map(Vec::len), Some(2));
+        }
+
+        emu.wait_ready(&id).await;
+        let (cp, lbs) = parts().await;
+        assert_nodes(&cp["nodes"], 3);
+        assert_eq!(lbs[0]["loadBalancers"].as_array().map(Vec::len), Some(2));
+    }
+}
+
+// ---------------------------------------------------------------- stale reads
+
+/// The stale window of the stale-read tests: long enough that the reads
+/// right after a change land inside it on a loaded machine.
+const STALE: Duration = Duration::from_millis(1500);
+
+/// Asserts that `since` (taken before the change call was sent) is still
+/// inside the stale window, so that the reads before this call were too.
+fn assert_inside_window(since: Instant) {
+    assert!(
+        since.elapsed() < STALE,
+        "the machine is too slow for this test: {:?} passed, the window is {STALE:?}",
+        since.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn stale_reads_show_the_old_cluster_then_updating_then_the_change() {
+    for profile in [ApiProfile::Rich, ApiProfile::Sdk] {
+        let emu = Emu::start(Config {
+            api_profile: profile,
+            stale_reads: STALE,
+            ..config(BUSY, BUSY)
+        })
+        .await;
+        let id = emu.create_cluster(cluster_body("stale", "test")).await;
+        emu.wait_ready(&id).await;
+        let path = format!("kubernetes/{id}");
+
+        let sent = Instant::now();
+        let (status, body) = emu
+            .post(
+                &format!("{path}/talos-version"),
+                json!({"version": "1.9.1"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{profile}: {body}");
+        let (_, read) = emu.get(&path).await;
+        let (_, cp) = emu.get(&format!("{path}/control-planes")).await;
+        let (_, lbs) = emu.get(&format!("{path}/load-balancers")).await;
+        // Busy from the moment the change was accepted.
+        let refused = [
+            emu.post(&format!("{path}/k8s-version"), json!({"version": "1.32.0"}))
+                .await,
+            emu.post_empty(&format!("{path}/upgrade")).await,
+            emu.patch(
+                &format!("{path}/control-planes"),
+                json!({"cpuCoreCount": 4}),
+            )
+            .await,
+            emu.post(&format!("{path}/pools"), pool_body("p", 1)).await,
+        ];
+        let (_, truth) = emu
+            .admin(reqwest::Method::GET, &format!("clusters/{id}"), None)
+            .await;
+        assert_inside_window(sent);
+
+        assert_eq!(read["data"]["status"], "Ready", "{profile}: {read}");
+        assert_eq!(read["data"]["health"]["health"], "healthy");
+        if profile == ApiProfile::Rich {
+            assert_eq!(read["data"]["talosVersion"], "1.8.3", "old version");
+        }
+        assert_eq!(node_statuses(&cp["nodes"]), ["Deployed"], "{profile}");
+        assert_eq!(lbs.as_array().map(Vec::len), Some(1), "{profile}");
+        for (status, body) in refused {
+            assert_eq!(status, StatusCode::CONFLICT, "{profile}: {body}");
+        }
+        assert_eq!(truth["cluster"]["status"], "Updating", "{truth}");
+        assert_eq!(truth["cluster"]["talosVersion"], "1.9.1", "{truth}");
+
+        // Every Ready answer shows the old cluster; the first other one is
+        // Updating, no earlier than the window's end.
+        let changed = emu
+            .wait_for(&path, |_, b| {
+                if b["data"]["status"] == "Ready" && profile == ApiProfile::Rich {
+                    assert_eq!(b["data"]["talosVersion"], "1.8.3", "{b}");
+                }
+                b["data"]["status"] != "Ready"
+            })
+            .await;
+        assert!(sent.elapsed() >= STALE, "{profile}: {:?}", sent.elapsed());
+        assert_eq!(changed["data"]["status"], "Updating", "{profile}");
+        assert_ne!(changed["data"]["health"]["health"], "healthy");
+        if profile == ApiProfile::Rich {
+            assert_eq!(changed["data"]["talosVersion"], "1.9.1");
+        }
+        let ready = emu.wait_ready(&id).await;
+        assert_eq!(ready["data"]["health"]["health"], "healthy");
+        let (_, truth) = emu
+            .admin(reqwest::Method::GET, &format!("clusters/{id}"), None)
+            .await;
+        assert_eq!(truth["cluster"]["status"], "Ready");
+        if profile == ApiProfile::Rich {
+            assert_eq!(ready["data"]["talosVersion"], "1.9.1");
+        }
+    }
+}
+
+#[tokio::test]
+async fn stale_reads_delay_pool_changes_and_node_adds_and_removals() {
+    let emu = Emu::start(Config {
+        stale_reads: STALE,
+        ..config(Duration::ZERO, BUSY)
+    })
+    .await;
+    let id = emu.create_cluster(cluster_body("stale-pool", "test")).await;
+    let pool_id = emu.create_pool(&id, 1).await;
+    emu.wait_pool_deployed(&id, &pool_id).await;
+    let one = format!("kubernetes/{id}/pools/{pool_id}");
+    let truth_pool = async || {
+        let (_, truth) = emu
+            .admin(reqwest::Method::GET, &format!("clusters/{id}"), None)
+            .await;
+        truth["pools"][0].clone()
+    };
+
+    // A resize.
+    let sent = Instant::now();
+    let (status, _) = emu.patch(&one, json!({"cpuCoreCount": 4})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (_, read) = emu.get(&one).await;
+    let (again, body) = emu.patch(&one, json!({"cpuCoreCount": 8})).await;
+    let truth = truth_pool().await;
+    assert_inside_window(sent);
+    assert_eq!(read["cpu"], 2, "old size: {read}");
+    assert_eq!(node_statuses(&read["nodes"]), ["Deployed"]);
+    assert_eq!(again, StatusCode::CONFLICT, "{body}");
+    assert_eq!(truth["cpu"], 4, "{truth}");
+    assert_eq!(node_statuses(&truth["nodes"]), ["Updating"]);
+    let changed = emu.wait_for(&one, |_, b| b["cpu"] != 2).await;
+    assert!(sent.elapsed() >= STALE);
+    assert_eq!(changed["cpu"], 4);
+    assert_eq!(node_statuses(&changed["nodes"]), ["Updating"]);
+    emu.wait_pool_deployed(&id, &pool_id).await;
+
+    // A node add.
+    let sent = Instant::now();
+    let (status, _) = emu.post_empty(&format!("{one}/nodes")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, read) = emu.get(&one).await;
+    let (again, body) = emu.patch(&one, json!({"cpuCoreCount": 8})).await;
+    let truth = truth_pool().await;
+    assert_inside_window(sent);
+    assert_eq!(node_statuses(&read["nodes"]), ["Deployed"], "old nodes");
+    assert_eq!(
+        again,
+        StatusCode::CONFLICT,
+        "the new node is on its way: {body}"
+    );
+    assert_eq!(node_statuses(&truth["nodes"]), ["Deployed", "Provisioning"]);
+    let changed = emu
+        .wait_for(&one, |_, b| {
+            b["nodes"].as_array().is_some_and(|n| n.len() != 1)
+        })
+        .await;
+    assert!(sent.elapsed() >= STALE);
+    assert_eq!(
+        node_statuses(&changed["nodes"]),
+        ["Deployed", "Provisioning"]
+    );
+    let pool = emu.wait_pool_deployed(&id, &pool_id).await;
+
+    // A node removal.
+    let newest = pool["nodes"][1]["identifier"]
+        .as_str()
+        .expect("node id")
+        .to_owned();
+    let remove = format!("kubernetes/{id}/nodes/{newest}");
+    let sent = Instant::now();
+    let (status, _) = emu.delete(&remove).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (_, read) = emu.get(&one).await;
+    let (again, body) = emu.delete(&remove).await;
+    assert_inside_window(sent);
+    assert_eq!(node_statuses(&read["nodes"]), ["Deployed", "Deployed"]);
+    assert_eq!(again, StatusCode::CONFLICT, "already being removed: {body}");
+    let changed = emu
+        .wait_for(&one, |_, b| {
+            node_statuses(&b["nodes"]) != ["Deployed", "Deployed"]
+        })
+        .await;
+    assert!(sent.elapsed() >= STALE);
+    assert_eq!(node_statuses(&changed["nodes"]), ["Deployed", "Deleting"]);
+    emu.wait_for(&one, |_, b| {
+        b["nodes"].as_array().is_some_and(|n| n.len() == 1)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn without_stale_reads_changes_show_at_once() {
+    let emu = Emu::start(config(BUSY, BUSY)).await;
+    let id = emu.create_cluster(cluster_body("prompt", "test")).await;
+    emu.wait_ready(&id).await;
+    let (status, _) = emu
+        .post(
+            &format!("kubernetes/{id}/talos-version"),
+            json!({"version": "1.9.1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(emu.cluster_status(&id).await, "Updating");
+}
+
+// ---------------------------------------------------------------- canned answers and truth
+
+#[tokio::test]
+async fn canned_bodies_are_answered_as_given() {
+    let emu = Emu::start(config(Duration::ZERO, Duration::ZERO)).await;
+    let id = emu.create_cluster(cluster_body("canned", "test")).await;
+    let lb_path = format!("kubernetes/{id}/load-balancers");
+
+    let (status, armed) = emu
+        .admin(
+            reqwest::Method::POST,
+            "faults",
+            Some(json!({"method": "GET", "path_prefix": format!("/api/v2/{lb_path}"), "body": [], "count": 2})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{armed}");
+    assert_eq!(armed["rules"][0]["body"], json!([]));
+    assert_eq!(armed["rules"][0]["status"], 200);
+    let (_, listed) = emu.admin(reqwest::Method::GET, "faults", None).await;
+    assert_eq!(listed["rules"][0]["body"], json!([]));
+    for _ in 0..2 {
+        let (status, text) = emu.send_raw(reqwest::Method::GET, &lb_path, None).await;
+        assert_eq!((status, text.as_str()), (StatusCode::OK, "[]"));
+    }
+    let (_, real) = emu.get(&lb_path).await;
+    assert_eq!(real.as_array().map(Vec::len), Some(1), "used up: {real}");
+
+    emu.admin(
+        reqwest::Method::POST,
+        "faults",
+        Some(
+            json!({"path_prefix": "/api/v2/tenants/current", "status": 500,
+                    "body": {"weird": true}, "retry_after": 2}),
+        ),
+    )
+    .await;
+    let response = client()
+        .get(emu.url("tenants/current"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok()),
+        Some("2")
+    );
+    assert_eq!(
+        response.json::<Value>().await.expect("json"),
+        json!({"weird": true})
+    );
+
+    let (status, armed) = emu
+        .admin(
+            reqwest::Method::POST,
+            "faults",
+            Some(json!({"method": "POST", "path_prefix": "/api/v2/kubernetes", "status": 202, "body": null})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "a null body is a body: {armed}"
+    );
+    assert!(
+        armed["rules"][0].get("body").is_some_and(Value::is_null),
+        "{armed}"
+    );
+    let (status, text) = emu
+        .send_raw(
+            reqwest::Method::POST,
+            "kubernetes",
+            Some(cluster_body("never", "test")),
+        )
+        .await;
+    assert_eq!((status, text.as_str()), (StatusCode::ACCEPTED, "null"));
+    let (_, list) = emu.get("kubernetes").await;
+    assert_eq!(
+        list["data"].as_array().map(Vec::len),
+        Some(1),
+        "not handled"
+    );
+
+    for (rule, field) in [
+        (json!({"status": 201}), "status"),
+        (json!({"status": 100, "body": {}}), "status"),
+        (json!({"body": [], "message": "x"}), "message"),
+    ] {
+        let (status, refused) = emu
+            .admin(reqwest::Method::POST, "faults", Some(rule.clone()))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{rule}");
+        assert_eq!(error_fields(&refused), [field], "{rule}");
+    }
+}
+
+#[tokio::test]
+async fn truth_shows_what_really_exists_whatever_the_profile() {
+    let emu = Emu::start(Config {
+        stale_reads: STALE,
+        ..sdk(config(BUSY, BUSY))
+    })
+    .await;
+    let (status, none) = emu.admin(reqwest::Method::GET, "clusters", None).await;
+    assert_eq!((status, none), (StatusCode::OK, json!({"clusters": []})));
+
+    let id = emu.create_cluster(cluster_body("truth", "test")).await;
+    emu.wait_ready(&id).await;
+    let pool_id = emu.create_pool(&id, 1).await;
+    emu.admin(reqwest::Method::DELETE, "requests", None).await;
+
+    let sent = Instant::now();
+    let (status, _) = emu
+        .post(
+            &format!("kubernetes/{id}/talos-version"),
+            json!({"version": "1.9.1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (_, seen) = emu.get(&format!("kubernetes/{id}")).await;
+    let (status, item) = emu
+        .admin(reqwest::Method::GET, &format!("clusters/{id}"), None)
+        .await;
+    let (_, all) = emu.admin(reqwest::Method::GET, "clusters", None).await;
+    assert_inside_window(sent);
+
+    assert_eq!(seen["data"]["status"], "Ready");
+    assert!(seen["data"].get("talosVersion").is_none(), "sdk: {seen}");
+    assert_eq!(status, StatusCode::OK);
+    assert_keys(&item, &["cluster", "controlPlane", "loadBalancer", "pools"]);
+    let cluster = &item["cluster"];
+    assert_eq!(cluster["identifier"], id.as_str());
+    assert_eq!(cluster["status"], "Updating", "the real phase");
+    assert_eq!(cluster["talosVersion"], "1.9.1", "the accepted change");
+    assert_eq!(cluster["k8sVersion"], "1.31.2");
+    assert_eq!(cluster["tenantIdentifier"], "tenant-1");
+    assert_keys(&item["controlPlane"], &CONTROL_PLANE);
+    assert_eq!(node_statuses(&item["controlPlane"]["nodes"]), ["Updating"]);
+    assert_keys(&item["loadBalancer"], &LOAD_BALANCER);
+    let pools = item["pools"].as_array().expect("pools");
+    assert_eq!(pools.len(), 1);
+    assert_eq!(pools[0]["identifier"], pool_id.as_str());
+    assert_eq!(pools[0]["extraStorage"], 0, "rich view");
+    assert_eq!(all["clusters"].as_array().map(Vec::len), Some(1));
+    assert_eq!(all["clusters"][0]["cluster"]["identifier"], id.as_str());
+
+    let (status, missing) = emu
+        .admin(reqwest::Method::GET, "clusters/k8s-000000000000", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(missing["error"], "not_found");
+
+    let (_, counts) = emu.admin(reqwest::Method::GET, "requests", None).await;
+    assert_eq!(counts["total"], 2, "admin calls are not counted: {counts}");
 }

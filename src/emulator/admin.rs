@@ -33,6 +33,9 @@ pub async fn get_faults(State(shared): State<AppState>) -> Json<Faults> {
 /// <JSON>, "status"? (200-599, default 200), "count"?, "retry_after"?}`.
 pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let body = parse_object(&body)?;
+    // A canned body may be any JSON, `null` included (elsewhere a `null`
+    // field counts as absent).
+    let canned = body.get("body").cloned();
     let mut f = Fields::new(&body);
     let http_fields = [
         "method",
@@ -90,8 +93,7 @@ pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Re
             format!("The path_prefix field must start with / (e.g. {API_PREFIX}/kubernetes)."),
         );
     }
-    let body = f.raw("body").cloned();
-    let status = if body.is_some() {
+    let status = if canned.is_some() {
         Some(f.optional_int("status", 200..=599).unwrap_or(200))
     } else {
         f.required_int("status", 400..=599)
@@ -99,7 +101,7 @@ pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Re
     let count = f.optional_int("count", 1..=1_000_000).unwrap_or(1);
     let retry_after = f.optional_int("retry_after", 0..=86_400);
     let message = f.optional_str("message", 1000);
-    if body.is_some() && f.present("message") {
+    if canned.is_some() && f.present("message") {
         f.fail(
             "message",
             "The message field cannot be combined with body: the body is answered as given.",
@@ -116,7 +118,7 @@ pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Re
         count: u32::try_from(count).unwrap_or(u32::MAX),
         retry_after,
         message,
-        body,
+        body: canned,
     };
     tracing::info!(?rule, "armed HTTP fault");
     let mut state = shared.lock_raw();
