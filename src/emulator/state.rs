@@ -650,7 +650,7 @@ mod tests {
 
         let during = accepted + 4 * SECOND;
         state.sweep(during);
-        let cluster = state.cluster(&id).map(Clone::clone);
+        let cluster = state.cluster(&id).cloned();
         let Ok(cluster) = cluster else {
             panic!("cluster exists")
         };
