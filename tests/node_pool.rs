@@ -25,10 +25,13 @@ fn pool(label: &str, body: &str) -> String {
     )
 }
 
+/// The pool as it really is on the emulator (rich shape, whatever the profile).
 fn pool_on_api(emu: &Emulator, cluster: &str, pool: &str) -> serde_json::Value {
-    let (status, body) = emu.api("GET", &format!("kubernetes/{cluster}/pools/{pool}"), None);
-    assert_eq!(status, 200, "{body}");
-    body
+    let truth = emu.truth(cluster);
+    truth["pools"]
+        .as_array()
+        .and_then(|pools| pools.iter().find(|p| p["identifier"] == pool).cloned())
+        .unwrap_or_else(|| panic!("no pool {pool} in {truth}"))
 }
 
 fn ids(ws: &Workspace, address: &str) -> (String, String) {
@@ -194,7 +197,12 @@ fn drift_and_import() {
         )
         .0 < 300
     );
-    std::thread::sleep(std::time::Duration::from_millis(700));
+    support::wait_until(|| {
+        let nodes = pool_on_api(&emu, &cluster_id, &pool_id)["nodes"].clone();
+        nodes
+            .as_array()
+            .is_some_and(|n| n.iter().all(|n| n["identifier"] != node.as_str()))
+    });
     let plan = ws.plan();
     assert_eq!(plan.code, 2, "{}", plan.all());
     assert!(
@@ -244,7 +252,10 @@ fn drift_and_import() {
         )
         .0 < 300
     );
-    std::thread::sleep(std::time::Duration::from_millis(700));
+    support::wait_until(|| {
+        let path = format!("kubernetes/{cluster_id}/pools/{pool_id}");
+        emu.api("GET", &path, None).0 == 404
+    });
     let plan = ws.plan();
     assert_eq!(plan.code, 2, "{}", plan.all());
     assert!(
@@ -319,7 +330,7 @@ fn pools_leave_the_state_with_their_cluster() {
             .0
             < 300
     );
-    std::thread::sleep(std::time::Duration::from_millis(700));
+    support::wait_until(|| emu.api("GET", &format!("kubernetes/{cluster_id}"), None).0 == 404);
     let plan = ws.plan();
     assert_eq!(plan.code, 2, "{}", plan.all());
     assert!(

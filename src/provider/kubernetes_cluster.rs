@@ -29,7 +29,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// How long a cluster must stay Ready after a change call before the change
 /// counts as done, when the API neither reports the changed value nor shows
 /// the cluster busy (see [`wait_applied`]).
-const SETTLE: Duration = Duration::from_secs(60);
+const SETTLE: Duration = Duration::from_secs(30);
 /// Pod and service subnets: fixed by the Xelon backend today.
 const POD_SUBNET: &str = "100.111.0.0/16";
 const SERVICE_SUBNET: &str = "100.112.0.0/12";

@@ -423,9 +423,14 @@ fn state_from_api(pool: &NodePool, base: &Value) -> Value {
     Value::object([
         ("cpu_core_count", reported("cpu_core_count", pool.cpu)),
         ("disk_size", reported("disk_size", pool.disk)),
+        // The SDK leaves an extra disk of 0 out: with nothing known before
+        // (import), absent means none.
         (
             "extra_storage_size",
-            reported("extra_storage_size", pool.extra_storage),
+            match reported("extra_storage_size", pool.extra_storage) {
+                Value::Null => Value::number(0),
+                known => known,
+            },
         ),
         ("id", Value::string(pool.identifier.clone())),
         ("kubernetes_cluster_id", keep("kubernetes_cluster_id")),

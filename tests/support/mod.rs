@@ -52,9 +52,17 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// Starts an emulator with short provisioning delays.
+    /// Starts an emulator with short provisioning delays. In the `sdk`
+    /// profile, where an upgrade shows only as a busy status (no versions),
+    /// clusters stay busy long enough (1.5 s) for the provider's first poll to
+    /// see it; a shorter transition costs the provider's settle time instead.
     pub fn start() -> Self {
-        Self::start_with(&["--provision-delay", "300ms", "--node-delay", "300ms"])
+        let cluster_delay = if profile() == "sdk" {
+            "1500ms"
+        } else {
+            "300ms"
+        };
+        Self::start_with(&["--provision-delay", cluster_delay, "--node-delay", "300ms"])
     }
 
     /// Starts an emulator with extra flags, in the API profile that
@@ -162,6 +170,20 @@ impl Emulator {
     /// Calls the emulator's API and returns the raw body (the YAML endpoints).
     pub fn api_text(&self, method: &str, path: &str) -> (u16, String) {
         send(method, &format!("{}{}", self.base_url, path), None)
+    }
+
+    /// What really exists for cluster `id`, whatever the API profile and
+    /// stale window (`GET /_emulator/clusters/{id}`): `{"cluster",
+    /// "controlPlane", "loadBalancer", "pools"}` in the rich shapes.
+    pub fn truth(&self, id: &str) -> serde_json::Value {
+        let (status, body) = self.admin("GET", &format!("clusters/{id}"), None);
+        assert_eq!(status, 200, "truth of {id}: {body}");
+        body
+    }
+
+    /// Waits until cluster `id` is Ready again (after an out-of-band change).
+    pub fn wait_ready(&self, id: &str) {
+        wait_until(|| self.truth(id)["cluster"]["status"] == "Ready");
     }
 
     /// Calls the emulator's admin API (`/_emulator/...`).

@@ -189,7 +189,11 @@ fn state(cluster: &str, pool: &NodePool) -> Value {
     Value::object([
         ("cpu_core_count", size(pool.cpu)),
         ("disk_size", size(pool.disk)),
-        ("extra_storage_size", size(pool.extra_storage)),
+        // The SDK leaves an extra disk of 0 out: absent means none.
+        (
+            "extra_storage_size",
+            Value::number(i64::from(pool.extra_storage.unwrap_or(0))),
+        ),
         ("id", Value::string(&pool.identifier)),
         (CLUSTER, Value::string(cluster)),
         ("memory", size(pool.memory)),
