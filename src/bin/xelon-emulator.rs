@@ -45,7 +45,9 @@ Admin API (no authentication), outside /api/v2/:
                                \"status\":503,\"count\":2,\"retry_after\":1}
                               the next `count` matching API requests get that
                               status (and Retry-After); or {\"fail_next_cluster\":true}:
-                              the next created cluster ends in status Error
+                              the next created cluster ends in status Error;
+                              \"path_suffix\":\"/config/kube\" also requires the path
+                              to end so (for IDs not known in advance)
                               canned answer: add \"body\":<any JSON> (status 200-599,
                               default 200), e.g. {\"method\":\"GET\",\"path_prefix\":
                               \"/api/v2/kubernetes/k8s-x/load-balancers\",\"body\":[],\"count\":3}:

@@ -40,6 +40,7 @@ pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Re
     let http_fields = [
         "method",
         "path_prefix",
+        "path_suffix",
         "status",
         "count",
         "retry_after",
@@ -93,6 +94,7 @@ pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Re
             format!("The path_prefix field must start with / (e.g. {API_PREFIX}/kubernetes)."),
         );
     }
+    let path_suffix = f.optional_str("path_suffix", 512);
     let status = if canned.is_some() {
         Some(f.optional_int("status", 200..=599).unwrap_or(200))
     } else {
@@ -114,6 +116,7 @@ pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Re
     let rule = HttpFault {
         method,
         path_prefix,
+        path_suffix,
         status,
         count: u32::try_from(count).unwrap_or(u32::MAX),
         retry_after,

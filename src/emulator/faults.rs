@@ -18,6 +18,10 @@ pub struct HttpFault {
     pub method: Option<String>,
     /// Prefix of the full request path (`/api/v2/kubernetes`).
     pub path_prefix: String,
+    /// Suffix the full request path must also end with (`/config/kube`),
+    /// for paths whose IDs are not known in advance. Not shown when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_suffix: Option<String>,
     /// Status code to answer: 400-599 with an error body, 200-599 with a
     /// canned `body`.
     pub status: u16,
@@ -86,6 +90,10 @@ impl HttpFault {
             .as_deref()
             .is_none_or(|m| m.eq_ignore_ascii_case(method))
             && path.starts_with(&self.path_prefix)
+            && self
+                .path_suffix
+                .as_deref()
+                .is_none_or(|s| path.ends_with(s))
     }
 
     fn answer(&self) -> Injected {
@@ -177,6 +185,7 @@ mod tests {
         faults.rules.push(HttpFault {
             method: Some("POST".into()),
             path_prefix: "/api/v2/kubernetes".into(),
+            path_suffix: None,
             status: 503,
             count: 2,
             retry_after: Some(3),
@@ -203,6 +212,7 @@ mod tests {
         faults.rules.push(HttpFault {
             method: None,
             path_prefix: "/api/v2/kubernetes/k8s-1/load-balancers".into(),
+            path_suffix: None,
             status: 200,
             count: 1,
             retry_after: None,

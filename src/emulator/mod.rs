@@ -137,7 +137,8 @@
 //!   "/api/v2/kubernetes", "status": 503, "count": 2, "retry_after": 1,
 //!   "message": "..."}`: the next `count` (default 1) API requests whose
 //!   method matches (any when omitted) and whose full path starts with
-//!   `path_prefix` (default `/api/v2/`) get `status` with an error body,
+//!   `path_prefix` (default `/api/v2/`), and end with `path_suffix` when
+//!   one is given (e.g. `/config/kube`), get `status` with an error body,
 //!   plus `Retry-After` when `retry_after` is given, without being handled.
 //!   A provisioning fault: `{"fail_next_cluster": true}` (or a count): the
 //!   next created cluster ends in status `Error` after the provision delay.
@@ -147,7 +148,7 @@
 //!   "/api/v2/kubernetes/k8s-x/load-balancers", "body": [], "count": 3}`.
 //!   `status` may then be 200-599 (default 200); without a body it must be
 //!   400-599. `message` cannot be combined with `body`.
-//! - `GET /_emulator/faults` answers `{"rules": [{"method", "path_prefix",
+//! - `GET /_emulator/faults` answers `{"rules": [{"method", "path_prefix", "path_suffix",
 //!   "status", "count", "retry_after", "message", "body"}],
 //!   "fail_next_cluster": n}` (`count` = uses left; `body` only on canned
 //!   answers); `DELETE /_emulator/faults` disarms everything.
