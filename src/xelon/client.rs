@@ -57,6 +57,7 @@ pub const MAX_PAGES: u64 = 1000;
 pub struct Client {
     inner: Arc<Inner>,
     cancel: Option<CancellationToken>,
+    deadline: Option<Instant>,
 }
 
 struct Inner {
@@ -78,6 +79,7 @@ impl std::fmt::Debug for Client {
             .field("retry", &self.inner.retry)
             .field("poll", &self.inner.poll)
             .field("cancellable", &self.cancel.is_some())
+            .field("deadline", &self.deadline)
             .finish()
     }
 }
@@ -179,6 +181,7 @@ impl Client {
                 poll,
             }),
             cancel: None,
+            deadline: None,
         })
     }
 
@@ -188,6 +191,28 @@ impl Client {
         Client {
             inner: Arc::clone(&self.inner),
             cancel: Some(token),
+            deadline: self.deadline,
+        }
+    }
+
+    /// A clone of this client that starts no retry after `deadline` (an
+    /// operation's timeout), even within the policy's budget.
+    pub fn with_deadline(&self, deadline: Instant) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            cancel: self.cancel.clone(),
+            deadline: Some(deadline),
+        }
+    }
+
+    /// This client without cancellation: for a request that must get its
+    /// answer even when Terraform stops the provider (a create, whose ID
+    /// must reach the state). Still bounded by the request timeout.
+    pub fn uncancellable(&self) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            cancel: None,
+            deadline: self.deadline,
         }
     }
 
@@ -336,6 +361,10 @@ impl Client {
     ) -> Result<Answer> {
         let url = self.url(path, query)?;
         let retry = &self.inner.retry;
+        let first = Instant::now();
+        let give_up = self
+            .deadline
+            .map_or(first + retry.budget, |d| d.min(first + retry.budget));
         let mut attempt = 1u32;
         loop {
             let started = Instant::now();
@@ -367,7 +396,7 @@ impl Client {
                 .await?;
             let elapsed_ms = started.elapsed().as_millis() as u64;
 
-            let delay = match outcome {
+            let (delay, last_error) = match outcome {
                 Ok((status, retry_after, bytes)) => {
                     tracing::debug!(
                         target: "xelon",
@@ -379,16 +408,18 @@ impl Client {
                             bytes: Vec::from(bytes),
                         });
                     }
+                    let error = self.api_error(&method, path, status, &bytes);
                     if attempt >= retry.max_attempts
                         || !retry.retries_status(&method, status.as_u16())
                     {
-                        return Err(self.api_error(&method, path, status, &bytes));
+                        return Err(error);
                     }
-                    retry_after
+                    let delay = retry_after
                         .as_deref()
                         .filter(|_| status == StatusCode::TOO_MANY_REQUESTS)
                         .and_then(|v| retry.retry_after(v))
-                        .unwrap_or_else(|| retry.backoff(attempt))
+                        .unwrap_or_else(|| retry.backoff(attempt));
+                    (delay, error)
                 }
                 Err(source) => {
                     let source = source.without_url();
@@ -397,17 +428,26 @@ impl Client {
                         %method, path, elapsed_ms, attempt, error = %source,
                         "xelon api request failed"
                     );
-                    if attempt >= retry.max_attempts || !retry.retries_transport(&method, &source) {
-                        return Err(Error::Transport {
-                            method,
-                            path: path.to_owned(),
-                            source,
-                        });
+                    let retried = retry.retries_transport(&method, &source);
+                    let error = Error::Transport {
+                        method: method.clone(),
+                        path: path.to_owned(),
+                        source,
+                    };
+                    if attempt >= retry.max_attempts || !retried {
+                        return Err(error);
                     }
-                    retry.backoff(attempt)
+                    (retry.backoff(attempt), error)
                 }
             };
 
+            if Instant::now() + delay > give_up {
+                tracing::debug!(
+                    target: "xelon",
+                    %method, path, attempt, "retry budget spent; giving up"
+                );
+                return Err(last_error);
+            }
             tracing::debug!(
                 target: "xelon",
                 %method, path, attempt, delay_ms = delay.as_millis() as u64,

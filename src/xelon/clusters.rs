@@ -14,6 +14,17 @@ impl Client {
         self.get_all_pages("kubernetes", &[]).await
     }
 
+    /// Every cluster named exactly `name` that is not being deleted (all
+    /// pages): the lookup behind [`create_or_find`](super::create_or_find)
+    /// and the check that a create would not duplicate a cluster.
+    pub async fn clusters_named(&self, name: &str) -> Result<Vec<Cluster>> {
+        let all = self.list_clusters().await?;
+        Ok(all
+            .into_iter()
+            .filter(|c| c.name == name && !c.is_gone())
+            .collect())
+    }
+
     /// One page of clusters (`GET kubernetes?page=&perPage=`), pages from 1.
     pub async fn list_clusters_page(&self, page: u64, per_page: u64) -> Result<Page<Cluster>> {
         let (page, per_page) = (page.to_string(), per_page.to_string());

@@ -18,6 +18,8 @@
 //!   [`Client`] (listed below).
 //! - [`wait`]: waiters for clusters and pools to become ready or disappear,
 //!   on a configurable [`PollSchedule`].
+//! - [`recover`]: creates whose answer was lost are recovered by name, never
+//!   duplicated ([`create_or_find`]).
 //!
 //! # Calls
 //!
@@ -71,6 +73,7 @@ pub mod config;
 pub mod error;
 pub mod models;
 pub mod retry;
+pub mod recover;
 pub mod wait;
 
 mod account;
@@ -89,6 +92,7 @@ pub use models::{
     PageMeta, ResizeControlPlane, Tenant, UpdateNodePoolRequest, VersionMap, VersionRequest,
     WorkerPoolSpec,
 };
+pub use recover::{Created, create_or_find, outcome_unknown};
 pub use retry::RetryPolicy;
 pub use wait::{
     PollSchedule, Progress, poll_until, retry_on_conflict, wait_cluster_deleted,

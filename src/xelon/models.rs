@@ -89,6 +89,12 @@ impl Cluster {
         !self.is_ready() && !self.is_terminal()
     }
 
+    /// Whether the cluster is on its way out (`Deleting`, `Deleted`): it no
+    /// longer counts as existing.
+    pub fn is_gone(&self) -> bool {
+        matches!(self.status.as_str(), STATUS_DELETING | STATUS_DELETED)
+    }
+
     /// Whether the status rules out ever becoming ready: `Deleting`,
     /// `Deleted` or `Error`.
     pub fn is_terminal(&self) -> bool {

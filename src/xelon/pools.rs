@@ -15,6 +15,13 @@ impl Client {
             .await
     }
 
+    /// The cluster's pools named exactly `name`: the lookup behind
+    /// [`create_or_find`](super::create_or_find) and the duplicate check.
+    pub async fn pools_named(&self, cluster_id: &str, name: &str) -> Result<Vec<NodePool>> {
+        let all = self.list_pools(cluster_id).await?;
+        Ok(all.into_iter().filter(|p| p.name == name).collect())
+    }
+
     /// One pool (`GET kubernetes/{id}/pools/{poolId}`).
     pub async fn get_pool(&self, cluster_id: &str, pool_id: &str) -> Result<NodePool> {
         self.get(

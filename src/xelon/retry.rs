@@ -5,6 +5,13 @@
 //! random delay between zero and `min(cap, base * 2^n)`), or the server's
 //! `Retry-After` (seconds), capped, when a 429 carries one.
 //!
+//! Retries are bounded by time, not by a count: a request is tried again
+//! until the next attempt would start more than [`RetryPolicy::budget`]
+//! (2 minutes) after the first, or after the operation's own deadline when
+//! that comes sooner ([`Client::with_deadline`](super::Client::with_deadline)).
+//! A flaky API that answers one request in five with a 503 is then survived
+//! however many requests an apply makes.
+//!
 //! Only idempotent requests are retried: `GET`, `PATCH` (the API's PATCHes
 //! set absolute sizes) and `DELETE`. A `POST` is retried only on 429, an
 //! answer saying the request was rejected before it was processed; never on
@@ -16,10 +23,13 @@ use reqwest::Method;
 
 use super::error::is_transient_status;
 
-/// Which failures are retried, how often, and how long to wait in between.
+/// Which failures are retried, for how long, and how long to wait in between.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
-    /// Total number of attempts, the first included. `1` disables retries.
+    /// How long after the first attempt a new attempt may still start.
+    pub budget: Duration,
+    /// A hard cap on the attempts, the first included (a guard; the budget
+    /// is what normally ends the retries). `1` disables retries.
     pub max_attempts: u32,
     /// Backoff base: the upper bound of the first delay.
     pub base: Duration,
@@ -30,10 +40,12 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// 5 attempts, base 250 ms, cap 8 s, `Retry-After` capped at 30 s.
+    /// A 2-minute budget (at most 100 attempts), base 250 ms, cap 8 s,
+    /// `Retry-After` capped at 30 s.
     fn default() -> Self {
         RetryPolicy {
-            max_attempts: 5,
+            budget: Duration::from_secs(120),
+            max_attempts: 100,
             base: Duration::from_millis(250),
             cap: Duration::from_secs(8),
             retry_after_cap: Duration::from_secs(30),

@@ -178,6 +178,7 @@ pub(crate) fn fast_config(base_url: &str) -> ClientConfig {
     ClientConfig::new("test-token")
         .with_base_url(base_url)
         .with_retry(RetryPolicy {
+            budget: Duration::from_secs(5),
             max_attempts: 4,
             base: Duration::from_millis(1),
             cap: Duration::from_millis(5),
