@@ -445,21 +445,33 @@ fn provider_configuration_unknown_at_plan_time() {
 }
 
 #[test]
-fn transient_api_errors_are_retried_but_creates_are_not() {
+fn transient_api_errors_are_retried_and_creates_recovered() {
     let emu = Emulator::start();
     let ws = Workspace::new(&emu);
     ws.config(&cluster_config("flaky", "1.8.3", "1.31.2", ""));
 
-    // A create that fails with 503 is not retried (POST is not idempotent).
+    // A create answered 503 may or may not have been processed: the provider
+    // looks for the cluster by name, finds none, and sends the create again.
     let fault = serde_json::json!({"method": "POST", "path_prefix": "/api/v2/kubernetes", "status": 503, "count": 1});
     assert_eq!(emu.admin("POST", "faults", Some(fault)).0, 201);
     emu.admin("DELETE", "requests", None);
+    ws.apply();
+    let (_, counts) = emu.admin("GET", "requests", None);
+    assert_eq!(counts["by_route"]["POST /kubernetes"], 2, "{counts}");
+    let (_, list) = emu.api("GET", "kubernetes", None);
+    assert_eq!(list["data"].as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(ws.resource(X)["id"], list["data"][0]["identifier"]);
+    ws.assert_no_changes();
+    ws.tf(&["destroy", "-auto-approve", "-no-color"]).ok();
+
+    // A create refused for sure (422) is not sent again.
+    let fault = serde_json::json!({"method": "POST", "path_prefix": "/api/v2/kubernetes", "status": 422, "count": 1, "message": "refused"});
+    assert_eq!(emu.admin("POST", "faults", Some(fault)).0, 201);
+    emu.admin("DELETE", "requests", None);
     ws.tf(&["apply", "-auto-approve", "-no-color"])
-        .fails_with(&["Unable to create Kubernetes cluster", "503"]);
+        .fails_with(&["Unable to create Kubernetes cluster", "refused"]);
     let (_, counts) = emu.admin("GET", "requests", None);
     assert_eq!(counts["by_route"]["POST /kubernetes"], 1, "{counts}");
-    let (_, list) = emu.api("GET", "kubernetes", None);
-    assert_eq!(list["data"].as_array().map(Vec::len), Some(0));
     assert!(!ws.has_resource(X));
 
     // Reads that fail with 503 and 429 are retried, and the apply goes through.

@@ -221,11 +221,19 @@ fn validate_attributes(
             && let Some(n) = value.as_number()
             && n.to_i64().is_none()
         {
-            diags.attribute_error(
-                here.clone(),
-                "Not a whole number",
-                format!("{here} must be a whole number, got {n}."),
-            );
+            if n.is_integer() {
+                diags.attribute_error(
+                    here.clone(),
+                    "Value out of range",
+                    format!("{here} is out of range: {n} does not fit a 64-bit whole number."),
+                );
+            } else {
+                diags.attribute_error(
+                    here.clone(),
+                    "Not a whole number",
+                    format!("{here} must be a whole number, got {n}."),
+                );
+            }
             continue;
         }
         for v in &attr.validators {

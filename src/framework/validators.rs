@@ -34,6 +34,66 @@ impl Validator for AtLeast {
     }
 }
 
+/// A whole number from `min` to `max`: what an API field can carry (e.g.
+/// `1..=u32::MAX` for a size the API takes as an unsigned 32-bit number).
+/// A value outside is "out of range", never sent as something else.
+pub struct Between(pub i64, pub i64);
+
+impl Validator for Between {
+    fn description(&self) -> String {
+        format!("from {} to {}", self.0, self.1)
+    }
+
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        let Some(n) = value.as_number() else { return };
+        let fits = n.to_i64().is_some_and(|i| (self.0..=self.1).contains(&i));
+        // A fraction is reported as "not a whole number" by the schema.
+        if !fits && n.is_integer() {
+            diags.attribute_error(
+                path.clone(),
+                "Value out of range",
+                format!("{path} must be from {} to {}, got {n}.", self.0, self.1),
+            );
+        }
+    }
+}
+
+/// Text without control characters: no C0 or C1 controls (newline, NUL,
+/// ESC, ...), no DEL, and no Unicode bidirectional controls (such as
+/// U+202E RIGHT-TO-LEFT OVERRIDE), which make a name display as something
+/// it is not. For names and IDs that are sent to the API.
+pub struct PlainText;
+
+impl PlainText {
+    fn offending(c: char) -> bool {
+        c.is_control()
+            || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    }
+}
+
+impl Validator for PlainText {
+    fn description(&self) -> String {
+        "no control characters".into()
+    }
+
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        if let Some((i, c)) = value
+            .as_str()
+            .and_then(|s| s.chars().enumerate().find(|(_, c)| Self::offending(*c)))
+        {
+            diags.attribute_error(
+                path.clone(),
+                "Control character in text",
+                format!(
+                    "{path} must not contain control characters; character {} is U+{:04X}.",
+                    i + 1,
+                    u32::from(c)
+                ),
+            );
+        }
+    }
+}
+
 /// A non-empty string (after trimming whitespace).
 pub struct NotEmpty;
 
@@ -74,7 +134,7 @@ impl Validator for OneOf {
     }
 }
 
-/// A Go-style duration such as `30m`, `1h30m` or `90s`.
+/// A positive Go-style duration such as `30m`, `1h30m` or `90s`.
 pub struct Duration;
 
 impl Validator for Duration {
@@ -83,16 +143,21 @@ impl Validator for Duration {
     }
 
     fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
-        if let Some(s) = value.as_str()
-            && let Err(e) = super::timeouts::parse_duration(s)
-        {
-            diags.attribute_error(
+        let Some(s) = value.as_str() else { return };
+        match super::timeouts::parse_duration(s) {
+            Err(e) => diags.attribute_error(
                 path.clone(),
                 "Invalid duration",
                 format!(
                     "{path}: {e}. Use a number with a unit, e.g. \"30s\", \"45m\" or \"1h30m\"."
                 ),
-            );
+            ),
+            Ok(d) if d.is_zero() => diags.attribute_error(
+                path.clone(),
+                "Duration must be positive",
+                format!("{path} is {s:?}: nothing could finish in no time. Use a positive duration, e.g. \"30m\"."),
+            ),
+            Ok(_) => {}
         }
     }
 }
@@ -127,5 +192,49 @@ mod tests {
         assert!(!run(&Duration, Value::string("1h30m")).has_errors());
         let d = run(&AtLeast(1), Value::number(0));
         assert_eq!(d.0[0].attribute, Some(AttributePath::attr("x")));
+    }
+
+    #[test]
+    fn out_of_range_numbers_are_named_so() {
+        let size = Between(1, i64::from(u32::MAX));
+        assert!(!run(&size, Value::number(4)).has_errors());
+        for text in ["0", "5000000000", "-1", "1e400", "-1e400"] {
+            let n: crate::cty::Number = text.parse().unwrap();
+            let d = run(&size, Value::Number(n));
+            assert_eq!(d.0.len(), 1, "{text}");
+            assert_eq!(d.0[0].summary, "Value out of range", "{text}");
+            assert_eq!(d.0[0].attribute, Some(AttributePath::attr("x")));
+        }
+        // Fractions are the schema's "not a whole number", not reported twice.
+        let half: crate::cty::Number = "1.5".parse().unwrap();
+        assert!(run(&size, Value::Number(half)).is_empty());
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        for bad in [
+            "a\u{0}b",
+            "line\nbreak",
+            "tab\there",
+            "del\u{7f}",
+            "c1\u{85}",
+            "evil\u{202E}txt",
+            "iso\u{2066}late",
+        ] {
+            let d = run(&PlainText, Value::string(bad));
+            assert!(d.has_errors(), "{bad:?}");
+            assert_eq!(d.0[0].attribute, Some(AttributePath::attr("x")));
+        }
+        for good in ["staging", "Zürich prod", "日本", "a-b_c.d"] {
+            assert!(run(&PlainText, Value::string(good)).is_empty(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn durations_must_be_positive() {
+        for bad in ["0s", "0", "0m0s", "-5m", "5", "soon"] {
+            assert!(run(&Duration, Value::string(bad)).has_errors(), "{bad:?}");
+        }
+        assert!(!run(&Duration, Value::string("1ms")).has_errors());
     }
 }

@@ -10,7 +10,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::cty::{AttributePath, Value};
-use crate::framework::validators::{AtLeast, NotEmpty};
+use crate::framework::validators::{Between, NotEmpty, PlainText};
+
+/// The largest size the API's fields carry (unsigned 32-bit).
+const MAX_SIZE: i64 = u32::MAX as i64;
 use crate::framework::{
     ApplyResponse, Attribute, CreateRequest, DeleteRequest, Diagnostics, ImportRequest,
     ImportResponse, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema,
@@ -20,7 +23,7 @@ use crate::xelon::models::{
     Cluster, ControlPlane, CreateClusterRequest, DeploymentType, LoadBalancer, ResizeControlPlane,
     VersionMap, compare_versions,
 };
-use crate::xelon::{Client, Error, wait};
+use crate::xelon::{Client, Error, create_or_find, wait};
 
 use super::values::{api_error, attr, boolean, int, int_u32, set, string};
 
@@ -64,7 +67,7 @@ fn node_spec(part: Part) -> Attribute {
     let int = |name: &str, default: i64, text: String| {
         Attribute::int64(name)
             .default(default)
-            .validate(AtLeast(1))
+            .validate(Between(1, MAX_SIZE))
             .description(format!("{text} Defaults to `{default}`."))
     };
     let mut cpu = int(
@@ -121,6 +124,7 @@ impl Resource<Client> for KubernetesCluster {
                     .required()
                     .requires_replace()
                     .validate(NotEmpty)
+                    .validate(PlainText)
                     .description("The ID of the cloud in which the cluster is provisioned (see the `xelon_cloud` data source). Changing it replaces the cluster."),
                 node_spec(Part::ControlPlane),
                 Attribute::string("id").computed().use_state_for_unknown().description("The ID of the Kubernetes cluster."),
@@ -133,21 +137,25 @@ impl Resource<Client> for KubernetesCluster {
                 Attribute::string("kubernetes_version")
                     .required()
                     .validate(NotEmpty)
+                    .validate(PlainText)
                     .description("The Kubernetes version, e.g. `1.31.2`. It must be offered for `talos_version` (see the `xelon_kubernetes_cluster_versions` data source). Changing it upgrades the cluster in place."),
                 node_spec(Part::LoadBalancer),
                 Attribute::string("name")
                     .required()
                     .requires_replace()
                     .validate(NotEmpty)
+                    .validate(PlainText)
                     .description("The name of the cluster. Changing it replaces the cluster."),
                 Attribute::string("talos_version")
                     .required()
                     .validate(NotEmpty)
+                    .validate(PlainText)
                     .description("The Talos Linux version of the nodes, e.g. `1.8.3`. Changing it upgrades the cluster in place."),
                 Attribute::string("tenant_id")
                     .required()
                     .requires_replace()
                     .validate(NotEmpty)
+                    .validate(PlainText)
                     .description("The ID of the tenant that owns the cluster (see the `xelon_tenant` data source). Changing it replaces the cluster."),
                 timeouts::attribute(DEFAULT_TIMEOUT),
             ],
@@ -159,6 +167,26 @@ impl Resource<Client> for KubernetesCluster {
         if !req.prior.is_null() {
             check_high_availability(req.prior, planned, &mut resp.diagnostics);
             check_no_downgrade(req.prior, planned, &mut resp.diagnostics);
+        }
+        // A create must not make a second cluster of a name that exists
+        // (say, from an apply that was killed): point at the import instead.
+        if let (true, Some(client), Some(name), Some(cloud), Some(tenant)) = (
+            req.prior.is_null(),
+            req.client,
+            string(planned, "name"),
+            string(planned, "cloud_id"),
+            string(planned, "tenant_id"),
+        ) {
+            match existing_clusters(client, &name, &cloud, &tenant).await {
+                Ok(found) => {
+                    if let Some(existing) = found.first() {
+                        resp.diagnostics.extend(already_exists(existing, &tenant));
+                    }
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "existing clusters not readable at plan time; the create checks again")
+                }
+            }
         }
         // Versions are checked against the cloud's offer whenever it can be read now.
         let (Some(client), Some(cloud), Some(talos), Some(k8s)) = (
@@ -222,7 +250,41 @@ impl Resource<Client> for KubernetesCluster {
             notify: false,
             worker_pool: Vec::new(),
         };
-        let created = match client.create_cluster(&body).await {
+        let (name, cloud, tenant) = (
+            &body.cluster_name,
+            &body.cloud_identifier,
+            &body.tenant_identifier,
+        );
+        match existing_clusters(&client, name, cloud, tenant).await {
+            Ok(found) => {
+                if let Some(existing) = found.first() {
+                    return ApplyResponse::failed(Value::Null, already_exists(existing, tenant));
+                }
+            }
+            Err(e) => {
+                return ApplyResponse::failed(
+                    Value::Null,
+                    api_error("Unable to check for an existing cluster of this name", &e),
+                );
+            }
+        }
+        let timeout = timeouts::get(planned, "create", DEFAULT_TIMEOUT);
+        let deadline = tokio::time::Instant::now() + timeout;
+        // Stopping the provider must not abort the POST: its answer carries the ID.
+        let creator = client.uncancellable();
+        let created = create_or_find(
+            &client,
+            deadline,
+            req.cancel,
+            &format!("cluster {name:?}"),
+            || creator.create_cluster(&body),
+            || async {
+                let found = existing_clusters(&client, name, cloud, tenant).await?;
+                Ok(found.into_iter().next())
+            },
+        )
+        .await;
+        let created = match created {
             Ok(c) => c,
             Err(e) => {
                 return ApplyResponse::failed(
@@ -231,15 +293,19 @@ impl Resource<Client> for KubernetesCluster {
                 );
             }
         };
-        let id = created.identifier.clone();
-        tracing::info!(cluster_id = %id, "cluster created; waiting until it is ready");
+        let id = created.object.identifier.clone();
+        tracing::info!(
+            cluster_id = %id,
+            found_after_lost_answer = created.found_after_lost_answer,
+            "cluster created; waiting until it is ready"
+        );
         // From here on the cluster exists: every failure still records its ID.
         let mut partial = planned.clone();
         set(&mut partial, "id", Value::string(&id));
         // Nothing was read yet: the kubeconfig is null rather than unknown.
         set(&mut partial, "kube_config_raw", Value::Null);
-        let timeout = timeouts::get(planned, "create", DEFAULT_TIMEOUT);
-        if let Err(e) = wait::wait_cluster_ready(&client, &id, timeout, req.cancel).await {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if let Err(e) = wait::wait_cluster_ready(&client, &id, left, req.cancel).await {
             return ApplyResponse::failed(
                 partial,
                 api_error("Kubernetes cluster did not become ready", &e),
@@ -254,10 +320,20 @@ impl Resource<Client> for KubernetesCluster {
                 partial,
                 vanished("Kubernetes cluster vanished after creation", &id),
             ),
-            Err(e) => ApplyResponse::failed(
-                partial,
-                api_error("Unable to read the new Kubernetes cluster", &e),
-            ),
+            // The cluster is ready: a read that fails now must not taint it.
+            Err(e) => {
+                let mut diagnostics = Diagnostics::new();
+                diagnostics.warning(
+                    "The new Kubernetes cluster is ready but could not be read back",
+                    format!(
+                        "Its state holds the planned values; the next refresh reads it again. {e}"
+                    ),
+                );
+                ApplyResponse {
+                    state: partial,
+                    diagnostics,
+                }
+            }
         }
     }
 
@@ -740,6 +816,44 @@ fn state_from_api(
         ("tenant_id", Value::string(tenant)),
         ("timeouts", keep("timeouts")),
     ])
+}
+
+/// The clusters a create of `name` in `cloud` for `tenant` would duplicate:
+/// the same name, in the same cloud and tenant where the API reports them.
+async fn existing_clusters(
+    client: &Client,
+    name: &str,
+    cloud: &str,
+    tenant: &str,
+) -> Result<Vec<Cluster>, Error> {
+    let named = client.clusters_named(name).await?;
+    Ok(named
+        .into_iter()
+        .filter(|c| {
+            c.cloud
+                .as_ref()
+                .is_none_or(|c| c.identifier.is_empty() || c.identifier == cloud)
+                && c.tenant_identifier.as_deref().is_none_or(|t| t == tenant)
+        })
+        .collect())
+}
+
+/// The error on `name` when a cluster of that name exists outside this
+/// state: nothing is created; the text gives the import that adopts it.
+fn already_exists(existing: &Cluster, tenant: &str) -> Diagnostics {
+    let id = format!("{tenant}/{}", existing.identifier);
+    let mut d = Diagnostics::new();
+    d.attribute_error(
+        AttributePath::attr("name"),
+        "A Kubernetes cluster of this name already exists",
+        format!(
+            "The Xelon API already has a cluster named {name:?} ({cluster}, status {status}) that this Terraform state does not hold, perhaps from an apply that was interrupted. The API allows several clusters of one name, so nothing was created: a second one would duplicate it.\n\nTo manage the existing cluster with this resource, import it, with an import block (the label is this resource's, as shown with this error):\n\n  import {{\n    to = xelon_kubernetes_cluster.<label>\n    id = \"{id}\"\n  }}\n\nor with the command: terraform import xelon_kubernetes_cluster.<label> {id}\n\nOtherwise choose another name, or delete the existing cluster.",
+            name = existing.name,
+            cluster = existing.identifier,
+            status = if existing.status.is_empty() { "unknown" } else { &existing.status },
+        ),
+    );
+    d
 }
 
 fn vanished(summary: &str, id: &str) -> Diagnostics {

@@ -10,14 +10,17 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::cty::{AttributePath, Value};
-use crate::framework::validators::{AtLeast, NotEmpty};
+use crate::framework::validators::{Between, NotEmpty, PlainText};
+
+/// The largest size the API's fields carry (unsigned 32-bit).
+const MAX_SIZE: i64 = u32::MAX as i64;
 use crate::framework::{
     ApplyResponse, Attribute, CreateRequest, DeleteRequest, Diagnostics, ImportRequest,
     ImportResponse, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema,
     UpdateRequest, timeouts,
 };
 use crate::xelon::models::{CreateNodePoolRequest, Node, NodePool, UpdateNodePoolRequest};
-use crate::xelon::{Client, Error, wait};
+use crate::xelon::{Client, Error, create_or_find, wait};
 
 use super::values::{api_error, int, int_u32, set, string};
 
@@ -39,7 +42,7 @@ impl Resource<Client> for KubernetesNodePool {
         let size = |name: &str, default: i64, text: &str| {
             Attribute::int64(name)
                 .default(default)
-                .validate(AtLeast(1))
+                .validate(Between(1, MAX_SIZE))
                 .description(format!(
                     "{text} Defaults to `{default}`. Changes resize the nodes in place."
                 ))
@@ -51,19 +54,21 @@ impl Resource<Client> for KubernetesNodePool {
                 size("disk_size", 50, "The size of each node's primary disk in GB."),
                 Attribute::int64("extra_storage_size")
                     .default(0)
-                    .validate(AtLeast(0))
+                    .validate(Between(0, MAX_SIZE))
                     .description("The size in GB of an extra data disk attached to every node, used by the cluster's storage class for persistent volumes. `0` (the default) means none. Changes apply in place."),
                 Attribute::string("id").computed().use_state_for_unknown().description("The ID of the node pool."),
                 Attribute::string("kubernetes_cluster_id")
                     .required()
                     .requires_replace()
                     .validate(NotEmpty)
+                    .validate(PlainText)
                     .description("The ID of the cluster the pool belongs to. Changing it replaces the pool."),
                 size("memory", 4, "The amount of RAM of each node in GB."),
-                Attribute::string("name").required().validate(NotEmpty).description("The name of the node pool. Changes rename it in place."),
+                Attribute::string("name").required().validate(NotEmpty)
+                    .validate(PlainText).description("The name of the node pool. Changes rename it in place."),
                 Attribute::int64("node_count")
                     .default(3)
-                    .validate(AtLeast(1))
+                    .validate(Between(1, MAX_SIZE))
                     .description("The number of nodes in the pool, at least 1. Defaults to `3`. Scaling adds or removes single nodes, the newest first."),
                 Attribute::list_nested(
                     "nodes",
@@ -82,12 +87,21 @@ impl Resource<Client> for KubernetesNodePool {
 
     async fn modify_plan(&self, req: PlanRequest<'_, Client>, resp: &mut PlanResponse) {
         if req.prior.is_null() {
-            // A new pool in an existing cluster: check the cluster is there now,
-            // rather than failing at apply. (Its ID is unknown while the cluster is planned too.)
-            if let (Some(client), Some(cluster)) =
-                (req.client, string(&resp.planned, "kubernetes_cluster_id"))
-            {
-                match client.get_cluster(&cluster).await {
+            // A new pool: its cluster must exist now (rather than failing at
+            // apply), and it must not hold a pool of this name already. One
+            // call answers both. (The cluster ID is unknown while the cluster
+            // is planned too.)
+            if let (Some(client), Some(cluster), Some(name)) = (
+                req.client,
+                string(&resp.planned, "kubernetes_cluster_id"),
+                string(&resp.planned, "name"),
+            ) {
+                match client.pools_named(&cluster, &name).await {
+                    Ok(found) => {
+                        if let Some(existing) = found.first() {
+                            resp.diagnostics.extend(already_exists(&cluster, existing));
+                        }
+                    }
                     Err(e) if e.is_not_found() => resp.diagnostics.attribute_error(
                         AttributePath::attr("kubernetes_cluster_id"),
                         "Unknown Kubernetes cluster",
@@ -97,7 +111,9 @@ impl Resource<Client> for KubernetesNodePool {
                         "The Xelon API rejected the provider's credentials",
                         e.to_string(),
                     ),
-                    _ => {}
+                    Err(e) => {
+                        tracing::debug!(error = %e, "pools not readable at plan time; the create checks again")
+                    }
                 }
             }
             return;
@@ -142,8 +158,44 @@ impl Resource<Client> for KubernetesNodePool {
             worker_node_is_storage: extra > 0,
             worker_node_extra_disk: extra,
         };
-        let created = match client.create_pool(&cluster_id, &body).await {
-            Ok(p) => p,
+        let name = &body.worker_pool_name;
+        match client.pools_named(&cluster_id, name).await {
+            Ok(found) => {
+                if let Some(existing) = found.first() {
+                    return ApplyResponse::failed(
+                        Value::Null,
+                        already_exists(&cluster_id, existing),
+                    );
+                }
+            }
+            Err(e) => {
+                return ApplyResponse::failed(
+                    Value::Null,
+                    api_error("Unable to check for an existing node pool of this name", &e),
+                );
+            }
+        }
+        let timeout = timeouts::get(planned, "create", DEFAULT_TIMEOUT);
+        let deadline = tokio::time::Instant::now() + timeout;
+        // Stopping the provider must not abort the POST: its answer carries the ID.
+        let creator = client.uncancellable();
+        let created = create_or_find(
+            &client,
+            deadline,
+            req.cancel,
+            &format!("node pool {name:?}"),
+            || creator.create_pool(&cluster_id, &body),
+            || async {
+                Ok(client
+                    .pools_named(&cluster_id, name)
+                    .await?
+                    .into_iter()
+                    .next())
+            },
+        )
+        .await;
+        let created = match created {
+            Ok(c) => c.object,
             Err(e) => {
                 return ApplyResponse::failed(
                     Value::Null,
@@ -153,7 +205,7 @@ impl Resource<Client> for KubernetesNodePool {
         };
         let mut partial = planned.clone();
         set(&mut partial, "id", Value::string(&created.identifier));
-        let timeout = timeouts::get(planned, "create", DEFAULT_TIMEOUT);
+        let timeout = deadline.saturating_duration_since(tokio::time::Instant::now());
         let nodes = body.worker_node_amount as usize;
         match wait::wait_pool_size(
             &client,
@@ -265,6 +317,24 @@ impl Resource<Client> for KubernetesNodePool {
             }
         }
     }
+}
+
+/// The error on `name` when the cluster already has a pool of that name
+/// outside this state: nothing is created; the text gives the import.
+fn already_exists(cluster_id: &str, existing: &NodePool) -> Diagnostics {
+    let id = format!("{cluster_id}/{}", existing.identifier);
+    let mut d = Diagnostics::new();
+    d.attribute_error(
+        AttributePath::attr("name"),
+        "A node pool of this name already exists",
+        format!(
+            "Cluster {cluster_id} already has a node pool named {name:?} ({pool}, {status}) that this Terraform state does not hold, perhaps from an apply that was interrupted. The API allows several pools of one name, so nothing was created: a second one would duplicate it.\n\nTo manage the existing pool with this resource, import it, with an import block (the label is this resource's, as shown with this error):\n\n  import {{\n    to = xelon_kubernetes_node_pool.<label>\n    id = \"{id}\"\n  }}\n\nor with the command: terraform import xelon_kubernetes_node_pool.<label> {id}\n\nOtherwise choose another name, or delete the existing pool.",
+            name = existing.name,
+            pool = existing.identifier,
+            status = existing.status_summary(),
+        ),
+    );
+    d
 }
 
 /// Splits `<cluster_id>/<pool_id>`.

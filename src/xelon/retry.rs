@@ -169,4 +169,40 @@ mod tests {
         assert!(!p.retries_status(&Method::POST, 502));
         assert!(p.retries_status(&Method::POST, 429));
     }
+
+    /// A flaky API is survived for as long as the budget lasts, not for a
+    /// fixed count of attempts; past the budget the last error comes back.
+    #[tokio::test]
+    async fn retries_are_bounded_by_the_budget_not_a_count() {
+        use serde_json::json;
+
+        use crate::xelon::Client;
+        use crate::xelon::test_support::{Reply, fast_config, mock};
+
+        let policy = RetryPolicy {
+            budget: Duration::from_millis(400),
+            max_attempts: 1000,
+            base: Duration::from_millis(5),
+            cap: Duration::from_millis(20),
+            retry_after_cap: Duration::from_secs(1),
+        };
+        // Nine 503s, then an answer: more than the old five attempts.
+        let m = mock(|_, n| {
+            if n < 9 {
+                Reply::json(503, json!({}))
+            } else {
+                Reply::json(200, json!({"identifier": "t1", "name": "T"}))
+            }
+        })
+        .await;
+        let client = Client::new(fast_config(&m.base_url).with_retry(policy.clone())).unwrap();
+        assert_eq!(client.current_tenant().await.unwrap().identifier, "t1");
+        assert_eq!(m.requests().len(), 10);
+
+        let m = mock(|_, _| Reply::json(503, json!({"message": "down"}))).await;
+        let client = Client::new(fast_config(&m.base_url).with_retry(policy)).unwrap();
+        let err = client.current_tenant().await.unwrap_err();
+        assert_eq!(err.status(), Some(503));
+        assert!(m.requests().len() > 5, "{} attempts", m.requests().len());
+    }
 }
