@@ -838,6 +838,7 @@ mod tests {
         });
         let mut config = fast_config(&format!("http://{addr}/api/v2/"));
         config.retry = RetryPolicy {
+            budget: Duration::from_secs(10),
             max_attempts: 12,
             base: Duration::from_millis(100),
             cap: Duration::from_millis(300),
@@ -873,6 +874,7 @@ mod tests {
         let mut config = fast_config(&m.base_url);
         config.retry.base = Duration::from_secs(60);
         config.retry.cap = Duration::from_secs(60);
+        config.retry.budget = Duration::from_secs(600);
         config.retry.max_attempts = 10;
         let token = CancellationToken::new();
         let client = Client::new(config).unwrap().with_cancel(token.clone());
