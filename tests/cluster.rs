@@ -214,9 +214,50 @@ fn invalid_values_fail_at_validate() {
     ));
     ws.tf(&["validate", "-no-color"]).fails_with(&[
         "name must not be empty",
-        "control_plane.cpu_core_count must be at least 1",
+        "control_plane.cpu_core_count must be from 1 to 4294967295, got 0",
         "Invalid duration",
     ]);
+    // Nothing that the API cannot carry is ever sent as a silent 0: each is
+    // refused at validate, on its path.
+    let cases = [
+        (
+            "  control_plane = { memory = 5000000000 }",
+            vec![
+                "Value out of range",
+                "control_plane.memory must be from 1 to 4294967295, got 5000000000",
+            ],
+        ),
+        (
+            "  load_balancer = { disk_size = 1e400 }",
+            vec!["Value out of range", "load_balancer.disk_size"],
+        ),
+        (
+            "  control_plane = { cpu_core_count = 2.5 }",
+            vec!["Not a whole number", "control_plane.cpu_core_count"],
+        ),
+        (
+            "  timeouts = { create = \"0s\" }",
+            vec!["Duration must be positive", "timeouts.create"],
+        ),
+        (
+            "  timeouts = { update = \"-5m\" }",
+            vec!["Invalid duration", "timeouts.update"],
+        ),
+    ];
+    for (extra, needles) in cases {
+        ws.config(&cluster_config("c", "1.8.3", "1.31.2", extra));
+        ws.tf(&["validate", "-no-color"]).fails_with(&needles);
+    }
+    for name in ["a\\u0000b", "line\\nbreak", "evil\\u202Etxt", "del\\u007F"] {
+        ws.config(&cluster_config(name, "1.8.3", "1.31.2", ""));
+        ws.tf(&["validate", "-no-color"]).fails_with(&[
+            "Control character in text",
+            "name must not contain control characters",
+        ]);
+    }
+    // Nothing reached the API.
+    let (_, counts) = emu.admin("GET", "requests", None);
+    assert_eq!(counts["total"], 0, "{counts}");
 }
 
 #[test]

@@ -277,11 +277,25 @@ fn validation_errors_at_plan_time() {
     ));
     ws.tf(&["validate", "-no-color"]).fails_with(&[
         "name must not be empty",
-        "node_count must be at least 1",
-        "cpu_core_count must be at least 1",
-        "memory must be at least 1",
-        "disk_size must be at least 1",
-        "extra_storage_size must be at least 0",
+        "node_count must be from 1 to 4294967295, got 0",
+        "cpu_core_count must be from 1 to 4294967295, got -1",
+        "memory must be from 1 to 4294967295, got 0",
+        "disk_size must be from 1 to 4294967295, got 0",
+        "extra_storage_size must be from 0 to 4294967295, got -5",
+    ]);
+    ws.config(&format!(
+        "{}{}",
+        cluster("v"),
+        pool(
+            "p",
+            "  name = \"tab\\there\"\n  memory = 5000000000\n  timeouts = { create = \"0s\" }"
+        )
+    ));
+    ws.tf(&["validate", "-no-color"]).fails_with(&[
+        "name must not contain control characters",
+        "memory must be from 1 to 4294967295, got 5000000000",
+        "Duration must be positive",
+        "timeouts.create",
     ]);
     let (_, list) = emu.api("GET", "kubernetes", None);
     assert_eq!(list["data"].as_array().map(Vec::len), Some(0));
