@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use xelon_provider::emulator::{self, API_PREFIX, ApiProfile, Config, parse_duration};
+use xelon_provider::emulator::{
+    self, API_PREFIX, ApiProfile, Chaos, Config, FaultRate, parse_duration, parse_rate,
+};
 
 const LONG_ABOUT: &str = "\
 A local, stateful emulator of the Xelon HQ REST API (Kubernetes/XKS), for
@@ -40,6 +42,29 @@ go Updating for the usual delay and show the change. It is busy (409 to other
 changes) from the moment the change is accepted. Creates and deletes are not
 delayed.
 
+Chaos (a flaky API, for testing how modules and the provider cope):
+  --latency 100ms               every API answer waits that long before the
+                                request is handled (admin calls never wait)
+  --fault-rate 503=0.2,429=0.1  each API request independently gets 503 (20%)
+                                or 429 (10%) instead of being handled, with an
+                                error body; a 429 carries Retry-After: 1, or
+                                what `:2s` after its probability says
+                                (429=0.1:2s); statuses 400-599, probabilities
+                                0 to 1 adding up to at most 1
+  --lost-response-rate 0.1      10% of the mutating requests (POST, PATCH,
+                                DELETE) that got no fault are handled (the
+                                object IS created or changed), then their
+                                answer is lost: half of them answered 504
+                                with an error body, half with the connection
+                                closed without any answer (a transport error)
+  Every draw comes from one generator seeded by --seed: with the same seed,
+  the same requests sent one after another get the same faults. Concurrent
+  requests may take their draws in another order from run to run. The flags
+  arm one chaos rule for every API request, shown by GET /_emulator/faults
+  and disarmed, like everything else, by DELETE /_emulator/faults.
+  Example: xelon-emulator --seed 7 --latency 50ms --fault-rate 503=0.1,429=0.05:2s \\
+             --lost-response-rate 0.05
+
 Admin API (no authentication), outside /api/v2/:
   POST   /_emulator/faults    {\"method\":\"POST\",\"path_prefix\":\"/api/v2/kubernetes\",
                                \"status\":503,\"count\":2,\"retry_after\":1}
@@ -52,9 +77,36 @@ Admin API (no authentication), outside /api/v2/:
                               default 200), e.g. {\"method\":\"GET\",\"path_prefix\":
                               \"/api/v2/kubernetes/k8s-x/load-balancers\",\"body\":[],\"count\":3}:
                               answered with exactly that body, not handled
-  GET    /_emulator/faults    armed faults (with their canned bodies)
-  DELETE /_emulator/faults    disarm everything
-  GET    /_emulator/requests  {\"total\":N,\"by_route\":{\"GET /kubernetes/{id}\":n}}
+                              hold: {\"method\":\"POST\",\"path_prefix\":\"/api/v2/kubernetes\",
+                              \"delay_ms\":5000}: the next matching request waits 5 s,
+                              then is handled (even if its client gave up);
+                              `holding` in /_emulator/requests counts the held
+                              ones (with status or body: held, then that answer)
+                              lost answer: {\"method\":\"POST\",\"path_prefix\":
+                              \"/api/v2/kubernetes\",\"lose_response\":\"drop\",\"count\":1}:
+                              the next matching request is handled, then its
+                              connection closed without an answer (\"504\":
+                              answered 504 instead); combines with delay_ms
+                              chaos: {\"chaos\":{\"fault_rate\":{\"503\":0.2,\"429\":0.1},
+                              \"lost_response_rate\":0.1,\"latency_ms\":100},
+                              \"method\":\"POST\",\"path_prefix\":\"/api/v2/kubernetes\"}:
+                              the flags' chaos for the matching requests until
+                              disarmed (no count); fault_rate also takes
+                              {\"429\":{\"rate\":0.1,\"retry_after\":2}} or the flag's
+                              \"503=0.2,429=0.1:2s\"; with a method filter, the
+                              lost-response rate applies to that method (GETs
+                              too). Latencies of matching chaos rules add up;
+                              a matching counted rule above is used before any
+                              chaos draw
+  GET    /_emulator/faults    armed faults: {\"rules\":[...],\"chaos\":[...],
+                              \"fail_next_cluster\":n} (rules with their counts left)
+  DELETE /_emulator/faults    disarm everything (the chaos flags' rule too)
+  GET    /_emulator/requests  {\"total\":N,\"by_route\":{\"GET /kubernetes/{id}\":n},
+                              \"injected\":{\"503\":n},\"lost\":{\"504\":n,\"drop\":n},
+                              \"delayed\":n,\"holding\":n}: API requests, answers
+                              injected instead of handling (per status), lost
+                              answers, requests that waited (latency or hold),
+                              requests held right now
   DELETE /_emulator/requests  reset the counters (answers the old values)
   GET    /_emulator/clusters  the truth: {\"clusters\":[{\"cluster\",\"controlPlane\",
                               \"loadBalancer\",\"pools\"}]} in rich views, whatever the
@@ -86,8 +138,8 @@ struct Args {
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
     node_delay: Duration,
 
-    /// Seed for generated identifiers (k8s-..., pool-..., node-...), for
-    /// reproducible runs; random when omitted.
+    /// Seed for generated identifiers (k8s-..., pool-..., node-...) and for
+    /// the chaos draws, for reproducible runs; random when omitted.
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
 
@@ -101,6 +153,24 @@ struct Args {
     /// busy (409) from the moment the change is accepted.
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
     stale_reads: Duration,
+
+    /// Chaos: added to every API answer (not to /_emulator/ admin calls); the
+    /// request waits this long before it is handled (e.g. 100ms).
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    latency: Duration,
+
+    /// Chaos: each API request independently gets one of these statuses
+    /// (400-599) with that probability instead of being handled, e.g.
+    /// 503=0.2,429=0.1 (probabilities add up to at most 1). A 429 carries
+    /// Retry-After: 1 unless an item says otherwise: 429=0.1:2s.
+    #[arg(long, value_name = "SPEC")]
+    fault_rate: Option<FaultRate>,
+
+    /// Chaos: the probability (0 to 1) that a mutating request (POST, PATCH,
+    /// DELETE) is handled and then its answer lost: a 504 or a connection
+    /// closed without an answer, half and half (e.g. 0.1).
+    #[arg(long, value_name = "P", default_value = "0", value_parser = parse_rate)]
+    lost_response_rate: f64,
 }
 
 /// The values of `--api-profile`.
@@ -162,6 +232,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
         seed: args.seed,
         api_profile: args.api_profile.into(),
         stale_reads: args.stale_reads,
+        chaos: Chaos {
+            latency: args.latency,
+            fault_rate: args.fault_rate.unwrap_or_default(),
+            lost_response_rate: args.lost_response_rate,
+        },
     };
     tracing::info!(
         %addr,
@@ -169,6 +244,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
         node_delay = ?config.node_delay,
         api_profile = %config.api_profile,
         stale_reads = ?config.stale_reads,
+        seed = ?config.seed,
+        latency = ?config.chaos.latency,
+        fault_rate = %config.chaos.fault_rate,
+        lost_response_rate = config.chaos.lost_response_rate,
         "Xelon emulator started"
     );
     emulator::serve(listener, config, shutdown_signal()).await?;

@@ -1,17 +1,46 @@
 //! Fault injection and request counting, driven by the admin API
-//! (`/_emulator/faults`, `/_emulator/requests`).
+//! (`/_emulator/faults`, `/_emulator/requests`) and the chaos flags: which
+//! rule or chaos draw decides what happens to an API request ([`Faults::plan`]),
+//! and the counters that report it.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use rand::Rng;
 use serde::Serialize;
 
+use super::chaos::{Chaos, LoseMode, StatusRate};
 use super::error::{ApiError, code_for_status};
 
-/// One HTTP fault rule: the next `count` API requests matching `method`
-/// and `path_prefix` are answered with `status` (and an error body, or the
-/// canned `body`) instead of being handled.
+/// True when a request (`method`, full `path`) passes a rule's filters.
+fn filters_match(
+    filter_method: Option<&str>,
+    path_prefix: &str,
+    path_suffix: Option<&str>,
+    method: &str,
+    path: &str,
+) -> bool {
+    filter_method.is_none_or(|m| m.eq_ignore_ascii_case(method))
+        && path.starts_with(path_prefix)
+        && path_suffix.is_none_or(|s| path.ends_with(s))
+}
+
+/// True for methods that change something (everything but `GET`, `HEAD`
+/// and `OPTIONS`): the requests a lost-response rate applies to when its
+/// rule names no method.
+pub fn is_mutating(method: &str) -> bool {
+    !["GET", "HEAD", "OPTIONS"]
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(method))
+}
+
+/// One counted rule: the next `count` API requests matching `method`,
+/// `path_prefix` and `path_suffix` are held for `delay_ms` (if given), then
+/// answered with `status` (an error body, or the canned `body`) instead of
+/// being handled, or handled and their answer lost (`lose_response`), or
+/// just handled (a hold).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HttpFault {
     /// Upper-case method to match, `None` for any.
@@ -22,9 +51,11 @@ pub struct HttpFault {
     /// for paths whose IDs are not known in advance. Not shown when none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path_suffix: Option<String>,
-    /// Status code to answer: 400-599 with an error body, 200-599 with a
-    /// canned `body`.
-    pub status: u16,
+    /// Status code to answer instead of handling the request: 400-599 with
+    /// an error body, 200-599 with a canned `body`. `None` (not shown) for
+    /// holds and lost answers, which are handled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
     /// Matching requests still to fail; the rule is dropped at 0.
     pub count: u32,
     /// Seconds sent in a `Retry-After` header, if any.
@@ -35,6 +66,59 @@ pub struct HttpFault {
     /// body instead of an error body. Not shown when there is none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<serde_json::Value>,
+    /// A hold: matching requests wait this many milliseconds before they are
+    /// handled (or answered with `status`). Not shown when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
+    /// A lost answer: matching requests are handled, then answered `504` or
+    /// their connection dropped. Not shown when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lose_response: Option<LoseMode>,
+}
+
+/// Chaos for the API requests matching `method`, `path_prefix` and
+/// `path_suffix`, until disarmed (`DELETE /_emulator/faults`). The chaos
+/// flags arm one for every API request at start-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChaosRule {
+    /// Upper-case method to match, `None` for any (the lost-response rate
+    /// then applies to mutating methods only).
+    pub method: Option<String>,
+    /// Prefix of the full request path (`/api/v2/kubernetes`).
+    pub path_prefix: String,
+    /// Suffix the full request path must also end with. Not shown when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_suffix: Option<String>,
+    /// What happens to matching requests.
+    pub chaos: Chaos,
+}
+
+impl ChaosRule {
+    /// `chaos` for every API request (what the chaos flags arm).
+    pub fn everywhere(chaos: Chaos) -> Self {
+        Self {
+            method: None,
+            path_prefix: format!("{}/", super::API_PREFIX),
+            path_suffix: None,
+            chaos,
+        }
+    }
+
+    fn matches(&self, method: &str, path: &str) -> bool {
+        filters_match(
+            self.method.as_deref(),
+            &self.path_prefix,
+            self.path_suffix.as_deref(),
+            method,
+            path,
+        )
+    }
+
+    /// True when the lost-response rate applies to `method`: any matching
+    /// method when the rule names one, else mutating methods only.
+    fn loses(&self, method: &str) -> bool {
+        self.chaos.lost_response_rate > 0.0 && (self.method.is_some() || is_mutating(method))
+    }
 }
 
 /// What a matching fault rule answers instead of the handler.
@@ -86,24 +170,30 @@ impl IntoResponse for Injected {
 
 impl HttpFault {
     fn matches(&self, method: &str, path: &str) -> bool {
-        self.method
-            .as_deref()
-            .is_none_or(|m| m.eq_ignore_ascii_case(method))
-            && path.starts_with(&self.path_prefix)
-            && self
-                .path_suffix
-                .as_deref()
-                .is_none_or(|s| path.ends_with(s))
+        filters_match(
+            self.method.as_deref(),
+            &self.path_prefix,
+            self.path_suffix.as_deref(),
+            method,
+            path,
+        )
     }
 
-    fn answer(&self) -> Injected {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    /// What a request this rule matched gets.
+    fn action(&self) -> Action {
+        if let Some(mode) = self.lose_response {
+            return Action::Lose(mode);
+        }
+        let Some(status) = self.status else {
+            return Action::Handle;
+        };
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
         if let Some(body) = &self.body {
-            return Injected::Canned {
+            return Action::Inject(Injected::Canned {
                 status,
                 body: body.clone(),
                 retry_after: self.retry_after,
-            };
+            });
         }
         let message = self.message.clone().unwrap_or_else(|| {
             format!(
@@ -111,34 +201,124 @@ impl HttpFault {
                 status.canonical_reason().unwrap_or("error")
             )
         });
-        Injected::Error(ApiError {
+        Action::Inject(Injected::Error(ApiError {
             retry_after: self.retry_after,
             ..ApiError::new(status, code_for_status(status), message)
-        })
+        }))
     }
+}
+
+/// The error answer of a random fault.
+fn random_fault(entry: &StatusRate) -> Injected {
+    let status = StatusCode::from_u16(entry.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let message = format!(
+        "{} (random fault injected by the Xelon emulator)",
+        status.canonical_reason().unwrap_or("error")
+    );
+    Injected::Error(ApiError {
+        retry_after: entry.retry_after,
+        ..ApiError::new(status, code_for_status(status), message)
+    })
+}
+
+/// What happens to one API request after its wait.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// It is handled as usual.
+    Handle,
+    /// It is answered with this instead of being handled.
+    Inject(Injected),
+    /// It is handled, then its answer is lost this way.
+    Lose(LoseMode),
+}
+
+/// What happens to one API request, decided when it arrives.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// How long it waits before it is handled (latency plus any hold).
+    pub delay: Duration,
+    /// True when a hold (`delay_ms`) is part of the wait.
+    pub held: bool,
+    /// What happens after the wait.
+    pub action: Action,
 }
 
 /// All armed faults.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Faults {
-    /// HTTP fault rules, checked in the order they were added.
+    /// Counted rules (errors, canned answers, holds, lost answers), checked
+    /// in the order they were added.
     pub rules: Vec<HttpFault>,
+    /// Chaos rules, applied in the order they were armed (the chaos flags'
+    /// rule first).
+    pub chaos: Vec<ChaosRule>,
     /// How many of the next created clusters end in status `Error`.
     pub fail_next_cluster: u32,
 }
 
 impl Faults {
-    /// If an HTTP rule matches, consumes one use of the first such rule and
-    /// returns what to answer with.
-    pub fn take_match(&mut self, method: &str, path: &str) -> Option<Injected> {
-        let index = self.rules.iter().position(|r| r.matches(method, path))?;
-        let rule = &mut self.rules[index];
-        let error = rule.answer();
-        rule.count = rule.count.saturating_sub(1);
-        if rule.count == 0 {
-            self.rules.remove(index);
+    /// Armed faults holding `chaos` for every API request, if it does
+    /// anything (the chaos flags).
+    pub fn with_chaos(chaos: Chaos) -> Self {
+        let mut faults = Self::default();
+        if !chaos.is_empty() {
+            faults.chaos.push(ChaosRule::everywhere(chaos));
         }
-        Some(error)
+        faults
+    }
+
+    /// Decides what happens to an API request, drawing from `rng` as
+    /// needed. The latencies of every matching chaos rule add up. Then the
+    /// first matching counted rule, if any, is used once and decides; else
+    /// each matching chaos rule in turn draws its fault rate (one draw when
+    /// it has one) and, for the methods it applies to, its lost-response
+    /// rate (one draw when above 0, one more for 504 or drop when lost),
+    /// until one hits.
+    pub fn plan(&mut self, method: &str, path: &str, rng: &mut impl Rng) -> Plan {
+        let latency: Duration = self
+            .chaos
+            .iter()
+            .filter(|rule| rule.matches(method, path))
+            .map(|rule| rule.chaos.latency)
+            .sum();
+        if let Some(index) = self.rules.iter().position(|r| r.matches(method, path)) {
+            let rule = &mut self.rules[index];
+            let hold = rule.delay_ms.map(Duration::from_millis);
+            let action = rule.action();
+            rule.count = rule.count.saturating_sub(1);
+            if rule.count == 0 {
+                self.rules.remove(index);
+            }
+            return Plan {
+                delay: latency + hold.unwrap_or_default(),
+                held: hold.is_some(),
+                action,
+            };
+        }
+        let mut action = Action::Handle;
+        for rule in self.chaos.iter().filter(|rule| rule.matches(method, path)) {
+            let chaos = &rule.chaos;
+            if !chaos.fault_rate.is_empty() {
+                if let Some(entry) = chaos.fault_rate.pick(rng.random::<f64>()) {
+                    action = Action::Inject(random_fault(entry));
+                    break;
+                }
+            }
+            if rule.loses(method) && rng.random::<f64>() < chaos.lost_response_rate {
+                let mode = if rng.random::<bool>() {
+                    LoseMode::GatewayTimeout
+                } else {
+                    LoseMode::Drop
+                };
+                action = Action::Lose(mode);
+                break;
+            }
+        }
+        Plan {
+            delay: latency,
+            held: false,
+            action,
+        }
     }
 
     /// True (consuming one) when the next created cluster must fail.
@@ -151,7 +331,7 @@ impl Faults {
         }
     }
 
-    /// Disarms everything.
+    /// Disarms everything, the chaos flags' chaos included.
     pub fn clear(&mut self) {
         *self = Self::default();
     }
@@ -165,6 +345,23 @@ pub struct RequestLog {
     /// Per route: `"<METHOD> <route template>"` relative to `/api/v2`
     /// (`"GET /kubernetes/{id}"`); requests matching no route use their path.
     pub by_route: BTreeMap<String, u64>,
+    /// Answers injected instead of handling the request, per status (as a
+    /// string key, `"503"`): random faults, error rules and canned answers.
+    pub injected: BTreeMap<u16, u64>,
+    /// Requests handled whose answer was then lost.
+    pub lost: LostCounts,
+    /// Requests that waited before being handled (latency or a hold).
+    pub delayed: u64,
+}
+
+/// Lost answers, per way of losing them.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct LostCounts {
+    /// Answered `504` after being handled.
+    #[serde(rename = "504")]
+    pub gateway_timeout: u64,
+    /// Connection dropped without an answer after being handled.
+    pub drop: u64,
 }
 
 impl RequestLog {
@@ -173,36 +370,92 @@ impl RequestLog {
         self.total += 1;
         *self.by_route.entry(route).or_default() += 1;
     }
+
+    /// Counts what `plan` does to a request.
+    pub fn count(&mut self, plan: &Plan) {
+        if !plan.delay.is_zero() {
+            self.delayed += 1;
+        }
+        match &plan.action {
+            Action::Handle => {}
+            Action::Inject(answer) => {
+                *self.injected.entry(answer.status().as_u16()).or_default() += 1;
+            }
+            Action::Lose(LoseMode::GatewayTimeout) => self.lost.gateway_timeout += 1,
+            Action::Lose(LoseMode::Drop) => self.lost.drop += 1,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
     use super::*;
+
+    fn rule(method: Option<&str>, path_prefix: &str) -> HttpFault {
+        HttpFault {
+            method: method.map(str::to_owned),
+            path_prefix: path_prefix.into(),
+            path_suffix: None,
+            status: None,
+            count: 1,
+            retry_after: None,
+            message: None,
+            body: None,
+            delay_ms: None,
+            lose_response: None,
+        }
+    }
+
+    fn chaos_rule(method: Option<&str>, chaos: Chaos) -> ChaosRule {
+        ChaosRule {
+            method: method.map(str::to_owned),
+            ..ChaosRule::everywhere(chaos)
+        }
+    }
+
+    fn rng() -> StdRng {
+        StdRng::seed_from_u64(7)
+    }
+
+    /// The status injected, or 0 when handled, or 504/1 for lost answers.
+    fn outcome(plan: &Plan) -> u16 {
+        match &plan.action {
+            Action::Handle => 0,
+            Action::Inject(answer) => answer.status().as_u16(),
+            Action::Lose(LoseMode::GatewayTimeout) => 504,
+            Action::Lose(LoseMode::Drop) => 1,
+        }
+    }
 
     #[test]
     fn rules_match_and_expire() {
         let mut faults = Faults::default();
         faults.rules.push(HttpFault {
-            method: Some("POST".into()),
-            path_prefix: "/api/v2/kubernetes".into(),
-            path_suffix: None,
-            status: 503,
+            status: Some(503),
             count: 2,
             retry_after: Some(3),
-            message: None,
-            body: None,
+            ..rule(Some("POST"), "/api/v2/kubernetes")
         });
-        assert!(faults.take_match("GET", "/api/v2/kubernetes").is_none());
-        assert!(faults.take_match("post", "/api/v2/tenants").is_none());
-        let first = faults.take_match("POST", "/api/v2/kubernetes/k8s-1/upgrade");
-        match first {
-            Some(Injected::Error(e)) => {
+        let mut rng = rng();
+        let mut plan = |faults: &mut Faults, method, path| faults.plan(method, path, &mut rng);
+        assert_eq!(outcome(&plan(&mut faults, "GET", "/api/v2/kubernetes")), 0);
+        assert_eq!(outcome(&plan(&mut faults, "post", "/api/v2/tenants")), 0);
+        let first = plan(&mut faults, "POST", "/api/v2/kubernetes/k8s-1/upgrade");
+        match first.action {
+            Action::Inject(Injected::Error(e)) => {
                 assert_eq!((e.status.as_u16(), e.retry_after), (503, Some(3)));
             }
             other => panic!("expected an error answer, got {other:?}"),
         }
-        assert!(faults.take_match("POST", "/api/v2/kubernetes").is_some());
-        assert!(faults.take_match("POST", "/api/v2/kubernetes").is_none());
+        assert_eq!(first.delay, Duration::ZERO);
+        assert_eq!(
+            outcome(&plan(&mut faults, "POST", "/api/v2/kubernetes")),
+            503
+        );
+        assert_eq!(outcome(&plan(&mut faults, "POST", "/api/v2/kubernetes")), 0);
         assert!(faults.rules.is_empty());
     }
 
@@ -210,21 +463,189 @@ mod tests {
     fn canned_bodies_are_answered_as_given() {
         let mut faults = Faults::default();
         faults.rules.push(HttpFault {
-            method: None,
-            path_prefix: "/api/v2/kubernetes/k8s-1/load-balancers".into(),
-            path_suffix: None,
-            status: 200,
-            count: 1,
-            retry_after: None,
-            message: None,
+            status: Some(200),
             body: Some(serde_json::json!([])),
+            ..rule(None, "/api/v2/kubernetes/k8s-1/load-balancers")
         });
-        match faults.take_match("GET", "/api/v2/kubernetes/k8s-1/load-balancers") {
-            Some(Injected::Canned { status, body, .. }) => {
+        let plan = faults.plan("GET", "/api/v2/kubernetes/k8s-1/load-balancers", &mut rng());
+        match plan.action {
+            Action::Inject(Injected::Canned { status, body, .. }) => {
                 assert_eq!((status.as_u16(), body), (200, serde_json::json!([])));
             }
             other => panic!("expected a canned answer, got {other:?}"),
         }
         assert!(faults.rules.is_empty());
+    }
+
+    #[test]
+    fn holds_and_lost_answers_are_counted_rules() {
+        let mut faults = Faults::default();
+        faults.rules.push(HttpFault {
+            delay_ms: Some(1500),
+            ..rule(Some("POST"), "/api/v2/kubernetes")
+        });
+        faults.rules.push(HttpFault {
+            lose_response: Some(LoseMode::Drop),
+            count: 2,
+            ..rule(Some("DELETE"), "/api/v2/")
+        });
+        let mut rng = rng();
+        let held = faults.plan("POST", "/api/v2/kubernetes", &mut rng);
+        assert_eq!((held.delay, held.held), (Duration::from_millis(1500), true));
+        assert_eq!(outcome(&held), 0, "a hold handles the request");
+        let again = faults.plan("POST", "/api/v2/kubernetes", &mut rng);
+        assert_eq!((again.delay, again.held), (Duration::ZERO, false));
+        for _ in 0..2 {
+            let lost = faults.plan("DELETE", "/api/v2/kubernetes/k8s-1", &mut rng);
+            assert_eq!(outcome(&lost), 1);
+        }
+        assert_eq!(
+            outcome(&faults.plan("DELETE", "/api/v2/kubernetes/k8s-1", &mut rng)),
+            0
+        );
+        assert!(faults.rules.is_empty());
+    }
+
+    #[test]
+    fn latencies_add_up_and_counted_rules_come_before_draws() {
+        let always_503 = Chaos {
+            latency: Duration::from_millis(100),
+            fault_rate: "503=1".parse().expect("valid"),
+            lost_response_rate: 0.0,
+        };
+        let mut faults = Faults::with_chaos(always_503);
+        faults.chaos.push(ChaosRule {
+            path_prefix: "/api/v2/kubernetes".into(),
+            ..chaos_rule(
+                None,
+                Chaos {
+                    latency: Duration::from_millis(50),
+                    ..Chaos::default()
+                },
+            )
+        });
+        faults.rules.push(HttpFault {
+            delay_ms: Some(10),
+            status: Some(409),
+            ..rule(None, "/api/v2/kubernetes")
+        });
+        let mut rng = rng();
+        let plan = faults.plan("GET", "/api/v2/kubernetes", &mut rng);
+        assert_eq!(plan.delay, Duration::from_millis(160));
+        assert_eq!(outcome(&plan), 409, "the counted rule decides");
+        let plan = faults.plan("GET", "/api/v2/kubernetes", &mut rng);
+        assert_eq!(
+            (plan.delay, outcome(&plan)),
+            (Duration::from_millis(150), 503)
+        );
+        let plan = faults.plan("GET", "/api/v2/tenants", &mut rng);
+        assert_eq!(
+            (plan.delay, outcome(&plan)),
+            (Duration::from_millis(100), 503)
+        );
+        match plan.action {
+            Action::Inject(Injected::Error(e)) => {
+                assert_eq!(e.code, "service_unavailable");
+                assert!(e.message.contains("random fault"), "{}", e.message);
+            }
+            other => panic!("expected an error, got {other:?}"),
+        }
+        assert!(Faults::with_chaos(Chaos::default()).chaos.is_empty());
+    }
+
+    #[test]
+    fn lost_answers_hit_mutating_requests_unless_a_method_is_named() {
+        let lose_all = Chaos {
+            lost_response_rate: 1.0,
+            ..Chaos::default()
+        };
+        let mut faults = Faults::with_chaos(lose_all.clone());
+        let mut rng = rng();
+        for method in ["GET", "HEAD", "OPTIONS"] {
+            assert_eq!(
+                outcome(&faults.plan(method, "/api/v2/kubernetes", &mut rng)),
+                0
+            );
+        }
+        let mut modes = std::collections::BTreeSet::new();
+        for _ in 0..40 {
+            for method in ["POST", "PATCH", "DELETE"] {
+                let lost = outcome(&faults.plan(method, "/api/v2/kubernetes", &mut rng));
+                assert!(lost == 504 || lost == 1, "{method}: {lost}");
+                modes.insert(lost);
+            }
+        }
+        assert_eq!(modes.len(), 2, "both 504s and drops");
+
+        let mut faults = Faults::default();
+        faults.chaos.push(chaos_rule(Some("GET"), lose_all));
+        assert_ne!(
+            outcome(&faults.plan("GET", "/api/v2/kubernetes", &mut rng)),
+            0
+        );
+        assert_eq!(
+            outcome(&faults.plan("POST", "/api/v2/kubernetes", &mut rng)),
+            0
+        );
+    }
+
+    #[test]
+    fn a_seed_gives_the_same_draws() {
+        let chaos = Chaos {
+            fault_rate: "503=0.3,429=0.2".parse().expect("valid"),
+            lost_response_rate: 0.5,
+            ..Chaos::default()
+        };
+        let run = |seed| {
+            let mut faults = Faults::with_chaos(chaos.clone());
+            let mut rng = StdRng::seed_from_u64(seed);
+            (0..200)
+                .map(|i| {
+                    let method = if i % 2 == 0 { "GET" } else { "POST" };
+                    outcome(&faults.plan(method, "/api/v2/kubernetes", &mut rng))
+                })
+                .collect::<Vec<_>>()
+        };
+        let first = run(11);
+        assert_eq!(first, run(11));
+        assert_ne!(first, run(12));
+        for expected in [0, 503, 429, 504, 1] {
+            assert!(
+                first.contains(&expected),
+                "{expected} never drawn: {first:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn counters_count_injected_lost_and_delayed() {
+        let mut log = RequestLog::default();
+        let plan = |delay_ms, action| Plan {
+            delay: Duration::from_millis(delay_ms),
+            held: false,
+            action,
+        };
+        let error = |status| {
+            Action::Inject(Injected::Error(ApiError::new(
+                StatusCode::from_u16(status).expect("status"),
+                "x",
+                "y",
+            )))
+        };
+        log.count(&plan(0, Action::Handle));
+        log.count(&plan(5, error(503)));
+        log.count(&plan(0, error(503)));
+        log.count(&plan(0, error(429)));
+        log.count(&plan(0, Action::Lose(LoseMode::GatewayTimeout)));
+        log.count(&plan(5, Action::Lose(LoseMode::Drop)));
+        assert_eq!(
+            serde_json::to_value(&log).expect("json"),
+            serde_json::json!({
+                "total": 0, "by_route": {},
+                "injected": {"429": 1, "503": 2},
+                "lost": {"504": 1, "drop": 1},
+                "delayed": 2
+            })
+        );
     }
 }

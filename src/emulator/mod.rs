@@ -130,6 +130,64 @@
 //! configs, and status codes (the SDK takes any 2xx as success). The admin
 //! API is the same in both.
 //!
+//! # Chaos
+//!
+//! A flaky API on purpose, for testing how Terraform modules and the
+//! provider cope with a real network and a real backend. [`Config::chaos`]
+//! (the flags `--latency`, `--fault-rate`, `--lost-response-rate`) applies
+//! to every API request; `POST /_emulator/faults` arms more, for matching
+//! requests only, mid-run. Admin calls under `/_emulator/` never see chaos.
+//!
+//! - **Latency** (`--latency 100ms`, `"latency_ms": 100`): every matching
+//!   API request waits this long before it is handled (or answered with a
+//!   fault), so every answer comes at least that late.
+//! - **Fault rate** (`--fault-rate 503=0.2,429=0.1`, `"fault_rate": {"503":
+//!   0.2, "429": 0.1}`): each matching request independently gets one of
+//!   these statuses with that probability instead of being handled, with an
+//!   error body (`{"error": "service_unavailable", "message": "..."}`). A
+//!   429 carries `Retry-After: 1` unless the item gives another value
+//!   (`429=0.1:2s`, `{"429": {"rate": 0.1, "retry_after": 2}}`); other
+//!   statuses carry one only when given. Statuses are 400-599, probabilities
+//!   0 to 1 adding up to at most 1 ([`FaultRate`]).
+//! - **Lost answers** (`--lost-response-rate 0.1`, `"lost_response_rate":
+//!   0.1`): a request that got no fault is handled (the object IS created or
+//!   changed) and then, with that probability, its answer is lost: half of
+//!   the time (drawn) it is answered `504` with an error body (a gateway
+//!   that gave up), half of the time its connection is closed without any
+//!   HTTP answer (the client sees a transport error). Without a method
+//!   filter this applies to mutating requests only (`POST`, `PATCH`,
+//!   `DELETE`; anything but `GET`, `HEAD`, `OPTIONS`); a rule with a
+//!   `method` applies it to that method, `GET` included.
+//! - **Randomness**: every draw comes from one random number generator in the
+//!   shared state, seeded by [`Config::seed`] (`--seed`; its own stream, so
+//!   identifiers are the same with or without chaos). Per request, each
+//!   matching chaos rule in turn draws its fault rate (one draw) and, when
+//!   it applies, its lost-response rate (one draw, one more for 504 or
+//!   drop), until one hits. With the same seed, the same requests sent one
+//!   after another get the same faults; concurrent requests take their
+//!   draws in the order they reach the lock, which can differ between runs.
+//! - **Holds** (`{"delay_ms": 5000, "method": "POST", "path_prefix":
+//!   "/api/v2/kubernetes", "count": 1}`): the next `count` matching requests
+//!   wait `delay_ms` and are then handled, so a test can keep a create in
+//!   flight while it interrupts Terraform. `holding` in `/_emulator/requests`
+//!   counts the requests held right now, to wait on instead of sleeping.
+//! - **A lost answer on purpose** (`{"lose_response": "504" | "drop",
+//!   "method": "POST", "path_prefix": "/api/v2/kubernetes", "count": 1}`): the
+//!   next `count` matching requests are handled and their answers lost that
+//!   way, deterministically. It combines with `delay_ms` (held, handled,
+//!   lost).
+//! - Delayed, held and lost requests are handled on their own task: a
+//!   client that gives up waiting (or is interrupted) does not stop them,
+//!   as with a real server. Duplicate names stay allowed, as in the real
+//!   API, so a client that retries a create whose answer was lost makes a
+//!   second object: the truth endpoint shows both.
+//! - **Order**: the latencies of every matching chaos rule add up (flags
+//!   first, then admin rules in the order armed). A matching counted rule
+//!   (error, canned answer, hold, lost answer) is used before any chaos
+//!   draw; without one, the chaos rules draw.
+//! - **Counters**: `GET /_emulator/requests` reports injected answers per
+//!   status, lost answers (504 / dropped) and delayed requests (below).
+//!
 //! # Admin API (`/_emulator/`, no authentication)
 //!
 //! - `POST /_emulator/faults` arms a fault, answering 201 with every armed
@@ -148,15 +206,37 @@
 //!   "/api/v2/kubernetes/k8s-x/load-balancers", "body": [], "count": 3}`.
 //!   `status` may then be 200-599 (default 200); without a body it must be
 //!   400-599. `message` cannot be combined with `body`.
+//! - **Holds and lost answers**: the same filters and `count` with
+//!   `"delay_ms": N` (1-600000; alone, or before a `status`/`body` answer or
+//!   a lost answer) and/or `"lose_response": "504"` or `"drop"` (not with
+//!   `status`, `body`, `message` or `retry_after`); see "Chaos".
+//! - **Chaos rules**: `{"chaos": {"fault_rate": {"503": 0.2, "429": 0.1},
+//!   "lost_response_rate": 0.1, "latency_ms": 100}, "method": "POST",
+//!   "path_prefix": "/api/v2/kubernetes", "path_suffix": "..."}` (at least
+//!   one setting; filters optional): the flags' chaos for the matching
+//!   requests, until `DELETE /_emulator/faults` (no `count`). `fault_rate`
+//!   also takes `{"429": {"rate": 0.1, "retry_after": 2}}` items or the
+//!   flag's string form `"503=0.2,429=0.1:2s"`. Unknown settings are
+//!   refused.
 //! - `GET /_emulator/faults` answers `{"rules": [{"method", "path_prefix", "path_suffix",
-//!   "status", "count", "retry_after", "message", "body"}],
-//!   "fail_next_cluster": n}` (`count` = uses left; `body` only on canned
-//!   answers); `DELETE /_emulator/faults` disarms everything.
+//!   "status", "count", "retry_after", "message", "body", "delay_ms",
+//!   "lose_response"}], "chaos": [{"method", "path_prefix", "path_suffix",
+//!   "chaos": {"latency_ms", "fault_rate": {"503": {"rate"}, "429": {"rate",
+//!   "retry_after"}}, "lost_response_rate"}}], "fail_next_cluster": n}`
+//!   (`count` = uses left; `path_suffix`, `status`, `body`, `delay_ms` and
+//!   `lose_response` only when set; the chaos flags show as the first chaos
+//!   rule); `DELETE /_emulator/faults` disarms everything, the flags' chaos
+//!   included.
 //! - `GET /_emulator/requests` answers `{"total": n, "by_route": {"GET
-//!   /kubernetes/{id}": n, ...}}`: API requests since start or last reset,
-//!   per route template relative to `/api/v2` (401s and injected faults
-//!   count too; admin calls do not). `DELETE /_emulator/requests` resets them
-//!   and answers the values from just before the reset.
+//!   /kubernetes/{id}": n, ...}, "injected": {"503": n, ...}, "lost":
+//!   {"504": n, "drop": n}, "delayed": n, "holding": n}`: API requests since
+//!   start or last reset, per route template relative to `/api/v2` (401s,
+//!   injected faults and lost answers count too; admin calls do not);
+//!   answers injected instead of handling, per status (random faults, error
+//!   rules and canned answers); handled requests whose answer was lost;
+//!   requests that waited (latency or a hold); and, not a counter, requests
+//!   held right now. `DELETE /_emulator/requests` resets the counters and
+//!   answers the values from just before the reset.
 //! - **Truth**: `GET /_emulator/clusters` answers `{"clusters": [{"cluster",
 //!   "controlPlane", "loadBalancer", "pools"}]}` (oldest first) and `GET
 //!   /_emulator/clusters/{id}` one item (404 with an error body when
@@ -171,16 +251,19 @@
 //!
 //! - [`Config`], [`ApiProfile`], [`router`], [`serve`], [`spawn`]: this file.
 //! - `routes`: the route table and JSON fallbacks; `middleware`: counting,
-//!   faults, authentication, logging.
+//!   chaos and faults, authentication, logging; `net`: the listener whose
+//!   connections a lost answer can drop.
 //! - `account`, `clusters`, `pools`, `admin`: the handlers.
 //! - `state`: the single locked state and the operations on it; `model`: the
 //!   objects and their clock-derived statuses; `views`: the JSON shapes;
-//!   [`seed`]: tenants, clouds and versions; `faults`: fault rules and
-//!   counters; `validate`: field-by-field body validation; `error`: error
-//!   answers; `configs`: kubeconfig/talosconfig YAML; [`parse_duration`].
+//!   [`seed`]: tenants, clouds and versions; `faults`: fault and chaos
+//!   rules, the per-request decision and counters; `validate`: field-by-field body validation; `error`: error
+//!   answers; `configs`: kubeconfig/talosconfig YAML; [`parse_duration`];
+//!   `chaos`: [`Chaos`], [`FaultRate`] and their parsers.
 
 mod account;
 mod admin;
+mod chaos;
 mod clusters;
 mod configs;
 mod duration;
@@ -188,6 +271,7 @@ mod error;
 mod faults;
 mod middleware;
 mod model;
+mod net;
 mod pools;
 mod routes;
 pub mod seed;
@@ -204,6 +288,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use chaos::{
+    Chaos, ChaosError, DEFAULT_429_RETRY_AFTER, FaultRate, LoseMode, MAX_RETRY_AFTER, StatusRate,
+    parse_rate,
+};
 pub use duration::{DurationError, parse_duration};
 pub use routes::API_PREFIX;
 
@@ -277,11 +365,15 @@ pub struct Config {
     /// object as it was before the call (eventual consistency); zero (the
     /// default) shows changes at once.
     pub stale_reads: Duration,
+    /// Chaos for every API request from the start (`--latency`,
+    /// `--fault-rate`, `--lost-response-rate`), drawn from a generator
+    /// seeded by [`Config::seed`]; none by default. See "Chaos".
+    pub chaos: Chaos,
 }
 
 impl Default for Config {
     /// Two seconds for clusters and nodes, any token, random identifiers,
-    /// the rich profile, no stale reads.
+    /// the rich profile, no stale reads, no chaos.
     fn default() -> Self {
         Self {
             provision_delay: Duration::from_secs(2),
@@ -290,18 +382,21 @@ impl Default for Config {
             seed: None,
             api_profile: ApiProfile::Rich,
             stale_reads: Duration::ZERO,
+            chaos: Chaos::default(),
         }
     }
 }
 
 /// The emulator as an axum [`Router`](axum::Router) with fresh state: the API
-/// under `/api/v2/`, the admin API under `/_emulator/`.
+/// under `/api/v2/`, the admin API under `/_emulator/`. Served by anything
+/// else than [`serve`], a dropped answer (`"drop"`) cannot close the
+/// connection: it answers a `504` whose body fails instead.
 pub fn router(config: Config) -> axum::Router {
     routes::router(config)
 }
 
 /// Serves a fresh emulator on `listener` until `shutdown` completes, then
-/// finishes in-flight requests and returns.
+/// finishes in-flight requests (held ones too) and returns.
 ///
 /// # Errors
 ///
@@ -311,7 +406,8 @@ pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    axum::serve(listener, router(config))
+    let app = router(config).into_make_service_with_connect_info::<net::Connection>();
+    axum::serve(net::Listener::new(listener), app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -19,6 +19,10 @@ use super::model::{
 };
 use super::seed::{self, Cloud, Tenant};
 
+/// Mixed into the seed of the chaos draws, so that they do not repeat the
+/// identifiers' random numbers.
+const CHAOS_STREAM: u64 = 0x6368_616f_735f_7267;
+
 /// Most nodes a pool may hold.
 pub const MAX_POOL_NODES: u64 = 50;
 
@@ -148,6 +152,13 @@ pub struct State {
     pub faults: Faults,
     /// API request counters.
     pub requests: RequestLog,
+    /// API requests being held by a hold rule (`delay_ms`) right now, until
+    /// they are handled.
+    pub holding: u64,
+    /// The one random number generator of the chaos draws, seeded from
+    /// [`Config::seed`] (its own stream, so identifiers do not depend on
+    /// the draws).
+    pub chaos_rng: StdRng,
     ids: Ids,
 }
 
@@ -161,8 +172,12 @@ impl State {
             tenants: seed::tenants(),
             clouds: seed::clouds(),
             clusters: Vec::new(),
-            faults: Faults::default(),
+            faults: Faults::with_chaos(config.chaos.clone()),
             requests: RequestLog::default(),
+            holding: 0,
+            chaos_rng: config.seed.map_or_else(StdRng::from_os_rng, |seed| {
+                StdRng::seed_from_u64(seed ^ CHAOS_STREAM)
+            }),
             ids: Ids::new(config.seed),
         }
     }
