@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use serde_json::{Value, json};
-use xelon_provider::emulator::{self, ApiProfile, Config, RunningEmulator};
+use xelon_provider::emulator::{self, ApiProfile, Chaos, Config, FaultRate, RunningEmulator};
 
 const TOKEN: &str = "test-token";
 /// Long enough to observe a busy state reliably on a loaded machine, short
@@ -349,6 +349,16 @@ fn binary_help_explains_every_flag_and_refuses_bad_durations() {
         "--stale-reads",
         "\"body\"",
         "/_emulator/clusters",
+        "--latency",
+        "--fault-rate",
+        "--lost-response-rate",
+        "Retry-After: 1",
+        "429=0.1:2s",
+        "\"delay_ms\"",
+        "\"lose_response\"",
+        "\"chaos\"",
+        "\"holding\"",
+        "\"injected\"",
     ] {
         assert!(
             text.contains(needle),
@@ -1318,7 +1328,10 @@ async fn http_faults_fail_matching_requests_with_retry_after() {
     assert_eq!(body["message"], "slow down");
     let (status, cleared) = emu.admin(reqwest::Method::DELETE, "faults", None).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(cleared, json!({"rules": [], "fail_next_cluster": 0}));
+    assert_eq!(
+        cleared,
+        json!({"rules": [], "chaos": [], "fail_next_cluster": 0})
+    );
     let (status, _) = emu.get("kubernetes").await;
     assert_eq!(status, StatusCode::OK);
 
@@ -1406,7 +1419,13 @@ async fn request_counters_count_api_calls_per_route() {
     let (_, before_reset) = emu.admin(reqwest::Method::DELETE, "requests", None).await;
     assert_eq!(before_reset["total"], 8, "reset answers the old values");
     let (_, after) = emu.admin(reqwest::Method::GET, "requests", None).await;
-    assert_eq!(after, json!({"total": 0, "by_route": {}}));
+    assert_eq!(
+        after,
+        json!({
+            "total": 0, "by_route": {}, "injected": {}, "lost": {"504": 0, "drop": 0},
+            "delayed": 0, "holding": 0
+        })
+    );
 }
 
 #[tokio::test]
@@ -2130,4 +2149,774 @@ async fn truth_shows_what_really_exists_whatever_the_profile() {
 
     let (_, counts) = emu.admin(reqwest::Method::GET, "requests", None).await;
     assert_eq!(counts["total"], 2, "admin calls are not counted: {counts}");
+}
+
+// ---------------------------------------------------------------- chaos
+
+/// `config` (no delays, the run's profile) with `chaos` and `seed`.
+fn chaotic(chaos: Chaos, seed: u64) -> Config {
+    Config {
+        seed: Some(seed),
+        chaos,
+        ..config(Duration::ZERO, Duration::ZERO)
+    }
+}
+
+/// A fault rate from its `--fault-rate` form.
+fn fault_rate(spec: &str) -> FaultRate {
+    spec.parse()
+        .unwrap_or_else(|e| panic!("{spec:?} is valid: {e}"))
+}
+
+impl Emu {
+    /// Arms one fault through the admin API; it must be accepted.
+    async fn arm(&self, fault: Value) -> Value {
+        let (status, armed) = self
+            .admin(reqwest::Method::POST, "faults", Some(fault.clone()))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{fault}: {armed}");
+        armed
+    }
+
+    /// The request counters (`GET /_emulator/requests`).
+    async fn counters(&self) -> Value {
+        let (status, counts) = self.admin(reqwest::Method::GET, "requests", None).await;
+        assert_eq!(status, StatusCode::OK, "{counts}");
+        counts
+    }
+
+    /// The names of every cluster that really exists (`/_emulator/clusters`).
+    async fn truth_names(&self) -> Vec<String> {
+        let (status, truth) = self.admin(reqwest::Method::GET, "clusters", None).await;
+        assert_eq!(status, StatusCode::OK, "{truth}");
+        truth["clusters"]
+            .as_array()
+            .expect("clusters")
+            .iter()
+            .map(|c| c["cluster"]["name"].as_str().expect("name").to_owned())
+            .collect()
+    }
+
+    /// Polls the counters until `done` holds; returns them.
+    async fn wait_counters(&self, done: impl Fn(&Value) -> bool) -> Value {
+        let start = Instant::now();
+        loop {
+            let counts = self.counters().await;
+            if done(&counts) {
+                return counts;
+            }
+            assert!(
+                start.elapsed() < WAIT_LIMIT,
+                "timed out waiting on the counters: {counts}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Sends a cluster create; answers the status, or `None` when no HTTP
+    /// answer came (a transport error).
+    async fn try_create(&self, http: &reqwest::Client, name: &str) -> Option<StatusCode> {
+        match http
+            .post(self.url("kubernetes"))
+            .bearer_auth(TOKEN)
+            .json(&cluster_body(name, "test"))
+            .send()
+            .await
+        {
+            Ok(response) => Some(response.status()),
+            Err(err) => {
+                assert!(
+                    err.status().is_none() && !err.is_timeout(),
+                    "a transport error: {err:?}"
+                );
+                None
+            }
+        }
+    }
+
+    /// The statuses of `n` GETs of the current tenant, sent one after another.
+    async fn get_statuses(&self, n: usize) -> Vec<u16> {
+        let mut statuses = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (status, _) = self
+                .send_raw(reqwest::Method::GET, "tenants/current", None)
+                .await;
+            statuses.push(status.as_u16());
+        }
+        statuses
+    }
+}
+
+#[test]
+fn fault_rate_specs_parse_and_refuse_nonsense() {
+    let rate = fault_rate("503=0.2,429=0.1");
+    let entries: Vec<_> = rate
+        .entries()
+        .iter()
+        .map(|e| (e.status, e.rate, e.retry_after))
+        .collect();
+    assert_eq!(entries, [(503, 0.2, None), (429, 0.1, Some(1))]);
+    let entries: Vec<_> = fault_rate("429=0.1:2s, 500=0.3:5")
+        .entries()
+        .iter()
+        .map(|e| (e.status, e.retry_after))
+        .collect();
+    assert_eq!(entries, [(429, Some(2)), (500, Some(5))]);
+    assert!(
+        "503=0.5,502=0.3,500=0.2".parse::<FaultRate>().is_ok(),
+        "probabilities may add up to exactly 1"
+    );
+
+    for (bad, needle) in [
+        ("", "empty"),
+        ("503", "STATUS=PROBABILITY"),
+        ("503=0.1,,429=0.1", "stray comma"),
+        ("five=0.1", "not an HTTP status"),
+        ("302=0.1", "400-599"),
+        ("600=0.1", "400-599"),
+        ("503=1.01", "not a probability"),
+        ("503=-0.2", "not a probability"),
+        ("503=often", "not a probability"),
+        ("503=0.6,429=0.5", "add up to 1.1"),
+        ("503=0.1,503=0.1", "given twice"),
+        ("429=0.1:250ms", "whole seconds"),
+    ] {
+        let err = bad
+            .parse::<FaultRate>()
+            .expect_err(&format!("{bad:?} is refused"));
+        assert!(
+            err.to_string().contains(needle),
+            "{bad:?}: {err} should mention {needle:?}"
+        );
+    }
+
+    assert_eq!(emulator::parse_rate("0.25"), Ok(0.25));
+    for bad in ["1.5", "-1", "half", ""] {
+        let err = emulator::parse_rate(bad).expect_err(bad);
+        assert!(err.to_string().contains("from 0 to 1"), "{bad:?}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn fault_rate_lands_near_its_probability_and_a_seed_repeats_it() {
+    const REQUESTS: usize = 400;
+    let half = || Chaos {
+        fault_rate: fault_rate("503=0.5"),
+        ..Chaos::default()
+    };
+    let mut runs = Vec::new();
+    for seed in [7, 7, 8] {
+        let emu = Emu::start(chaotic(half(), seed)).await;
+        let statuses = emu.get_statuses(REQUESTS).await;
+        let counts = emu.counters().await;
+        runs.push((statuses, counts));
+    }
+    let (first, counts) = &runs[0];
+    assert!(
+        first.iter().all(|s| *s == 200 || *s == 503),
+        "only 200s and 503s: {first:?}"
+    );
+    let faults = first.iter().filter(|s| **s == 503).count();
+    // Binomial(400, 0.5): mean 200, standard deviation 10; 140..=260 is six
+    // deviations either side.
+    assert!(
+        (140..=260).contains(&faults),
+        "{faults} of {REQUESTS} failed"
+    );
+    assert_eq!(counts["total"], REQUESTS);
+    assert_eq!(counts["injected"], json!({"503": faults}), "{counts}");
+    assert_eq!(counts["by_route"]["GET /tenants/current"], REQUESTS);
+    assert_eq!(runs[1].0, *first, "the same seed, the same sequence");
+    assert_ne!(runs[2].0, *first, "another seed, another sequence");
+}
+
+#[tokio::test]
+async fn random_faults_answer_in_the_error_shape_with_retry_after() {
+    let emu = Emu::start(chaotic(
+        Chaos {
+            fault_rate: fault_rate("429=1"),
+            ..Chaos::default()
+        },
+        1,
+    ))
+    .await;
+    let http = client();
+    let answer = |path: &'static str| {
+        let request = http.get(emu.url(path)).bearer_auth(TOKEN);
+        async move {
+            let response = request.send().await.expect("answer");
+            let status = response.status();
+            let retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let body: Value = response.json().await.expect("error body");
+            (status, retry_after, body)
+        }
+    };
+    let (status, retry_after, body) = answer("tenants/current").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        retry_after.as_deref(),
+        Some("1"),
+        "a 429 carries Retry-After: 1"
+    );
+    assert_eq!(body["error"], "too_many_requests");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+
+    // A create that gets a fault is not handled.
+    let (status, _) = emu
+        .post("kubernetes", cluster_body("faulted", "test"))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(emu.truth_names().await.is_empty());
+
+    for (fault_rate, expected_status, expected_retry) in [
+        (
+            json!({"429": {"rate": 1, "retry_after": 3}}),
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("3"),
+        ),
+        (
+            json!("503=1:2s"),
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some("2"),
+        ),
+        (json!({"503": 1}), StatusCode::SERVICE_UNAVAILABLE, None),
+    ] {
+        emu.admin(reqwest::Method::DELETE, "faults", None).await;
+        emu.arm(json!({"chaos": {"fault_rate": fault_rate.clone()}}))
+            .await;
+        let (status, retry_after, body) = answer("clouds").await;
+        assert_eq!(status, expected_status, "{fault_rate}");
+        assert_eq!(retry_after.as_deref(), expected_retry, "{fault_rate}");
+        assert!(
+            body["error"].is_string() && body["message"].is_string(),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn latency_delays_every_api_answer_but_not_admin_calls() {
+    let latency = Duration::from_millis(300);
+    let emu = Emu::start(chaotic(
+        Chaos {
+            latency,
+            ..Chaos::default()
+        },
+        1,
+    ))
+    .await;
+    let sent = Instant::now();
+    let (status, _) = emu.get("tenants/current").await;
+    let took = sent.elapsed();
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        took >= latency,
+        "answered after {took:?}, before {latency:?}"
+    );
+    let counts = emu.counters().await;
+    assert_eq!(
+        (counts["delayed"].clone(), counts["total"].clone()),
+        (json!(1), json!(1))
+    );
+
+    // An admin rule adds ten minutes to the clouds: a client giving up after
+    // a second gets no answer, while admin calls answer at once.
+    emu.arm(json!({"chaos": {"latency_ms": 600_000}, "path_prefix": "/api/v2/clouds"}))
+        .await;
+    let impatient = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(1))
+        .build()
+        .expect("client");
+    let err = impatient
+        .get(emu.url("clouds"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect_err("no answer within a second");
+    assert!(err.is_timeout(), "{err:?}");
+    let sent = Instant::now();
+    let (status, armed) = emu.admin(reqwest::Method::GET, "faults", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        sent.elapsed() < Duration::from_secs(60),
+        "admin calls do not wait"
+    );
+    assert_eq!(armed["chaos"][1]["chaos"]["latency_ms"], 600_000, "{armed}");
+    assert_eq!(armed["chaos"][0]["chaos"]["latency_ms"], 300, "{armed}");
+}
+
+#[tokio::test]
+async fn a_lost_answer_still_creates_the_object() {
+    let emu = Emu::start(config(Duration::ZERO, Duration::ZERO)).await;
+    let http = client();
+    let create_rule = |mode: &str| json!({"method": "POST", "path_prefix": "/api/v2/kubernetes", "lose_response": mode, "count": 1});
+    let armed = emu.arm(create_rule("504")).await;
+    assert_eq!(armed["rules"][0]["lose_response"], "504", "{armed}");
+
+    let response = http
+        .post(emu.url("kubernetes"))
+        .bearer_auth(TOKEN)
+        .json(&cluster_body("lost", "test"))
+        .send()
+        .await
+        .expect("a 504 is an answer");
+    assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
+    let body: Value = response.json().await.expect("error body");
+    assert_eq!(body["error"], "gateway_timeout", "{body}");
+    assert_eq!(emu.truth_names().await, ["lost"], "created all the same");
+
+    emu.arm(create_rule("drop")).await;
+    assert_eq!(emu.try_create(&http, "lost").await, None, "no HTTP answer");
+    assert_eq!(
+        emu.truth_names().await,
+        ["lost", "lost"],
+        "created all the same; duplicate names are allowed"
+    );
+    assert_eq!(
+        emu.try_create(&http, "lost").await,
+        Some(StatusCode::CREATED),
+        "the rules are used up"
+    );
+    let counts = emu.counters().await;
+    assert_eq!(counts["lost"], json!({"504": 1, "drop": 1}), "{counts}");
+    assert_eq!(counts["injected"], json!({}), "{counts}");
+    assert_eq!(counts["total"], 3, "{counts}");
+}
+
+#[tokio::test]
+async fn drop_closes_the_connection_without_an_http_answer() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let emu = Emu::start(config(BUSY, Duration::ZERO)).await;
+    let id = emu.create_cluster(cluster_body("doomed", "test")).await;
+    emu.arm(json!({"method": "DELETE", "lose_response": "drop"}))
+        .await;
+
+    let mut tcp = tokio::net::TcpStream::connect(emu.running.addr())
+        .await
+        .expect("connect");
+    let request = format!(
+        "DELETE /api/v2/kubernetes/{id} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TOKEN}\r\n\r\n",
+        emu.running.addr()
+    );
+    tcp.write_all(request.as_bytes()).await.expect("send");
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(WAIT_LIMIT, tcp.read_to_end(&mut received))
+        .await
+        .expect("the connection is closed, not left open");
+    // A close (EOF) or a reset, but not a byte of an answer.
+    assert!(
+        received.is_empty(),
+        "no HTTP answer expected, got {:?} ({read:?})",
+        String::from_utf8_lossy(&received)
+    );
+
+    let (_, truth) = emu
+        .admin(reqwest::Method::GET, &format!("clusters/{id}"), None)
+        .await;
+    assert_eq!(
+        truth["cluster"]["status"], "Deleting",
+        "the delete was handled"
+    );
+    let (status, _) = emu.get(&format!("kubernetes/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "other connections are served");
+}
+
+#[tokio::test]
+async fn random_lost_answers_hit_mutating_requests_both_ways() {
+    const CREATES: usize = 12;
+    let emu = Emu::start(chaotic(
+        Chaos {
+            lost_response_rate: 1.0,
+            ..Chaos::default()
+        },
+        3,
+    ))
+    .await;
+    assert_eq!(
+        emu.get_statuses(3).await,
+        [200, 200, 200],
+        "GETs are never lost"
+    );
+    let http = client();
+    let mut outcomes = Vec::new();
+    for n in 0..CREATES {
+        outcomes.push(emu.try_create(&http, &format!("chaos-{n}")).await);
+    }
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, None | Some(StatusCode::GATEWAY_TIMEOUT))),
+        "{outcomes:?}"
+    );
+    let dropped = outcomes.iter().filter(|o| o.is_none()).count();
+    assert!(
+        (1..CREATES).contains(&dropped),
+        "both 504s and drops: {outcomes:?}"
+    );
+    assert_eq!(emu.truth_names().await.len(), CREATES, "all handled");
+    let counts = emu.counters().await;
+    assert_eq!(
+        counts["lost"],
+        json!({"504": CREATES - dropped, "drop": dropped}),
+        "{counts}"
+    );
+
+    // A method filter applies the rate to that method, GETs included.
+    emu.admin(reqwest::Method::DELETE, "faults", None).await;
+    emu.arm(json!({"chaos": {"lost_response_rate": 1}, "method": "GET", "path_prefix": "/api/v2/tenants"}))
+        .await;
+    let lost = client()
+        .get(emu.url("tenants/current"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await;
+    assert!(
+        lost.as_ref()
+            .map_or(true, |r| r.status() == StatusCode::GATEWAY_TIMEOUT),
+        "{lost:?}"
+    );
+    let (status, _) = emu.get("clouds").await;
+    assert_eq!(status, StatusCode::OK, "outside the filter");
+    assert_eq!(
+        emu.try_create(&http, "calm").await,
+        Some(StatusCode::CREATED),
+        "the flags' chaos is disarmed too"
+    );
+}
+
+#[tokio::test]
+async fn a_hold_keeps_the_request_in_flight_then_handles_it() {
+    let hold = Duration::from_secs(2);
+    let emu = Emu::start(config(Duration::ZERO, Duration::ZERO)).await;
+    let armed = emu
+        .arm(json!({"method": "POST", "path_prefix": "/api/v2/kubernetes", "delay_ms": 2000, "count": 1}))
+        .await;
+    assert_eq!(armed["rules"][0]["delay_ms"], 2000, "{armed}");
+
+    let http = client();
+    let url = emu.url("kubernetes");
+    let sent = Instant::now();
+    let create = tokio::spawn(
+        http.post(url)
+            .bearer_auth(TOKEN)
+            .json(&cluster_body("held", "test"))
+            .send(),
+    );
+    emu.wait_counters(|c| c["holding"] == 1).await;
+    let names = emu.truth_names().await;
+    assert!(
+        sent.elapsed() < hold,
+        "this machine took the whole hold to look: cannot check the request is in flight"
+    );
+    assert!(names.is_empty(), "not handled while held: {names:?}");
+
+    let response = create.await.expect("task").expect("answer");
+    let took = sent.elapsed();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert!(took >= hold, "answered after {took:?}, held for {hold:?}");
+    assert_eq!(emu.truth_names().await, ["held"]);
+    let counts = emu.counters().await;
+    assert_eq!(
+        (counts["holding"].clone(), counts["delayed"].clone()),
+        (json!(0), json!(1)),
+        "{counts}"
+    );
+
+    let (status, _) = emu.post("kubernetes", cluster_body("free", "test")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(emu.counters().await["delayed"], 1, "the hold was used up");
+}
+
+#[tokio::test]
+async fn a_held_request_is_handled_even_when_its_client_gives_up() {
+    let emu = Emu::start(config(Duration::ZERO, Duration::ZERO)).await;
+    emu.arm(json!({"method": "POST", "path_prefix": "/api/v2/kubernetes", "delay_ms": 1500}))
+        .await;
+    let impatient = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .expect("client");
+    let err = impatient
+        .post(emu.url("kubernetes"))
+        .bearer_auth(TOKEN)
+        .json(&cluster_body("orphan", "test"))
+        .send()
+        .await
+        .expect_err("held longer than the client waits");
+    assert!(err.is_timeout(), "{err:?}");
+    let start = Instant::now();
+    while emu.truth_names().await.is_empty() {
+        assert!(
+            start.elapsed() < WAIT_LIMIT,
+            "the held create never happened"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(emu.truth_names().await, ["orphan"]);
+    emu.wait_counters(|c| c["holding"] == 0).await;
+}
+
+#[tokio::test]
+async fn chaos_rules_follow_their_filters_and_disarm() {
+    let emu = Emu::start(config(Duration::ZERO, Duration::ZERO)).await;
+    let armed = emu
+        .arm(json!({"chaos": {"fault_rate": {"503": 1}}, "method": "post", "path_prefix": "/api/v2/kubernetes"}))
+        .await;
+    assert_eq!(
+        armed["chaos"],
+        json!([{"method": "POST", "path_prefix": "/api/v2/kubernetes", "chaos": {
+            "latency_ms": 0, "fault_rate": {"503": {"rate": 1.0}}, "lost_response_rate": 0.0
+        }}]),
+        "{armed}"
+    );
+    let (status, _) = emu.post("kubernetes", cluster_body("no", "test")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let (status, _) = emu.get("kubernetes").await;
+    assert_eq!(status, StatusCode::OK, "other methods pass");
+
+    // A counted rule is used before the chaos draws.
+    emu.arm(json!({"method": "POST", "status": 418, "count": 1}))
+        .await;
+    let (status, _) = emu.post("kubernetes", cluster_body("no", "test")).await;
+    assert_eq!(status.as_u16(), 418);
+
+    let (status, cleared) = emu.admin(reqwest::Method::DELETE, "faults", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        cleared,
+        json!({"rules": [], "chaos": [], "fail_next_cluster": 0})
+    );
+    let (status, _) = emu.post("kubernetes", cluster_body("yes", "test")).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    for (rule, fields) in [
+        (json!({}), &["status"][..]),
+        (json!({"chaos": {}}), &["chaos"][..]),
+        (json!({"chaos": 5}), &["chaos"][..]),
+        (
+            json!({"chaos": {"latnecy_ms": 100}}),
+            &["chaos", "chaos.latnecy_ms"][..],
+        ),
+        (
+            json!({"chaos": {"fault_rate": {"503": 0.7, "502": 0.4}}}),
+            &["chaos.fault_rate"][..],
+        ),
+        (
+            json!({"chaos": {"fault_rate": {"200": 0.1}}}),
+            &["chaos.fault_rate"][..],
+        ),
+        (
+            json!({"chaos": {"fault_rate": {"abc": 0.1}}}),
+            &["chaos.fault_rate.abc"][..],
+        ),
+        (
+            json!({"chaos": {"fault_rate": {"503": 1.5}}}),
+            &["chaos.fault_rate.503"][..],
+        ),
+        (
+            json!({"chaos": {"fault_rate": "503=2"}}),
+            &["chaos.fault_rate"][..],
+        ),
+        (
+            json!({"chaos": {"fault_rate": 0.5}}),
+            &["chaos.fault_rate"][..],
+        ),
+        (
+            json!({"chaos": {"lost_response_rate": -0.5}}),
+            &["chaos.lost_response_rate"][..],
+        ),
+        (
+            json!({"chaos": {"latency_ms": -1}}),
+            &["chaos.latency_ms"][..],
+        ),
+        (
+            json!({"chaos": {"latency_ms": 10}, "count": 2}),
+            &["count"][..],
+        ),
+        (
+            json!({"chaos": {"latency_ms": 10}, "status": 503}),
+            &["status"][..],
+        ),
+        (json!({"lose_response": "maybe"}), &["lose_response"][..]),
+        (
+            json!({"lose_response": "504", "status": 503}),
+            &["status"][..],
+        ),
+        (json!({"delay_ms": 0}), &["delay_ms"][..]),
+        (
+            json!({"delay_ms": 100, "retry_after": 1}),
+            &["retry_after"][..],
+        ),
+        (
+            json!({"fail_next_cluster": true, "delay_ms": 100}),
+            &["delay_ms"][..],
+        ),
+    ] {
+        let (status, refused) = emu
+            .admin(reqwest::Method::POST, "faults", Some(rule.clone()))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{rule}: {refused}"
+        );
+        assert_eq!(error_fields(&refused), fields, "{rule}: {refused}");
+    }
+    let (status, refused) = emu
+        .admin(
+            reqwest::Method::POST,
+            "faults",
+            Some(json!({"chaos": {"fault_rate": {"503": 0.7, "502": 0.4}}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused["errors"]["chaos.fault_rate"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("add up to")),
+        "{refused}"
+    );
+    let (_, armed) = emu.admin(reqwest::Method::GET, "faults", None).await;
+    assert_eq!(
+        armed,
+        json!({"rules": [], "chaos": [], "fail_next_cluster": 0})
+    );
+}
+
+#[tokio::test]
+async fn chaos_counters_report_injected_lost_and_delayed_answers() {
+    let emu = Emu::start(config(Duration::ZERO, Duration::ZERO)).await;
+    for rule in [
+        json!({"method": "GET", "path_prefix": "/api/v2/clouds", "body": [], "count": 1}),
+        json!({"method": "GET", "path_prefix": "/api/v2/clouds", "status": 503, "count": 2}),
+        json!({"method": "GET", "path_prefix": "/api/v2/tenants", "delay_ms": 50, "count": 1}),
+        json!({"method": "POST", "lose_response": "504", "delay_ms": 50, "count": 1}),
+    ] {
+        emu.arm(rule).await;
+    }
+    for (path, expected) in [
+        ("clouds", 200),
+        ("clouds", 503),
+        ("clouds", 503),
+        ("clouds", 200),
+        ("tenants/current", 200),
+    ] {
+        let (status, _) = emu.send_raw(reqwest::Method::GET, path, None).await;
+        assert_eq!(status.as_u16(), expected, "{path}");
+    }
+    let (status, _) = emu.post("kubernetes", cluster_body("late", "test")).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+    let expected = json!({
+        "total": 6,
+        "by_route": {"GET /clouds": 4, "GET /tenants/current": 1, "POST /kubernetes": 1},
+        "injected": {"200": 1, "503": 2},
+        "lost": {"504": 1, "drop": 0},
+        "delayed": 2,
+        "holding": 0
+    });
+    assert_eq!(emu.counters().await, expected);
+    let (_, before) = emu.admin(reqwest::Method::DELETE, "requests", None).await;
+    assert_eq!(before, expected, "a reset answers the old values");
+    assert_eq!(
+        emu.counters().await,
+        json!({"total": 0, "by_route": {}, "injected": {}, "lost": {"504": 0, "drop": 0},
+               "delayed": 0, "holding": 0})
+    );
+}
+
+#[tokio::test]
+async fn binary_takes_the_chaos_flags() {
+    let profile = env_profile().as_str();
+    let http = client();
+    let latency = Duration::from_millis(200);
+    let (_child, base) = start_binary(&[
+        "--api-profile",
+        profile,
+        "--seed",
+        "5",
+        "--latency",
+        "200ms",
+        "--fault-rate",
+        "503=1",
+    ])
+    .await;
+    let root = base.trim_end_matches("/api/v2/").to_owned();
+    let get = |url: String| {
+        let request = http.get(url).bearer_auth(TOKEN);
+        async move { request.send().await.expect("answer").status() }
+    };
+    let sent = Instant::now();
+    assert_eq!(
+        get(format!("{base}clouds")).await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert!(sent.elapsed() >= latency, "{:?}", sent.elapsed());
+    let armed: Value = http
+        .get(format!("{root}/_emulator/faults"))
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        armed["chaos"][0]["chaos"],
+        json!({"latency_ms": 200, "fault_rate": {"503": {"rate": 1.0}}, "lost_response_rate": 0.0}),
+        "{armed}"
+    );
+    let cleared = http
+        .delete(format!("{root}/_emulator/faults"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(cleared.status(), StatusCode::OK);
+    assert_eq!(
+        get(format!("{base}clouds")).await,
+        StatusCode::OK,
+        "disarmed"
+    );
+
+    let (_child, base) =
+        start_binary(&["--api-profile", profile, "--lost-response-rate", "1"]).await;
+    let lost = http
+        .post(format!("{base}kubernetes"))
+        .bearer_auth(TOKEN)
+        .json(&cluster_body("flagged", "test"))
+        .send()
+        .await;
+    assert!(
+        lost.as_ref()
+            .map_or(true, |r| r.status() == StatusCode::GATEWAY_TIMEOUT),
+        "{lost:?}"
+    );
+    assert_eq!(get(format!("{base}clouds")).await, StatusCode::OK);
+
+    for (bad, needle) in [
+        (&["--fault-rate", "503=2"][..], "not a probability"),
+        (&["--fault-rate", "200=0.1"][..], "400-599"),
+        (&["--fault-rate", "503=0.6,429=0.5"][..], "add up to"),
+        (&["--fault-rate", "503"][..], "STATUS=PROBABILITY"),
+        (&["--lost-response-rate", "1.5"][..], "from 0 to 1"),
+        (&["--latency", "soon"][..], "invalid duration"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_xelon-emulator"))
+            .args(bad)
+            .output()
+            .expect("binary runs");
+        assert!(!out.status.success(), "{bad:?} is refused");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(bad[0]) && stderr.contains(needle),
+            "{bad:?}: {stderr}"
+        );
+    }
 }
