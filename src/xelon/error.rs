@@ -9,7 +9,10 @@
 //!
 //! No variant ever carries the API token. Bodies and messages that come back
 //! from the server are scrubbed of the token before they are stored (see
-//! `redact`), in case a misbehaving server echoes it.
+//! `redact`), in case a misbehaving server echoes it. Scrubbing always comes
+//! *before* truncation (see `scrub`): cutting first could split an echoed
+//! token at the cut, and the half left in the kept text would no longer match
+//! the token, so it would reach the user almost whole.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -23,6 +26,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// How many bytes of an undecodable body [`Error::Decode`] keeps.
 pub const MAX_ERROR_BODY: usize = 1024;
+
+/// How many bytes of a non-JSON error body [`Error::Api`] keeps as its message.
+const MAX_RAW_MESSAGE: usize = 200;
 
 /// Everything that can go wrong when talking to the Xelon HQ API.
 #[derive(Debug, thiserror::Error)]
@@ -164,7 +170,7 @@ impl Error {
                 let text = String::from_utf8_lossy(body);
                 let text = text.trim();
                 if !text.is_empty() {
-                    message = Some(truncate(text, 200));
+                    message = Some(scrub(text, secret, MAX_RAW_MESSAGE));
                 }
             }
         }
@@ -190,8 +196,8 @@ impl Error {
         Error::Decode {
             method,
             path: path.to_owned(),
-            source,
-            body: redact(&truncate(&text, MAX_ERROR_BODY), secret),
+            source: scrub_json_error(source, secret),
+            body: scrub(&text, secret, MAX_ERROR_BODY),
         }
     }
 }
@@ -201,18 +207,139 @@ pub(crate) fn is_transient_status(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
 }
 
+/// Secrets at least this many bytes long are redacted wherever any run of
+/// this many of their bytes occurs. Shorter ones (as in tests and demos)
+/// only where they stand as a word of their own.
+const LONG_SECRET: usize = 8;
+
 /// Replaces every occurrence of `secret` in `text` with `***`.
 ///
 /// An empty secret leaves the text as it is. A short secret (under 8
-/// characters, as in tests and demos) is replaced only where it stands as a
+/// bytes, as in tests and demos) is replaced only where it stands as a
 /// word of its own, so that a token like `t` does not garble every message.
+///
+/// A long secret is replaced wherever any 8 consecutive bytes of it occur:
+/// the whole token, overlapping or back-to-back copies of it, and a fragment
+/// someone else cut off (a server echoing the start of the token, a proxy
+/// truncating the body inside it). Each stretch of text covered by such runs
+/// becomes one `***`, so the result holds no 8 consecutive bytes of the
+/// secret, and no cut of the result can either. The same goes for the
+/// secret's escaped spellings (`\"`, `\\`, `\/`), as a raw JSON body or a
+/// serde_json message (which quotes strings with Rust's `{:?}`) carries
+/// them. Matching is plain text: `|`, `.`, `*` or `$` in a token mean
+/// nothing special.
 pub(crate) fn redact(text: &str, secret: &str) -> String {
     if secret.is_empty() {
         return text.to_owned();
     }
-    if secret.len() >= 8 {
-        return text.replace(secret, "***");
+    let forms = spellings(secret);
+    if secret.len() < LONG_SECRET {
+        return forms
+            .iter()
+            .fold(text.to_owned(), |text, form| redact_word(&text, form));
     }
+    let runs = runs(&forms);
+    let mut out = text.to_owned();
+    // One pass leaves no run, unless the secret contains `*` and a `***`
+    // put in completes a new one. Each pass that changes something turns at
+    // least 8 bytes into 3, so this ends.
+    while let Some(covered) = cover(&out, &runs) {
+        out = covered;
+    }
+    out
+}
+
+/// The ways `secret` may be spelled in a text: as is, JSON-escaped (as
+/// serde_json does, and with `/` escaped as PHP's `json_encode` does), and
+/// as Rust's `{:?}` quotes it (serde_json's messages), without the quotes.
+fn spellings(secret: &str) -> Vec<String> {
+    let unquote = |q: String| {
+        q.strip_prefix('"')
+            .and_then(|q| q.strip_suffix('"'))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut forms = vec![secret.to_owned()];
+    let json = unquote(serde_json::to_string(secret).unwrap_or_default());
+    let debug = unquote(format!("{secret:?}"));
+    for form in [json.replace('/', "\\/"), json, debug] {
+        if !form.is_empty() && !forms.contains(&form) {
+            forms.push(form);
+        }
+    }
+    forms
+}
+
+/// The run of `text` that starts at byte `start`: [`LONG_SECRET`] bytes,
+/// rounded up to a character boundary; `None` near the end.
+fn run_at(text: &str, start: usize) -> Option<&str> {
+    let mut end = start + LONG_SECRET;
+    while end < text.len() && !text.is_char_boundary(end) {
+        end += 1;
+    }
+    text.get(start..end)
+}
+
+/// Every run of each form. Any substring of a form that is at least
+/// [`LONG_SECRET`] bytes long contains one of them, and a text contains such
+/// a substring exactly where one of them is its own run at that position
+/// (UTF-8 puts character boundaries at the same bytes in both).
+/// Sorted, for a binary search.
+fn runs(forms: &[String]) -> Vec<&str> {
+    let mut runs: Vec<&str> = forms
+        .iter()
+        .flat_map(|form| {
+            form.char_indices()
+                .map_while(|(start, _)| run_at(form, start))
+        })
+        .collect();
+    runs.sort_unstable();
+    runs.dedup();
+    runs
+}
+
+/// Replaces each stretch of `text` covered by runs of the secret
+/// (overlapping or touching ones make one stretch) with `***`; `None` when
+/// there is none.
+fn cover(text: &str, runs: &[&str]) -> Option<String> {
+    // The bytes a run starts with (always the first byte of a character).
+    let mut starts = [false; 256];
+    for run in runs {
+        starts[usize::from(run.as_bytes()[0])] = true;
+    }
+    let mut stretches: Vec<(usize, usize)> = Vec::new();
+    for (start, &byte) in text.as_bytes().iter().enumerate() {
+        if !starts[usize::from(byte)] {
+            continue;
+        }
+        let Some(run) = run_at(text, start) else {
+            break;
+        };
+        if runs.binary_search(&run).is_err() {
+            continue;
+        }
+        let end = start + run.len();
+        match stretches.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => stretches.push((start, end)),
+        }
+    }
+    if stretches.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut kept = 0;
+    for (start, end) in stretches {
+        out.push_str(&text[kept..start]);
+        out.push_str("***");
+        kept = end;
+    }
+    out.push_str(&text[kept..]);
+    Some(out)
+}
+
+/// [`redact`] for a short secret: only where it stands as a word.
+fn redact_word(text: &str, secret: &str) -> String {
     let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -235,17 +362,44 @@ fn redact_all(items: Vec<String>, secret: &str) -> Vec<String> {
     items.into_iter().map(|i| redact(&i, secret)).collect()
 }
 
-/// Cuts `text` to at most `max` bytes, on a character boundary, marking the
-/// cut with `…`.
-pub(crate) fn truncate(text: &str, max: usize) -> String {
+/// Redacts `secret` from `text`, *then* cuts it to at most `max` bytes
+/// (plus a `…` marking the cut). Every text from the server that is kept
+/// shortened goes through here: in the other order the cut could split the
+/// token, and the part left would no longer match it.
+pub(crate) fn scrub(text: &str, secret: &str, max: usize) -> String {
+    let redacted = redact(text, secret);
+    match cut(&redacted, max) {
+        None => redacted,
+        Some(kept) => format!("{kept}…"),
+    }
+}
+
+/// A serde_json error quotes what it could not use (`invalid type: string
+/// "..."`), which may be the token: keep it only when it does not contain the
+/// secret, else an error with the same text, redacted and truncated.
+fn scrub_json_error(source: serde_json::Error, secret: &str) -> serde_json::Error {
+    let shown = source.to_string();
+    let position = format!(" at line {} column {}", source.line(), source.column());
+    let what = shown.strip_suffix(&position).unwrap_or(&shown);
+    let clean = scrub(what, secret, MAX_ERROR_BODY);
+    if clean == what {
+        return source;
+    }
+    let at = if source.line() == 0 { "" } else { &position };
+    <serde_json::Error as serde::de::Error>::custom(format!("{clean}{at}"))
+}
+
+/// The first `max` bytes of `text` (on a character boundary), or `None`
+/// when it is not longer than that.
+fn cut(text: &str, max: usize) -> Option<&str> {
     if text.len() <= max {
-        return text.to_owned();
+        return None;
     }
     let mut end = max;
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…", &text[..end])
+    Some(&text[..end])
 }
 
 fn value_to_string(value: &serde_json::Value) -> Option<String> {
@@ -468,9 +622,205 @@ mod tests {
     }
 
     #[test]
-    fn truncate_respects_char_boundaries() {
-        assert_eq!(truncate("abc", 3), "abc");
-        assert_eq!(truncate("abcd", 3), "abc…");
-        assert_eq!(truncate("aé", 2), "a…");
+    fn scrub_cuts_on_char_boundaries() {
+        assert_eq!(scrub("abc", "", 3), "abc");
+        assert_eq!(scrub("abcd", "", 3), "abc…");
+        assert_eq!(scrub("aé", "", 2), "a…");
+        assert_eq!(
+            scrub("a long-secret-token here", "long-secret-token", 5),
+            "a ***…"
+        );
+    }
+
+    /// Tokens to try: a Sanctum-style `id|random` one, one full of regex
+    /// syntax and JSON escapes, one with non-ASCII letters, one that repeats
+    /// itself, and a short one (redacted only as a word).
+    const TOKENS: &[&str] = &[
+        "4711|Zq8XkP3vLm9TnR2wYc6HbJ5dFs1GaQ7eUo4iKx0N",
+        r#"a.b*c+d?e(f)[g]{h}|^$\/"x'y%z-0123456789"#,
+        "tökén-ünïcødé-sécret-ΩΣ",
+        "abcabcabcabcabcabcabc",
+        "s3cr3t",
+    ];
+
+    /// What of `secret` shows in `text`: a run of 8 or more of its bytes
+    /// (starting and ending on character boundaries), or, for a secret
+    /// shorter than that, the secret itself.
+    fn leak(text: &str, secret: &str) -> Option<String> {
+        if secret.len() < LONG_SECRET {
+            return text.contains(secret).then(|| secret.to_owned());
+        }
+        let bounds: Vec<usize> = (0..=secret.len())
+            .filter(|&i| secret.is_char_boundary(i))
+            .collect();
+        bounds.iter().find_map(|&i| {
+            let j = *bounds.iter().find(|&&j| j >= i + LONG_SECRET)?;
+            let run = &secret[i..j];
+            text.contains(run).then(|| run.to_owned())
+        })
+    }
+
+    /// Every text an error shows or holds: Display, Debug, and each field.
+    fn texts(e: &Error) -> Vec<String> {
+        let mut out = vec![e.to_string(), format!("{e:?}")];
+        match e {
+            Error::Api {
+                error,
+                message,
+                errors,
+                ..
+            } => {
+                out.extend(error.iter().cloned());
+                out.extend(message.iter().cloned());
+                for (field, reasons) in errors {
+                    out.push(field.clone());
+                    out.extend(reasons.iter().cloned());
+                }
+            }
+            Error::Decode { source, body, .. } => {
+                out.push(body.clone());
+                out.push(source.to_string());
+                out.push(format!("{source:?}"));
+            }
+            _ => {}
+        }
+        out
+    }
+
+    #[track_caller]
+    fn assert_no_leak(e: &Error, secret: &str, case: &str) {
+        for text in texts(e) {
+            if let Some(run) = leak(&text, secret) {
+                panic!("{case}: {run:?} of the token shows in {text:?}");
+            }
+        }
+    }
+
+    /// `.` fills around the token: not a word character (so a short token
+    /// counts as a word) and not part of any long token's 8-byte runs.
+    fn around(before: usize, token: &str, total: usize) -> String {
+        let after = total.saturating_sub(before + token.len()).max(1);
+        format!("{}{token}{}", ".".repeat(before), ".".repeat(after))
+    }
+
+    /// `body`, holding `token` (from byte `start` on, maybe also before),
+    /// through every way a body becomes an error.
+    fn assert_body_is_scrubbed(body: &str, token: &str, start: usize, case: &str) {
+        // A body that is not JSON: kept in `message`, cut at 200 bytes.
+        let e = Error::from_response(
+            Method::GET,
+            "p",
+            StatusCode::BAD_GATEWAY,
+            body.as_bytes(),
+            token,
+        );
+        assert_no_leak(&e, token, case);
+        let Error::Api { message, .. } = &e else {
+            panic!("{case}: {e:?}")
+        };
+        let m = message.as_deref().unwrap_or_default();
+        assert!(m.len() <= MAX_RAW_MESSAGE + '…'.len_utf8(), "{case}: {m}");
+        if start < MAX_RAW_MESSAGE {
+            assert!(m.contains('*'), "{case}: {m}");
+        }
+
+        // An undecodable 2xx body: kept in `body`, cut at 1024 bytes.
+        let source = serde_json::from_slice::<u32>(body.as_bytes()).unwrap_err();
+        let e = Error::decode(Method::GET, "p", source, body.as_bytes(), token);
+        assert_no_leak(&e, token, case);
+
+        // The same as a JSON string, which serde_json's message quotes whole
+        // (and the body holds JSON-escaped).
+        let json = serde_json::to_string(body).unwrap();
+        let source = serde_json::from_str::<u32>(&json).unwrap_err();
+        let e = Error::decode(Method::GET, "p", source, json.as_bytes(), token);
+        assert_no_leak(&e, token, case);
+        let Error::Decode {
+            body: kept, source, ..
+        } = &e
+        else {
+            panic!("{case}: {e:?}")
+        };
+        assert!(kept.len() <= MAX_ERROR_BODY + '…'.len_utf8(), "{case}");
+        let shown = source.to_string();
+        assert!(shown.starts_with("invalid type: string"), "{case}: {shown}");
+        assert!(shown.contains(" at line 1 column "), "{case}: {shown}");
+
+        // The JSON fields of an error body.
+        let fields = serde_json::json!({
+            "error": body, "message": body, "errors": { body: [body] },
+        });
+        let e = Error::from_response(
+            Method::POST,
+            "p",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            fields.to_string().as_bytes(),
+            token,
+        );
+        assert_no_leak(&e, token, case);
+    }
+
+    #[test]
+    fn tokens_across_every_cut_are_redacted_before_truncation() {
+        for &token in TOKENS {
+            let len = token.len();
+            for limit in [MAX_RAW_MESSAGE, MAX_ERROR_BODY] {
+                for start in limit + 1 - len..limit {
+                    let once = around(start, token, limit + 300);
+                    // The token twice: once near the start, once across the cut.
+                    let twice = format!("..{token}{}", &once[2 + len..]);
+                    assert_body_is_scrubbed(&once, token, start, &format!("{token:?} at {start}"));
+                    let case = format!("{token:?} at 2 and {start}");
+                    assert_body_is_scrubbed(&twice, token, start, &case);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fragments_and_copies_of_a_long_token_are_redacted() {
+        let token = TOKENS[0];
+        let cases = [
+            // A server or proxy cut the echo inside the token.
+            format!("bad token {}", &token[..20]),
+            format!("{} is bad", &token[15..]),
+            format!("token {}... (shortened)", &token[..12]),
+            // Overlapping and back-to-back copies.
+            format!("{token}{token}"),
+            format!("{}{token}", &token[..30]),
+            // PHP's json_encode escapes `/`.
+            serde_json::to_string(&format!("x{}/{}x", &token[..10], &token[10..]))
+                .unwrap()
+                .replace('/', "\\/"),
+        ];
+        for text in &cases {
+            let secret = if text.contains('/') {
+                format!("{}/{}", &token[..10], &token[10..])
+            } else {
+                token.to_owned()
+            };
+            let shown = redact(text, &secret);
+            assert_eq!(leak(&shown, &secret), None, "{text} -> {shown}");
+            assert!(shown.contains("***"), "{text} -> {shown}");
+        }
+        assert_eq!(redact(&format!("a {token}{token} b"), token), "a *** b");
+        // Nothing else is touched, and a cut after redaction keeps `***` whole
+        // or cuts it, never the token.
+        assert_eq!(redact("no secret here", token), "no secret here");
+        assert_eq!(scrub(&format!("ab{token}"), token, 4), "ab**…");
+    }
+
+    #[test]
+    fn tokens_are_matched_as_plain_text() {
+        let token = TOKENS[1];
+        let shown = redact(&format!("got {token}!"), token);
+        assert_eq!(shown, "got ***!");
+        // Regex-like characters match only themselves: as a regex, the
+        // token's start `a.b*c+d?e` would match this.
+        assert_eq!(redact("aXbbbcccde(f)", token), "aXbbbcccde(f)");
+        // A token that contains `***` cannot reappear from the `***` put in.
+        let starry = "***abc***abc***";
+        let shown = redact(&format!("x{starry}{starry}x"), starry);
+        assert_eq!(leak(&shown, starry), None, "{shown}");
     }
 }
