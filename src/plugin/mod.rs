@@ -6,9 +6,12 @@
 //! line and serves the given gRPC provider service beside go-plugin's health
 //! and controller services until Terraform asks it to shut down.
 //! In debug mode it skips the handshake and prints `TF_REATTACH_PROVIDERS`.
+//! When Terraform dies without stopping it, the plugin notices and exits
+//! by itself ([`parent`]).
 
 pub mod handshake;
 pub mod logging;
+pub mod parent;
 pub mod tls;
 
 use std::io::Write;
@@ -20,7 +23,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::proto::plugin::Empty;
 use crate::proto::plugin::grpc_controller_server::{GrpcController, GrpcControllerServer};
+use crate::proto::tfplugin6::provider_client::ProviderClient;
 use crate::proto::tfplugin6::provider_server::{Provider, ProviderServer};
+use crate::proto::tfplugin6::stop_provider;
 
 /// Why the plugin could not start or serve.
 #[derive(Debug, thiserror::Error)]
@@ -68,13 +73,22 @@ pub struct ServeOptions {
 /// The largest gRPC message accepted or sent (Terraform's own limit is 256 MiB).
 pub const MAX_MESSAGE_SIZE: usize = 256 << 20;
 
+/// How long open connections get to finish after `Shutdown` or SIGTERM.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
 /// Serves `service` (the `tfplugin6.Provider` gRPC service) as a go-plugin
-/// plugin until Terraform calls `GRPCController.Shutdown`, or SIGTERM (or
-/// Ctrl-C in debug mode) arrives.
+/// plugin until Terraform calls `GRPCController.Shutdown`, SIGTERM (or
+/// Ctrl-C in debug mode) arrives, or the process that started it (Terraform)
+/// dies. In that last case work in flight is cancelled as by `StopProvider`,
+/// and the process exits within [`parent::GRACE`] + [`parent::BACKSTOP`]
+/// even if something keeps the runtime from ending.
 pub async fn serve<P: Provider>(
     service: ProviderServer<P>,
     options: ServeOptions,
 ) -> Result<(), PluginError> {
+    // Before anything else, while the parent is surely still the one that
+    // started us.
+    let parent = parent::to_watch(options.debug);
     let env = |k: &str| std::env::var(k).ok();
     if !options.debug {
         handshake::check_magic_cookie(env(handshake::MAGIC_COOKIE_KEY).as_deref())?;
@@ -92,6 +106,10 @@ pub async fn serve<P: Provider>(
 
     let shutdown = CancellationToken::new();
     spawn_signal_handlers(shutdown.clone(), options.debug);
+    let parent_gone = CancellationToken::new();
+    if let Some(pid) = parent {
+        spawn_parent_watch(pid, service.clone(), parent_gone.clone(), shutdown.clone());
+    }
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
@@ -142,10 +160,20 @@ pub async fn serve<P: Provider>(
         }
     };
     // Once shutdown starts, give open connections a moment to finish, then go.
+    let grace = async {
+        shutdown.cancelled().await;
+        let grace = if parent_gone.is_cancelled() {
+            parent::GRACE
+        } else {
+            SHUTDOWN_GRACE
+        };
+        tokio::time::sleep(grace).await;
+        grace
+    };
     tokio::select! {
         result = serving => result?,
-        _ = async { shutdown.cancelled().await; tokio::time::sleep(Duration::from_secs(5)).await } => {
-            tracing::warn!("connections still open 5s after shutdown; exiting anyway");
+        grace = grace => {
+            tracing::warn!("connections still open {}ms after shutdown; exiting anyway", grace.as_millis());
         }
     }
     tracing::debug!("plugin server stopped");
@@ -211,6 +239,38 @@ fn tls_incoming(
         }
     });
     tokio_stream::wrappers::ReceiverStream::new(rx)
+}
+
+/// Watches the parent process `pid` (Terraform). Once it is gone: cancels
+/// work in flight through the provider's own `StopProvider`, starts the
+/// graceful shutdown and makes sure the process exits soon after.
+fn spawn_parent_watch<P: Provider>(
+    pid: u32,
+    service: ProviderServer<P>,
+    parent_gone: CancellationToken,
+    shutdown: CancellationToken,
+) {
+    tracing::debug!(
+        parent = pid,
+        "watching the parent process; exiting when it is gone"
+    );
+    tokio::spawn(async move {
+        parent::gone(pid).await;
+        tracing::warn!(
+            parent = pid,
+            "the process that started the provider (Terraform) is gone: cancelling work in flight and exiting"
+        );
+        parent_gone.cancel();
+        parent::exit_after(parent::GRACE + parent::BACKSTOP);
+        // An in-process call: the same path as Terraform's StopProvider.
+        let stopped = ProviderClient::new(service)
+            .stop_provider(stop_provider::Request {})
+            .await;
+        if let Err(status) = stopped {
+            tracing::warn!(error = %status, "StopProvider failed");
+        }
+        shutdown.cancel();
+    });
 }
 
 /// SIGTERM stops the server. SIGINT is ignored, as go-plugin plugins do:
