@@ -231,3 +231,281 @@ fn logs_reach_terraform_at_their_level_without_secrets() {
         "the token leaked into the trace log"
     );
 }
+
+// ---- exiting when Terraform dies ----------------------------------------
+
+/// Whether process `pid` is running: it exists in `/proc` and is not a
+/// zombie (an exited process nobody reaped yet, as happens to orphans in
+/// containers whose init does not reap).
+#[cfg(target_os = "linux")]
+fn running(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // "pid (comm) S ...": the state follows the last ')'.
+    let state = stat
+        .rfind(')')
+        .and_then(|i| stat[i + 1..].split_whitespace().next());
+    !matches!(state, None | Some("Z" | "X" | "x"))
+}
+
+/// Polls until `pid` is no longer running; how long that took, or `None`
+/// if it still ran after `within`.
+#[cfg(target_os = "linux")]
+fn gone_within(pid: u32, within: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    while running(pid) {
+        if started.elapsed() > within {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Some(started.elapsed())
+}
+
+/// Kills a process that is not our child (an orphaned provider) on drop,
+/// so that a failing test leaves nothing behind.
+struct KillOnDrop(u32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-9", &self.0.to_string()])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// Whether the provider at `addr` (plain TCP) answers its health check.
+async fn healthy(addr: &str) -> bool {
+    let Ok(channel) = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+        .expect("uri")
+        .connect()
+        .await
+    else {
+        return false;
+    };
+    let status = tonic_health::pb::health_client::HealthClient::new(channel)
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "plugin".into(),
+        })
+        .await;
+    matches!(status, Ok(r) if r.get_ref().status
+        == tonic_health::pb::health_check_response::ServingStatus::Serving as i32)
+}
+
+/// Starts `sh -c 'provider ARGS & echo "pid $!"; wait'` (an intermediate
+/// parent, standing in for Terraform) with Terraform's environment; returns
+/// the shell, the provider's PID, the line that matched `wanted` and the
+/// shell's (and so the provider's) stdout for more lines.
+#[cfg(target_os = "linux")]
+fn start_under_shell(
+    args: &str,
+    wanted: impl Fn(&str) -> bool,
+) -> (Child, u32, String, BufReader<std::process::ChildStdout>) {
+    let mut sh = Command::new("sh")
+        .args([
+            "-c",
+            &format!("\"$0\" {args} & echo \"pid $!\"; wait"),
+            BINARY,
+        ])
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env("TF_LOG_PROVIDER", "debug")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sh");
+    let mut out = BufReader::new(sh.stdout.take().expect("stdout"));
+    let (mut pid, mut found) = (None, None);
+    while pid.is_none() || found.is_none() {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).expect("read") > 0,
+            "stdout ended before the provider's PID and handshake"
+        );
+        let line = line.trim();
+        if let Some(p) = line.strip_prefix("pid ") {
+            pid = Some(p.parse::<u32>().expect("pid"));
+        } else if wanted(line) {
+            found = Some(line.to_owned());
+        }
+    }
+    (sh, pid.expect("pid"), found.expect("line"), out)
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn exits_by_itself_soon_after_its_parent_is_killed() {
+    let (mut sh, pid, handshake, _out) = start_under_shell("", |l| l.starts_with("1|6|tcp|"));
+    let _cleanup = KillOnDrop(pid);
+    let mut stderr = sh.stderr.take().expect("stderr");
+    let logs = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut text).ok();
+        text
+    });
+    let addr = handshake.split('|').nth(3).expect("address").to_owned();
+
+    // Serving while the parent lives, and still there right before it dies.
+    assert!(healthy(&addr).await, "the provider does not answer");
+    assert!(running(pid), "the provider exited before its parent died");
+    sh.kill().expect("kill -9 the parent");
+    sh.wait().expect("reap the parent");
+    let took = gone_within(pid, Duration::from_secs(2))
+        .expect("the provider still runs 2s after its parent was killed");
+    eprintln!("the provider exited {took:?} after its parent was killed");
+
+    // It said why, at warn, as an hclog JSON line.
+    let logs = logs.join().expect("stderr reader");
+    let warned = logs.lines().any(|l| {
+        serde_json::from_str::<serde_json::Value>(l).is_ok_and(|v| {
+            v["@level"] == "warn"
+                && v["@message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("(Terraform) is gone"))
+        })
+    });
+    assert!(warned, "no warn line about the parent in:\n{logs}");
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn keeps_serving_while_its_parent_lives_even_when_the_spawning_thread_ends() {
+    // Go's runtime ends OS threads at will: the thread that started the
+    // provider may be gone while Terraform lives on. That must not count.
+    let spawner =
+        std::thread::spawn(|| start(&[("PLUGIN_MIN_PORT", "22000"), ("PLUGIN_MAX_PORT", "22999")]));
+    let (mut child, line) = spawner.join().expect("spawning thread");
+    let addr = line.split('|').nth(3).expect("address").to_owned();
+    let watched = Instant::now();
+    while watched.elapsed() < Duration::from_millis(1500) {
+        assert!(
+            child.try_wait().expect("try_wait").is_none(),
+            "the provider exited after {:?} while its parent lives",
+            watched.elapsed()
+        );
+        assert!(healthy(&addr).await, "the provider stopped answering");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    child.kill().ok();
+    child.wait().ok();
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn debug_mode_outlives_the_shell_that_started_it() {
+    // `--debug` is started by a person; Terraform attaches from elsewhere.
+    // Its life is its user's (Ctrl-C, SIGTERM), not the starting shell's.
+    let (mut sh, pid, reattach, _out) =
+        start_under_shell("--debug", |l| l.starts_with("TF_REATTACH_PROVIDERS="));
+    let _cleanup = KillOnDrop(pid);
+    let json: serde_json::Value = serde_json::from_str(
+        reattach
+            .trim_start_matches("TF_REATTACH_PROVIDERS=")
+            .trim_matches('\''),
+    )
+    .expect("reattach JSON");
+    let addr = json["registry.terraform.io/xelon-ag/xelon"]["Addr"]["String"]
+        .as_str()
+        .expect("address")
+        .to_owned();
+    sh.kill().expect("kill -9 the shell");
+    sh.wait().expect("reap the shell");
+    let watched = Instant::now();
+    while watched.elapsed() < Duration::from_millis(1500) {
+        assert!(
+            running(pid),
+            "the debug provider exited with the shell that started it"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(healthy(&addr).await, "the debug provider stopped answering");
+}
+
+/// The PIDs of the running processes whose parent is `parent` and whose
+/// executable is the provider.
+#[cfg(target_os = "linux")]
+fn provider_children(parent: u32) -> Vec<u32> {
+    let binary = std::fs::canonicalize(BINARY).expect("provider path");
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let ppid = stat
+                .rfind(')')
+                .and_then(|i| stat[i + 1..].split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
+            ppid == Some(parent)
+                && running(pid)
+                && std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == binary)
+        })
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn terraform_killed_mid_apply_leaves_no_provider_behind() {
+    // Clusters stay Provisioning for a minute: the create is in flight,
+    // polling, when Terraform dies.
+    let emu = Emulator::start_with(&["--provision-delay", "60s", "--node-delay", "1s"]);
+    let ws = Workspace::new(&emu);
+    ws.config(
+        "resource \"xelon_kubernetes_cluster\" \"x\" {\n  cloud_id           = \"cloud-1\"\n  tenant_id          = \"tenant-1\"\n  name               = \"orphan\"\n  talos_version      = \"1.8.3\"\n  kubernetes_version = \"1.31.2\"\n}\n",
+    );
+    let mut terraform = Command::new(support::terraform())
+        .args(["apply", "-auto-approve", "-no-color"])
+        .current_dir(ws.path())
+        // Workspace::bare writes the dev_overrides CLI config here.
+        .env("TF_CLI_CONFIG_FILE", ws.path().join("terraformrc"))
+        .env("TF_IN_AUTOMATION", "1")
+        .env("TF_INPUT", "0")
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("XELON_BASE_URL", &emu.base_url)
+        .env("XELON_TOKEN", "test-token")
+        .env_remove("TF_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start terraform");
+    let tf_pid = terraform.id();
+
+    // Wait until the provider polls the new cluster: ApplyResourceChange is in flight.
+    let polls = || {
+        let (_, log) = emu.admin("GET", "requests", None);
+        log["by_route"]["GET /kubernetes/{id}"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    support::wait_until(|| {
+        assert!(
+            terraform.try_wait().expect("try_wait").is_none(),
+            "terraform ended before the create was in flight"
+        );
+        polls() > 0
+    });
+    let providers = provider_children(tf_pid);
+    assert!(!providers.is_empty(), "no provider process under terraform");
+    let _cleanup: Vec<KillOnDrop> = providers.iter().copied().map(KillOnDrop).collect();
+
+    terraform.kill().expect("kill -9 terraform");
+    terraform.wait().expect("reap terraform");
+    for pid in providers {
+        let took = gone_within(pid, Duration::from_secs(2))
+            .expect("the provider still runs 2s after Terraform was killed");
+        eprintln!("provider {pid} exited {took:?} after Terraform was killed mid-apply");
+    }
+    // Nobody polls the cluster any more.
+    let after = polls();
+    let quiet = Instant::now();
+    while quiet.elapsed() < Duration::from_millis(700) {
+        assert_eq!(polls(), after, "the cluster is still being polled");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
