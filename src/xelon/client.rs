@@ -891,4 +891,34 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(5));
         canceller.await.unwrap();
     }
+
+    #[tokio::test]
+    async fn a_token_echoed_across_the_cut_is_redacted() {
+        // A server echoing the token so that it straddles where the error
+        // keeps the body: at 200 bytes of a non-JSON error body, at 1024 of
+        // an undecodable 2xx one.
+        const TOKEN: &str = "4711|Zq8XkP3vLm9TnR2wYc6HbJ5dFs1GaQ7eUo4iKx0N";
+        for (status, cut) in [(400, 200), (200, 1024)] {
+            let m = mock(move |req, _| {
+                let auth = req.header("authorization").unwrap_or_default();
+                let echoed = auth.trim_start_matches("Bearer ");
+                let body = format!("{}{echoed}{}", ".".repeat(cut - 20), ".".repeat(100));
+                Reply::text(status, &body)
+            })
+            .await;
+            let mut config = fast_config(&m.base_url);
+            config.token = TOKEN.into();
+            let client = Client::new(config).unwrap();
+            let err = client
+                .get::<serde_json::Value>("kubernetes", &[])
+                .await
+                .unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(shown.contains("..."), "{shown}");
+            for start in 0..=TOKEN.len() - 8 {
+                let run = &TOKEN[start..start + 8];
+                assert!(!shown.contains(run), "{run:?} of the token in {shown}");
+            }
+        }
+    }
 }
