@@ -1,7 +1,10 @@
 //! `terraform-provider-xelon`: the provider binary Terraform starts.
 //!
 //! Run by hand it explains itself and exits 1; `--debug` serves without
-//! Terraform's handshake and prints a `TF_REATTACH_PROVIDERS` line.
+//! Terraform's handshake and prints a `TF_REATTACH_PROVIDERS` line. Started
+//! by Terraform, it serves until Terraform shuts it down, or exits by itself
+//! within a second once Terraform is gone (killed, crashed): see
+//! [`plugin::parent`].
 
 use std::process::ExitCode;
 

@@ -64,6 +64,8 @@ pub enum PluginError {
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// Serve without Terraform's handshake and print `TF_REATTACH_PROVIDERS`.
+    /// The process then lives until its user stops it: it does not exit
+    /// when the process that started it does (see [`parent`]).
     pub debug: bool,
     /// The provider's full address, e.g. `registry.terraform.io/xelon-ag/xelon`,
     /// used as the key of the reattach JSON.

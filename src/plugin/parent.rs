@@ -120,3 +120,38 @@ pub fn exit_after(after: Duration) {
         std::process::exit(0);
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_mode_watches_nothing() {
+        assert_eq!(to_watch(true), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn watches_the_parent_unless_it_is_init() {
+        let expected = match std::os::unix::process::parent_id() {
+            0 | 1 => None,
+            pid => Some(pid),
+        };
+        assert_eq!(to_watch(false), expected);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn gone_waits_while_the_parent_lives_and_not_otherwise() {
+        let parent = std::os::unix::process::parent_id();
+        assert!(
+            tokio::time::timeout(POLL * 3, gone(parent)).await.is_err(),
+            "our live parent counted as gone"
+        );
+        // A PID that is not (or no longer) our parent: gone at the first look.
+        assert!(
+            tokio::time::timeout(POLL, gone(u32::MAX)).await.is_ok(),
+            "a PID that is not our parent did not count as gone"
+        );
+    }
+}
