@@ -63,10 +63,7 @@ pub async fn api(State(shared): State<AppState>, request: Request, next: Next) -
         Action::Inject(answer) => {
             tracing::warn!(%method, %path, status = answer.status().as_u16(), "injected fault");
         }
-        Action::Lose(mode) => {
-            tracing::warn!(%method, %path, lose = mode.as_str(), "answer will be lost");
-        }
-        Action::Handle => {}
+        Action::Lose(_) | Action::Handle => {}
     }
     if held {
         tracing::warn!(%method, %path, ?delay, "request held");
