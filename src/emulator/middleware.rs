@@ -59,11 +59,8 @@ pub async fn api(State(shared): State<AppState>, request: Request, next: Next) -
         Action::Lose(mode) => Some(mode),
         _ => None,
     };
-    match &action {
-        Action::Inject(answer) => {
-            tracing::warn!(%method, %path, status = answer.status().as_u16(), "injected fault");
-        }
-        Action::Lose(_) | Action::Handle => {}
+    if let Action::Inject(answer) = &action {
+        tracing::warn!(%method, %path, status = answer.status().as_u16(), "injected fault");
     }
     if held {
         tracing::warn!(%method, %path, ?delay, "request held");
@@ -95,7 +92,7 @@ pub async fn api(State(shared): State<AppState>, request: Request, next: Next) -
         Some(LoseMode::Drop) => {
             let handled = response.status().as_u16();
             tracing::warn!(%method, %path, handled, "answer lost: connection dropped");
-            drop_connection(connection)
+            return drop_connection(connection);
         }
     };
     tracing::info!(%method, %path, status = response.status().as_u16(), "request");
