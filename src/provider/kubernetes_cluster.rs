@@ -118,7 +118,7 @@ impl Resource<Client> for KubernetesCluster {
 
     fn schema(&self) -> Schema {
         Schema::new(
-            "A Xelon Kubernetes (XKS) cluster: Talos Linux nodes with a fully managed control plane and load balancer. Worker nodes come from `xelon_kubernetes_node_pool` resources.\n\nKubernetes and Talos versions upgrade in place; control-plane sizes change in place; high availability can be turned on later. Renaming or moving a cluster replaces it.",
+            "A Xelon Kubernetes (XKS) cluster: Talos Linux nodes with a fully managed control plane and load balancer. Worker nodes come from `xelon_kubernetes_node_pool` resources.\n\nKubernetes and Talos versions upgrade in place; control-plane sizes change in place; high availability can be turned on later. Renaming or moving a cluster replaces it.\n\nA create never makes a second cluster of the same name: when the Xelon API already has one (say, from an apply that was interrupted), the apply fails with the import that adopts it, and a create whose answer was lost finds its cluster by name instead of making another. So a replacement under `create_before_destroy` needs a new `name`.",
             vec![
                 Attribute::string("cloud_id")
                     .required()
@@ -167,26 +167,6 @@ impl Resource<Client> for KubernetesCluster {
         if !req.prior.is_null() {
             check_high_availability(req.prior, planned, &mut resp.diagnostics);
             check_no_downgrade(req.prior, planned, &mut resp.diagnostics);
-        }
-        // A create must not make a second cluster of a name that exists
-        // (say, from an apply that was killed): point at the import instead.
-        if let (true, Some(client), Some(name), Some(cloud), Some(tenant)) = (
-            req.prior.is_null(),
-            req.client,
-            string(planned, "name"),
-            string(planned, "cloud_id"),
-            string(planned, "tenant_id"),
-        ) {
-            match existing_clusters(client, &name, &cloud, &tenant).await {
-                Ok(found) => {
-                    if let Some(existing) = found.first() {
-                        resp.diagnostics.extend(already_exists(existing, &tenant));
-                    }
-                }
-                Err(e) => {
-                    tracing::debug!(error = %e, "existing clusters not readable at plan time; the create checks again")
-                }
-            }
         }
         // Versions are checked against the cloud's offer whenever it can be read now.
         let (Some(client), Some(cloud), Some(talos), Some(k8s)) = (

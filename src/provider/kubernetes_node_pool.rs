@@ -48,7 +48,7 @@ impl Resource<Client> for KubernetesNodePool {
                 ))
         };
         Schema::new(
-            "A pool of worker nodes in a Xelon Kubernetes (XKS) cluster.\n\nScaling adds or removes single nodes (the newest first); resizing and renaming happen in place. A change of `kubernetes_cluster_id` replaces the pool.",
+            "A pool of worker nodes in a Xelon Kubernetes (XKS) cluster.\n\nScaling adds or removes single nodes (the newest first); resizing and renaming happen in place. A change of `kubernetes_cluster_id` replaces the pool.\n\nA create never makes a second pool of the same name in its cluster: when one exists outside the state, the apply fails with the import that adopts it, and a create whose answer was lost finds its pool by name. So a replacement under `create_before_destroy` needs a new `name`.",
             vec![
                 size("cpu_core_count", 2, "The number of CPU cores of each node."),
                 size("disk_size", 50, "The size of each node's primary disk in GB."),
@@ -87,21 +87,16 @@ impl Resource<Client> for KubernetesNodePool {
 
     async fn modify_plan(&self, req: PlanRequest<'_, Client>, resp: &mut PlanResponse) {
         if req.prior.is_null() {
-            // A new pool: its cluster must exist now (rather than failing at
-            // apply), and it must not hold a pool of this name already. One
-            // call answers both. (The cluster ID is unknown while the cluster
-            // is planned too.)
-            if let (Some(client), Some(cluster), Some(name)) = (
-                req.client,
-                string(&resp.planned, "kubernetes_cluster_id"),
-                string(&resp.planned, "name"),
-            ) {
-                match client.pools_named(&cluster, &name).await {
-                    Ok(found) => {
-                        if let Some(existing) = found.first() {
-                            resp.diagnostics.extend(already_exists(&cluster, existing));
-                        }
-                    }
+            // A new pool in an existing cluster: check the cluster is there
+            // now, rather than failing at apply. (Its ID is unknown while the
+            // cluster is planned too.) Whether the name is taken is checked
+            // at apply: a replacement is planned as a create, and the pool it
+            // replaces still exists at plan time.
+            if let (Some(client), Some(cluster)) =
+                (req.client, string(&resp.planned, "kubernetes_cluster_id"))
+            {
+                match client.get_cluster(&cluster).await {
+                    Ok(_) => {}
                     Err(e) if e.is_not_found() => resp.diagnostics.attribute_error(
                         AttributePath::attr("kubernetes_cluster_id"),
                         "Unknown Kubernetes cluster",
@@ -112,7 +107,7 @@ impl Resource<Client> for KubernetesNodePool {
                         e.to_string(),
                     ),
                     Err(e) => {
-                        tracing::debug!(error = %e, "pools not readable at plan time; the create checks again")
+                        tracing::debug!(error = %e, "cluster not readable at plan time; the create checks again")
                     }
                 }
             }

@@ -129,7 +129,7 @@ impl Error {
     }
 
     /// Whether a later attempt of the same request may succeed: transport
-    /// failures, 429 and 502/503/504.
+    /// failures, 429, 500 and 502/503/504.
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Transport { source, .. } => !source.is_builder(),
@@ -202,9 +202,10 @@ impl Error {
     }
 }
 
-/// Whether an HTTP status is worth retrying: 429, 502, 503 and 504.
+/// Whether an HTTP status is worth retrying: 429, 500, 502, 503 and 504
+/// (a 500 from a busy backend is as often passing as a 503).
 pub(crate) fn is_transient_status(status: u16) -> bool {
-    matches!(status, 429 | 502 | 503 | 504)
+    matches!(status, 429 | 500 | 502 | 503 | 504)
 }
 
 /// Secrets at least this many bytes long are redacted wherever any run of

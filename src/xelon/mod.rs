@@ -10,7 +10,7 @@
 //! - [`client`]: [`Client`], the HTTP core: authentication headers,
 //!   retries, cancellation, request logging, JSON and YAML answers.
 //! - [`retry`]: [`RetryPolicy`]: which failures are retried (idempotent
-//!   requests on 429/502/503/504 and broken connections; `POST` only on
+//!   requests on 429/500/502/503/504 and broken connections; `POST` only on
 //!   429) and the jittered exponential backoff.
 //! - [`error`]: [`Error`], the one error type.
 //! - [`models`]: typed request and answer bodies, decoded leniently.

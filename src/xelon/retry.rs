@@ -13,9 +13,11 @@
 //! however many requests an apply makes.
 //!
 //! Only idempotent requests are retried: `GET`, `PATCH` (the API's PATCHes
-//! set absolute sizes) and `DELETE`. A `POST` is retried only on 429, an
-//! answer saying the request was rejected before it was processed; never on
-//! 5xx or a broken connection, where the server may have acted on it.
+//! set absolute sizes) and `DELETE`, on 429, 500, 502, 503, 504 and broken
+//! connections. A `POST` is retried here only on 429, an answer saying the
+//! request was rejected before it was processed; never on 5xx or a broken
+//! connection, where the server may have acted on it: a create is then
+//! recovered by name ([`create_or_find`](super::create_or_find)).
 
 use std::time::Duration;
 
@@ -158,14 +160,15 @@ mod tests {
     fn only_idempotent_requests_retry_server_errors() {
         let p = RetryPolicy::default();
         for m in [Method::GET, Method::PATCH, Method::DELETE] {
-            for s in [429, 502, 503, 504] {
+            for s in [429, 500, 502, 503, 504] {
                 assert!(p.retries_status(&m, s), "{m} {s}");
             }
-            for s in [400, 401, 403, 404, 409, 422, 500] {
+            for s in [400, 401, 403, 404, 409, 422, 501] {
                 assert!(!p.retries_status(&m, s), "{m} {s}");
             }
         }
         assert!(!p.retries_status(&Method::POST, 503));
+        assert!(!p.retries_status(&Method::POST, 500));
         assert!(!p.retries_status(&Method::POST, 502));
         assert!(p.retries_status(&Method::POST, 429));
     }

@@ -8,7 +8,7 @@
 //! [`Error::Cancelled`] when its [`CancellationToken`] is cancelled, even in
 //! the middle of a request.
 //!
-//! Transient failures of a poll (transport errors, 429, 502-504, left over
+//! Transient failures of a poll (transport errors, 429, 500 and 502-504, left over
 //! once the client's own retries are spent) do not end a wait: the next
 //! poll tries again. Any other error does.
 //!

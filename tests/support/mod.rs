@@ -181,6 +181,14 @@ impl Emulator {
         body
     }
 
+    /// Every cluster that really exists (`GET /_emulator/clusters`), each
+    /// `{"cluster", "controlPlane", "loadBalancer", "pools"}`.
+    pub fn clusters(&self) -> Vec<serde_json::Value> {
+        let (status, body) = self.admin("GET", "clusters", None);
+        assert_eq!(status, 200, "truth: {body}");
+        body["clusters"].as_array().cloned().unwrap_or_default()
+    }
+
     /// Waits until cluster `id` is Ready again (after an out-of-band change).
     pub fn wait_ready(&self, id: &str) {
         wait_until(|| self.truth(id)["cluster"]["status"] == "Ready");
@@ -254,6 +262,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// The output of a spawned command, once it has ended.
+    pub fn wait(child: Child) -> Self {
+        Run::from(child.wait_with_output().expect("wait for terraform"))
+    }
+
     fn from(out: Output) -> Self {
         Run {
             code: out.status.code().unwrap_or(-1),
@@ -369,7 +382,13 @@ impl Workspace {
 
     /// Runs `terraform ARGS` in the workspace.
     pub fn tf(&self, args: &[&str]) -> Run {
-        let out = Command::new(terraform())
+        Run::from(self.command(args).output().expect("run terraform"))
+    }
+
+    /// The `terraform ARGS` command, set up for this workspace.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(terraform());
+        command
             .args(args)
             .current_dir(self.dir.path())
             .env("TF_CLI_CONFIG_FILE", &self.cli_config)
@@ -379,10 +398,18 @@ impl Workspace {
             .env("NO_COLOR", "1")
             .env_remove("TF_LOG")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdin(Stdio::null())
-            .output()
-            .expect("run terraform");
-        Run::from(out)
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Starts `terraform ARGS` in the workspace without waiting for it (for
+    /// tests that interrupt or kill it).
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start terraform")
     }
 
     /// `terraform apply -auto-approve`, which must succeed.
