@@ -72,8 +72,8 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod models;
-pub mod retry;
 pub mod recover;
+pub mod retry;
 pub mod wait;
 
 mod account;

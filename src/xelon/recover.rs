@@ -145,7 +145,10 @@ mod tests {
     }
 
     async fn post(client: &Client) -> Result<String> {
-        client.enable_high_availability("k1").await.map(|()| "new".to_string())
+        client
+            .enable_high_availability("k1")
+            .await
+            .map(|()| "new".to_string())
     }
 
     #[tokio::test]
@@ -195,7 +198,11 @@ mod tests {
         .unwrap();
         assert_eq!(created.object, "new");
         assert!(!created.found_after_lost_answer);
-        assert_eq!(looks.load(Ordering::Relaxed), 2, "looked twice before resending");
+        assert_eq!(
+            looks.load(Ordering::Relaxed),
+            2,
+            "looked twice before resending"
+        );
         assert_eq!(m.requests().len(), 2);
     }
 
