@@ -23,7 +23,7 @@ use crate::xelon::models::{
     Cluster, ControlPlane, CreateClusterRequest, DeploymentType, LoadBalancer, ResizeControlPlane,
     VersionMap, compare_versions,
 };
-use crate::xelon::{Client, Error, create_or_find, wait};
+use crate::xelon::{Client, CreateError, Error, create_once, wait};
 
 use super::values::{api_error, attr, boolean, int, int_u32, set, string};
 
@@ -235,29 +235,15 @@ impl Resource<Client> for KubernetesCluster {
             &body.cloud_identifier,
             &body.tenant_identifier,
         );
-        match existing_clusters(&client, name, cloud, tenant).await {
-            Ok(found) => {
-                if let Some(existing) = found.first() {
-                    return ApplyResponse::failed(Value::Null, already_exists(existing, tenant));
-                }
-            }
-            Err(e) => {
-                return ApplyResponse::failed(
-                    Value::Null,
-                    api_error("Unable to check for an existing cluster of this name", &e),
-                );
-            }
-        }
         let timeout = timeouts::get(planned, "create", DEFAULT_TIMEOUT);
         let deadline = tokio::time::Instant::now() + timeout;
-        // Stopping the provider must not abort the POST: its answer carries the ID.
-        let creator = client.uncancellable();
-        let created = create_or_find(
+        let body = &body;
+        let created = create_once(
             &client,
             deadline,
             req.cancel,
             &format!("cluster {name:?}"),
-            || creator.create_cluster(&body),
+            move |creator| async move { creator.create_cluster(body).await },
             || async {
                 let found = existing_clusters(&client, name, cloud, tenant).await?;
                 Ok(found.into_iter().next())
@@ -266,7 +252,16 @@ impl Resource<Client> for KubernetesCluster {
         .await;
         let created = match created {
             Ok(c) => c,
-            Err(e) => {
+            Err(CreateError::Exists(existing)) => {
+                return ApplyResponse::failed(Value::Null, already_exists(&existing, tenant));
+            }
+            Err(CreateError::Check(e)) => {
+                return ApplyResponse::failed(
+                    Value::Null,
+                    api_error("Unable to check for an existing cluster of this name", &e),
+                );
+            }
+            Err(CreateError::Create(e)) => {
                 return ApplyResponse::failed(
                     Value::Null,
                     api_error("Unable to create Kubernetes cluster", &e),

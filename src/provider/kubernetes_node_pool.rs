@@ -20,7 +20,7 @@ use crate::framework::{
     UpdateRequest, timeouts,
 };
 use crate::xelon::models::{CreateNodePoolRequest, Node, NodePool, UpdateNodePoolRequest};
-use crate::xelon::{Client, Error, create_or_find, wait};
+use crate::xelon::{Client, CreateError, Error, create_once, wait};
 
 use super::values::{api_error, int, int_u32, set, string};
 
@@ -154,44 +154,30 @@ impl Resource<Client> for KubernetesNodePool {
             worker_node_extra_disk: extra,
         };
         let name = &body.worker_pool_name;
-        match client.pools_named(&cluster_id, name).await {
-            Ok(found) => {
-                if let Some(existing) = found.first() {
-                    return ApplyResponse::failed(
-                        Value::Null,
-                        already_exists(&cluster_id, existing),
-                    );
-                }
+        let timeout = timeouts::get(planned, "create", DEFAULT_TIMEOUT);
+        let deadline = tokio::time::Instant::now() + timeout;
+        let (body, cluster) = (&body, cluster_id.as_str());
+        let created = create_once(
+            &client,
+            deadline,
+            req.cancel,
+            &format!("node pool {name:?}"),
+            move |creator| async move { creator.create_pool(cluster, body).await },
+            || async { Ok(client.pools_named(cluster, name).await?.into_iter().next()) },
+        )
+        .await;
+        let created = match created {
+            Ok(c) => c.object,
+            Err(CreateError::Exists(existing)) => {
+                return ApplyResponse::failed(Value::Null, already_exists(cluster, &existing));
             }
-            Err(e) => {
+            Err(CreateError::Check(e)) => {
                 return ApplyResponse::failed(
                     Value::Null,
                     api_error("Unable to check for an existing node pool of this name", &e),
                 );
             }
-        }
-        let timeout = timeouts::get(planned, "create", DEFAULT_TIMEOUT);
-        let deadline = tokio::time::Instant::now() + timeout;
-        // Stopping the provider must not abort the POST: its answer carries the ID.
-        let creator = client.uncancellable();
-        let created = create_or_find(
-            &client,
-            deadline,
-            req.cancel,
-            &format!("node pool {name:?}"),
-            || creator.create_pool(&cluster_id, &body),
-            || async {
-                Ok(client
-                    .pools_named(&cluster_id, name)
-                    .await?
-                    .into_iter()
-                    .next())
-            },
-        )
-        .await;
-        let created = match created {
-            Ok(c) => c.object,
-            Err(e) => {
+            Err(CreateError::Create(e)) => {
                 return ApplyResponse::failed(
                     Value::Null,
                     api_error("Unable to create node pool", &e),

@@ -92,7 +92,7 @@ pub use models::{
     PageMeta, ResizeControlPlane, Tenant, UpdateNodePoolRequest, VersionMap, VersionRequest,
     WorkerPoolSpec,
 };
-pub use recover::{Created, create_or_find, outcome_unknown};
+pub use recover::{CreateError, Created, create_once, create_or_find, outcome_unknown};
 pub use retry::RetryPolicy;
 pub use wait::{
     PollSchedule, Progress, poll_until, retry_on_conflict, wait_cluster_deleted,

@@ -13,9 +13,14 @@
 //!   again, with backoff, until the deadline.
 //! - A create refused for sure (4xx) is not retried; a `429` was retried by
 //!   the client already (it is rejected before processing).
-//! - The caller sends the `POST` through an
-//!   [`uncancellable`](Client::uncancellable) client: Terraform stopping the
-//!   provider must not abort a create whose answer carries the new ID.
+//! - The `POST` goes through an [`uncancellable`](Client::uncancellable)
+//!   client: Terraform stopping the provider must not abort a create whose
+//!   answer carries the new ID.
+//!
+//! [`create_once`] adds the check before the first `POST`: when an object of
+//! that name exists already (say, from an apply that was killed before it
+//! could record the ID), nothing is created and the caller can point the
+//! user at the import that adopts it.
 
 use std::future::Future;
 use std::time::Duration;
@@ -49,6 +54,52 @@ pub struct Created<T> {
     /// True when the create's answer was lost and the object was found by
     /// name instead.
     pub found_after_lost_answer: bool,
+}
+
+/// Why [`create_once`] created nothing.
+#[derive(Debug)]
+pub enum CreateError<T> {
+    /// An object of that name exists already (the first one found).
+    Exists(T),
+    /// Looking for an existing object failed, so nothing was risked.
+    Check(Error),
+    /// The create failed (see [`create_or_find`]).
+    Create(Error),
+}
+
+/// Creates an object unless `find` finds one of its name already, then
+/// [`create_or_find`] with the same `find`. `create` gets an
+/// [`uncancellable`](Client::uncancellable) clone of `client`.
+pub async fn create_once<T, C, CFut, F, FFut>(
+    client: &Client,
+    deadline: Instant,
+    cancel: &CancellationToken,
+    what: &str,
+    mut create: C,
+    mut find: F,
+) -> std::result::Result<Created<T>, CreateError<T>>
+where
+    C: FnMut(Client) -> CFut,
+    CFut: Future<Output = Result<T>>,
+    F: FnMut() -> FFut,
+    FFut: Future<Output = Result<Option<T>>>,
+{
+    match find().await {
+        Ok(Some(existing)) => return Err(CreateError::Exists(existing)),
+        Ok(None) => {}
+        Err(e) => return Err(CreateError::Check(e)),
+    }
+    let creator = client.uncancellable();
+    create_or_find(
+        client,
+        deadline,
+        cancel,
+        what,
+        || create(creator.clone()),
+        find,
+    )
+    .await
+    .map_err(CreateError::Create)
 }
 
 /// Sends `create` and, whenever its outcome is unknown, looks the object up
@@ -238,6 +289,49 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.status(), Some(500), "the create's own error");
         assert_eq!(m.requests().len(), 1, "unsure, so never a second create");
+    }
+
+    #[tokio::test]
+    async fn create_once_never_creates_a_second_object() {
+        let m = mock(|_, _| Reply::json(202, json!({}))).await;
+        let client = Client::new(fast_config(&m.base_url)).unwrap();
+        let cancel = CancellationToken::new();
+        let exists = create_once(
+            &client,
+            deadline(),
+            &cancel,
+            "test",
+            |c| async move { post(&c).await },
+            || async { Ok(Some("existing".to_string())) },
+        )
+        .await;
+        assert!(matches!(exists, Err(CreateError::Exists(ref e)) if e == "existing"));
+        let unsure = create_once(
+            &client,
+            deadline(),
+            &cancel,
+            "test",
+            |c| async move { post(&c).await },
+            || async { Err::<Option<String>, _>(Error::InvalidConfig("no list".into())) },
+        )
+        .await;
+        assert!(matches!(unsure, Err(CreateError::Check(_))));
+        assert!(m.requests().is_empty(), "no POST was sent");
+        // Cancelled already: the create still goes out and is answered.
+        cancel.cancel();
+        let cancellable = client.with_cancel(cancel.clone());
+        let created = create_once(
+            &cancellable,
+            deadline(),
+            &cancel,
+            "test",
+            |c| async move { post(&c).await },
+            || async { Ok(None) },
+        )
+        .await
+        .unwrap();
+        assert_eq!(created.object, "new");
+        assert_eq!(m.requests().len(), 1);
     }
 
     #[test]
