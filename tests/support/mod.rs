@@ -107,10 +107,21 @@ impl Emulator {
         send_json(method, &format!("{}{}", self.base_url, path), body)
     }
 
-    /// Creates a cluster through the API, as someone outside Terraform
-    /// would, and waits until it is Ready; returns its ID.
+    /// Creates a cluster of `tenant-1` through the API, as someone outside
+    /// Terraform would, and waits until it is Ready; returns its ID.
     pub fn create_cluster(
         &self,
+        name: &str,
+        control_plane_ha: bool,
+        load_balancer_ha: bool,
+    ) -> String {
+        self.create_cluster_of("tenant-1", name, control_plane_ha, load_balancer_ha)
+    }
+
+    /// [`Emulator::create_cluster`] for another tenant.
+    pub fn create_cluster_of(
+        &self,
+        tenant: &str,
         name: &str,
         control_plane_ha: bool,
         load_balancer_ha: bool,
@@ -120,7 +131,7 @@ impl Emulator {
             "POST",
             "kubernetes",
             Some(serde_json::json!({
-                "cloudIdentifier": "cloud-1", "tenantIdentifier": "tenant-1", "clusterName": name,
+                "cloudIdentifier": "cloud-1", "tenantIdentifier": tenant, "clusterName": name,
                 "k8sVersion": "1.31.2", "talosVersion": "1.8.3",
                 "controlPlaneCpu": 2, "controlPlaneRam": 4, "controlPlaneDisk": 50,
                 "controlPlaneType": kind(control_plane_ha),
@@ -187,6 +198,22 @@ impl Emulator {
         let (status, body) = self.admin("GET", "clusters", None);
         assert_eq!(status, 200, "truth: {body}");
         body["clusters"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The routes of the API calls other than GETs since the counters were
+    /// last reset (`DELETE /_emulator/requests`): the changes a run made.
+    pub fn changes_made(&self) -> Vec<String> {
+        let (_, counts) = self.admin("GET", "requests", None);
+        counts["by_route"]
+            .as_object()
+            .map(|routes| {
+                routes
+                    .keys()
+                    .filter(|r| !r.starts_with("GET "))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Waits until cluster `id` is Ready again (after an out-of-band change).
