@@ -169,7 +169,7 @@ fn an_invalid_example_fails_validation() {
     )
     .expect("write");
     let err = check(tmp.path()).expect_err("an invalid example passed");
-    assert!(err.contains("node_count must be at least 1"), "{err}");
+    assert!(err.contains("node_count must be from 1 to"), "{err}");
 
     std::fs::write(
         tmp.path().join("resource.tf"),
