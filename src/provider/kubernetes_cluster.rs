@@ -33,6 +33,8 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// counts as done, when the API neither reports the changed value nor shows
 /// the cluster busy (see [`wait_applied`]).
 const SETTLE: Duration = Duration::from_secs(30);
+/// How long a read retries the kubeconfig before it warns and goes on.
+const KUBECONFIG_RETRIES: Duration = Duration::from_secs(10);
 /// Pod and service subnets: fixed by the Xelon backend today.
 const POD_SUBNET: &str = "100.111.0.0/16";
 const SERVICE_SUBNET: &str = "100.112.0.0/12";
@@ -675,7 +677,13 @@ async fn read_state(client: &Client, base: &Value) -> Result<Option<ClusterRead>
     let kubeconfig = async {
         match base.get_attr("kube_config_raw") {
             Some(k @ Value::String(_)) => (k.clone(), None),
-            _ => match client.kubeconfig(&id).await {
+            // Best effort: a config endpoint in trouble must not hold up the
+            // read for the whole retry budget.
+            _ => match client
+                .with_deadline(std::time::Instant::now() + KUBECONFIG_RETRIES)
+                .kubeconfig(&id)
+                .await
+            {
                 Ok(k) => (Value::string(k), None),
                 Err(e) => (Value::Null, Some(e)),
             },
