@@ -156,7 +156,9 @@ pub async fn serve<P: Provider>(
                 router.serve_with_incoming_shutdown(incoming, stopped).await
             }
             None => {
-                let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+                use tokio_stream::StreamExt as _;
+                let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener)
+                    .map(|accepted| accepted.inspect(no_delay));
                 router.serve_with_incoming_shutdown(incoming, stopped).await
             }
         }
@@ -204,6 +206,15 @@ async fn bind_loopback(range: Option<(u16, u16)>) -> Result<TcpListener, PluginE
     }
 }
 
+/// Turns off Nagle's algorithm on an accepted plugin connection: gRPC writes
+/// small frames and waits for their answers, so a delayed ACK would stall
+/// every RPC by up to 40 ms.
+fn no_delay(tcp: &tokio::net::TcpStream) {
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::debug!(error = %e, "could not set TCP_NODELAY");
+    }
+}
+
 /// Accepts TCP connections and completes TLS handshakes off the accept loop,
 /// so one slow or failing client cannot stall the others.
 fn tls_incoming(
@@ -227,6 +238,7 @@ fn tls_incoming(
                     }
                 },
             };
+            no_delay(&tcp);
             let acceptor = acceptor.clone();
             let tx = tx.clone();
             tokio::spawn(async move {

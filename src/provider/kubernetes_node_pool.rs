@@ -95,9 +95,9 @@ impl Resource<Client> for KubernetesNodePool {
             if let (Some(client), Some(cluster)) =
                 (req.client, string(&resp.planned, "kubernetes_cluster_id"))
             {
-                match client.get_cluster(&cluster).await {
-                    Ok(_) => {}
-                    Err(e) if e.is_not_found() => resp.diagnostics.attribute_error(
+                match client.cluster_exists(&cluster).await {
+                    Ok(true) => {}
+                    Ok(false) => resp.diagnostics.attribute_error(
                         AttributePath::attr("kubernetes_cluster_id"),
                         "Unknown Kubernetes cluster",
                         format!("The Xelon API knows no cluster {cluster:?}."),

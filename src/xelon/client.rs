@@ -26,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 use super::config::ClientConfig;
 use super::error::{Error, Result};
 use super::models::Page;
+use super::models::VersionMap;
 use super::retry::RetryPolicy;
 use super::wait::PollSchedule;
 
@@ -68,6 +69,18 @@ struct Inner {
     client_id: Option<HeaderValue>,
     retry: RetryPolicy,
     poll: PollSchedule,
+    /// Answers that do not change while a provider process lives (a cloud's
+    /// version mapping), so each is fetched once per process.
+    pub(crate) memo: Memo,
+}
+
+/// What a [`Client`] remembers for the life of its process.
+#[derive(Default)]
+pub(crate) struct Memo {
+    /// Each cloud's Talos/Kubernetes version mapping.
+    pub(crate) versions: std::sync::Mutex<std::collections::HashMap<String, VersionMap>>,
+    /// Clusters seen to exist (a plan-time check that need not repeat).
+    pub(crate) clusters_seen: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -179,6 +192,7 @@ impl Client {
                 client_id,
                 retry,
                 poll,
+                memo: Memo::default(),
             }),
             cancel: None,
             deadline: None,
@@ -219,6 +233,11 @@ impl Client {
     /// The base URL, always with a trailing slash.
     pub fn base_url(&self) -> &str {
         self.inner.base.as_str()
+    }
+
+    /// What this client remembers for the life of its process.
+    pub(crate) fn memo(&self) -> &Memo {
+        &self.inner.memo
     }
 
     /// The polling schedule the waiters use with this client.

@@ -122,10 +122,50 @@ impl Client {
     }
 
     /// The Talos versions `cloud_id` offers, each with the Kubernetes
-    /// versions it can run (`GET kubernetes/versions/{cloudId}`).
+    /// versions it can run (`GET kubernetes/versions/{cloudId}`). Fetched
+    /// once per cloud for the life of the client (a provider process, which
+    /// Terraform starts per command).
     pub async fn versions(&self, cloud_id: &str) -> Result<VersionMap> {
-        self.get(&format!("kubernetes/versions/{}", seg(cloud_id)), &[])
-            .await
+        let known = self
+            .memo()
+            .versions
+            .lock()
+            .ok()
+            .and_then(|m| m.get(cloud_id).cloned());
+        if let Some(map) = known {
+            return Ok(map);
+        }
+        let map: VersionMap = self
+            .get(&format!("kubernetes/versions/{}", seg(cloud_id)), &[])
+            .await?;
+        if let Ok(mut memo) = self.memo().versions.lock() {
+            memo.insert(cloud_id.to_owned(), map.clone());
+        }
+        Ok(map)
+    }
+
+    /// Whether cluster `id` exists (`GET kubernetes/{id}`, 404 = no). A
+    /// cluster once seen is not asked about again by this client: for
+    /// plan-time checks, which several pools of one cluster share.
+    pub async fn cluster_exists(&self, id: &str) -> Result<bool> {
+        if self
+            .memo()
+            .clusters_seen
+            .lock()
+            .is_ok_and(|s| s.contains(id))
+        {
+            return Ok(true);
+        }
+        match self.get_cluster(id).await {
+            Ok(_) => {
+                if let Ok(mut seen) = self.memo().clusters_seen.lock() {
+                    seen.insert(id.to_owned());
+                }
+                Ok(true)
+            }
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
 

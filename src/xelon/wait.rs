@@ -2,8 +2,10 @@
 //! or to disappear.
 //!
 //! Every waiter polls on the client's [`PollSchedule`]: a first poll after
-//! `initial`, then delays growing by `factor` up to `max` (defaults: 1 s,
-//! ×1.5, 10 s). A wait never outlasts its `timeout` (it fails with
+//! `initial`, then delays growing by `factor` up to `max`. The default is the
+//! one schedule of the provider: a first poll after 250 ms, then every 2 s
+//! (at most 30 GETs per minute of waiting per object, and a change is seen
+//! at most about 2 s after it happens). A wait never outlasts its `timeout` (it fails with
 //! [`Error::Timeout`], naming the last status seen) and stops at once with
 //! [`Error::Cancelled`] when its [`CancellationToken`] is cancelled, even in
 //! the middle of a request.
@@ -39,12 +41,14 @@ pub struct PollSchedule {
 }
 
 impl Default for PollSchedule {
-    /// First poll after 1 s, then ×1.5 up to 10 s between polls.
+    /// A first poll 250 ms after the change was accepted (quick operations
+    /// are seen at once), then one every 2 s: a change is seen at most about
+    /// 2 s after it happens, at no more than 30 GETs per minute of waiting.
     fn default() -> Self {
         PollSchedule {
-            initial: Duration::from_secs(1),
-            factor: 1.5,
-            max: Duration::from_secs(10),
+            initial: Duration::from_millis(250),
+            factor: 8.0,
+            max: Duration::from_secs(2),
         }
     }
 }
@@ -357,7 +361,24 @@ mod tests {
     #[test]
     fn delays_grow_and_cap() {
         let s = PollSchedule::default();
-        let d: Vec<u128> = s.delays().take(8).map(|d| d.as_millis()).collect();
+        let d: Vec<u128> = s.delays().take(4).map(|d| d.as_millis()).collect();
+        assert_eq!(d, [250, 2000, 2000, 2000]);
+        // At most 30 polls in any minute of waiting.
+        let mut at = Duration::ZERO;
+        let polls = s
+            .delays()
+            .take_while(|d| {
+                at += *d;
+                at <= Duration::from_secs(60)
+            })
+            .count();
+        assert!(polls <= 30, "{polls} polls in the first minute");
+        let grow = PollSchedule {
+            initial: Duration::from_secs(1),
+            factor: 1.5,
+            max: Duration::from_secs(10),
+        };
+        let d: Vec<u128> = grow.delays().take(8).map(|d| d.as_millis()).collect();
         assert_eq!(d, [1000, 1500, 2250, 3375, 5062, 7593, 10000, 10000]);
         let weird = PollSchedule {
             initial: Duration::from_secs(30),
