@@ -37,6 +37,11 @@ impl axum::serve::Listener for Listener {
 
     async fn accept(&mut self) -> (Stream, SocketAddr) {
         let (tcp, remote) = axum::serve::Listener::accept(&mut self.0).await;
+        // Answers go out at once, as from a real API's servers: no Nagle
+        // delay between a response's head and its body.
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
         let stream = Stream {
             tcp,
             dropped: Arc::new(AtomicBool::new(false)),

@@ -665,15 +665,7 @@ struct ClusterRead {
 /// `Ok(None)` when the cluster is gone.
 async fn read_state(client: &Client, base: &Value) -> Result<Option<ClusterRead>, Error> {
     let id = string(base, "id").unwrap_or_default();
-    let cluster = match client.get_cluster(&id).await {
-        Ok(c) => c,
-        Err(e) if e.is_not_found() => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    if matches!(cluster.status.as_str(), "Deleting" | "Deleted") {
-        return Ok(None);
-    }
-    // The rest is independent: fetch it concurrently, one round trip.
+    // One round trip: the cluster and its parts are fetched together.
     let kubeconfig = async {
         match base.get_attr("kube_config_raw") {
             Some(k @ Value::String(_)) => (k.clone(), None),
@@ -689,19 +681,31 @@ async fn read_state(client: &Client, base: &Value) -> Result<Option<ClusterRead>
             },
         }
     };
-    let tenant = async {
-        match (&cluster.tenant_identifier, string(base, "tenant_id")) {
-            (Some(t), _) => Ok(t.clone()),
-            (None, Some(t)) => Ok(t),
-            // Import of a bare cluster ID, and the API does not name the tenant:
-            // the cluster is taken to be the token's own tenant's.
-            (None, None) => client.current_tenant().await.map(|t| t.identifier),
-        }
+    let (cluster, control_plane, load_balancer, (kubeconfig, kubeconfig_error)) = tokio::join!(
+        client.get_cluster(&id),
+        client.control_plane(&id),
+        client.load_balancer(&id),
+        kubeconfig
+    );
+    let cluster = match cluster {
+        Ok(c) => c,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e),
     };
-    let parts =
-        async { tokio::try_join!(client.control_plane(&id), client.load_balancer(&id), tenant) };
-    let (parts, (kubeconfig, kubeconfig_error)) = tokio::join!(parts, kubeconfig);
-    let (control_plane, load_balancer, tenant) = parts?;
+    if cluster.is_gone() {
+        return Ok(None);
+    }
+    // A part that is not found (the cluster going away meanwhile) is a part
+    // not reported.
+    let control_plane = not_found_is_unreported(control_plane)?;
+    let load_balancer = not_found_is_unreported(load_balancer)?;
+    let tenant = match (&cluster.tenant_identifier, string(base, "tenant_id")) {
+        (Some(t), _) => t.clone(),
+        (None, Some(t)) => t,
+        // Import of a bare cluster ID, and the API does not name the tenant:
+        // the cluster is taken to be the token's own tenant's.
+        (None, None) => client.current_tenant().await?.identifier,
+    };
     let mut warnings = Diagnostics::new();
     if let Some(e) = kubeconfig_error {
         warnings.attribute_warning(
@@ -723,6 +727,15 @@ async fn read_state(client: &Client, base: &Value) -> Result<Option<ClusterRead>
         kubeconfig,
     );
     Ok(Some(ClusterRead { state, warnings }))
+}
+
+/// A part of a cluster answered 404 (the cluster going away meanwhile) is
+/// a part not reported.
+fn not_found_is_unreported<T: Default>(part: Result<T, Error>) -> Result<T, Error> {
+    match part {
+        Err(e) if e.is_not_found() => Ok(T::default()),
+        other => other,
+    }
 }
 
 /// The state for what the API reported, each missing value taken from
