@@ -730,19 +730,27 @@ fn data_source_schemas_are_served_with_docs() {
     assert_eq!(cluster["talosconfig_raw"]["sensitive"], true);
     assert_eq!(cluster["kubernetes_cluster_id"]["required"], true);
 
-    // Nested attributes, so each field is documented.
+    // Computed-only nested values are served as plain object types, which
+    // every Terraform since 1.0 can reference into; the Registry docs still
+    // describe each field (tests/docs.rs).
     let versions = attrs("xelon_kubernetes_cluster_versions");
-    assert_eq!(versions["versions"]["nested_type"]["nesting_mode"], "list");
+    assert_eq!(
+        versions["versions"]["type"],
+        json!(["list", ["object", {"kubernetes_versions": ["list", "string"], "talos_version": "string"}]])
+    );
     assert_eq!(versions["versions"]["computed"], true);
     assert_eq!(
-        versions["versions"]["nested_type"]["attributes"]["kubernetes_versions"]["type"],
-        json!(["list", "string"])
+        versions["latest"]["type"],
+        json!(["object", {"kubernetes_version": "string", "talos_version": "string"}])
     );
-    assert_eq!(versions["latest"]["nested_type"]["nesting_mode"], "single");
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("docs/data-sources/kubernetes_cluster_versions.md"),
+    )
+    .expect("versions docs");
     assert!(
-        versions["latest"]["nested_type"]["attributes"]["talos_version"]["description"]
-            .as_str()
-            .is_some_and(|d| !d.is_empty())
+        docs.contains("Nested Schema for `versions`") && docs.contains("kubernetes_versions"),
+        "{docs}"
     );
 
     let pool = attrs("xelon_kubernetes_node_pool");
@@ -750,5 +758,8 @@ fn data_source_schemas_are_served_with_docs() {
         (&pool["id"]["optional"], &pool["id"]["computed"]),
         (&json!(true), &json!(true))
     );
-    assert_eq!(pool["nodes"]["nested_type"]["nesting_mode"], "list");
+    assert_eq!(
+        pool["nodes"]["type"],
+        json!(["list", ["object", {"id": "string", "name": "string", "status": "string"}]])
+    );
 }

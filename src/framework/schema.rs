@@ -80,6 +80,11 @@ fn check_attributes(attrs: &[Attribute], prefix: &str, problems: &mut Vec<String
             problems.push(format!("{name}: has no description"));
         }
         if let AttributeType::Nested(n) = &a.ty {
+            if n.as_object_type && (a.required || a.optional) {
+                problems.push(format!(
+                    "{name}: only computed-only attributes can be served as an object type"
+                ));
+            }
             check_attributes(&n.attributes, &format!("{name}."), problems);
         }
     }
@@ -131,6 +136,9 @@ pub struct NestedAttributes {
     pub nesting: Nesting,
     /// The attributes of each object.
     pub attributes: Vec<Attribute>,
+    /// Served to Terraform as a plain object type (`list(object({...}))`)
+    /// rather than as nested attributes; see [`Attribute::as_object_type`].
+    pub as_object_type: bool,
 }
 
 /// How nested attributes nest.
@@ -227,6 +235,7 @@ impl Attribute {
             AttributeType::Nested(NestedAttributes {
                 nesting: Nesting::Single,
                 attributes,
+                as_object_type: false,
             }),
         )
     }
@@ -238,6 +247,7 @@ impl Attribute {
             AttributeType::Nested(NestedAttributes {
                 nesting: Nesting::List,
                 attributes,
+                as_object_type: false,
             }),
         )
     }
@@ -283,6 +293,20 @@ impl Attribute {
         self.optional = true;
         self.computed = true;
         self.default = Some(value.into());
+        self
+    }
+
+    /// For a computed-only nested attribute: serve it to Terraform as a
+    /// plain object type (`object({...})`, `list(object({...}))`), with the
+    /// same values and state JSON. Terraform before 1.2.7 cannot reference
+    /// into nested attributes (hashicorp/terraform#31532), and 1.5 to 1.6
+    /// crash on computed list-nested ones in `-generate-config-out`
+    /// (hashicorp/terraform#34463); plain types work everywhere. The nested
+    /// attributes stay declared, so the docs still describe every field.
+    pub fn as_object_type(mut self) -> Self {
+        if let AttributeType::Nested(n) = &mut self.ty {
+            n.as_object_type = true;
+        }
         self
     }
 

@@ -9,7 +9,8 @@ use crate::cty::Value;
 use super::schema::Attribute;
 use super::validators;
 
-/// The optional, non-computed `timeouts = { create = "30m", ... }` attribute.
+/// The optional `timeouts = { create = "30m", ... }` attribute (optional and
+/// computed with a null default, so that every Terraform since 1.0 plans it).
 pub fn attribute(default: Duration) -> Attribute {
     let mins = default.as_secs() / 60;
     let op = |name: &str, what: &str| {
@@ -28,7 +29,11 @@ pub fn attribute(default: Duration) -> Attribute {
             op("delete", "deletion"),
         ],
     )
-    .optional()
+    // Optional and computed, with a null default: the same configuration
+    // syntax and stored state as an optional attribute, and Terraform 1.0.0
+    // to 1.0.4 do not walk into it when the configuration leaves it null
+    // (hashicorp/terraform#29388, a panic planning a create).
+    .default(Value::Null)
     .description("Limits for how long Terraform waits for operations on this object.")
 }
 

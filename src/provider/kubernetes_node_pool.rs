@@ -79,6 +79,7 @@ impl Resource<Client> for KubernetesNodePool {
                     ],
                 )
                 .computed()
+                .as_object_type()
                 .description("The nodes of the pool, oldest first."),
                 timeouts::attribute(DEFAULT_TIMEOUT),
             ],

@@ -179,6 +179,9 @@ pub fn schema_to_proto(schema: &Schema) -> pb::Schema {
 fn attribute_to_proto(attr: &Attribute) -> pb::schema::Attribute {
     let (ty, nested_type) = match &attr.ty {
         AttributeType::Plain(t) => (t.to_json_bytes(), None),
+        AttributeType::Nested(n) if n.as_object_type => {
+            (attr.ty.value_type().to_json_bytes(), None)
+        }
         AttributeType::Nested(n) => (
             Vec::new(),
             Some(pb::schema::Object {
@@ -213,6 +216,24 @@ fn attribute_to_proto(attr: &Attribute) -> pb::schema::Attribute {
 
 #[cfg(test)]
 mod tests {
+    use crate::framework::Attribute;
+
+    #[test]
+    fn computed_nested_attributes_can_be_served_as_object_types() {
+        let nodes = Attribute::list_nested(
+            "nodes",
+            vec![Attribute::string("id").computed().description("id")],
+        )
+        .computed()
+        .description("nodes");
+        let nested = super::attribute_to_proto(&nodes);
+        assert!(nested.nested_type.is_some() && nested.r#type.is_empty());
+        let plain = super::attribute_to_proto(&nodes.clone().as_object_type());
+        assert!(plain.nested_type.is_none());
+        assert_eq!(plain.r#type, br#"["list",["object",{"id":"string"}]]"#);
+        assert!(plain.computed && !plain.optional);
+    }
+
     use super::*;
 
     #[test]

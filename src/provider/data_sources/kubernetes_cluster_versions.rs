@@ -52,6 +52,7 @@ impl DataSource<Client> for KubernetesClusterVersions {
                     ],
                 )
                 .computed()
+                .as_object_type()
                 .description("The newest offered pair: the newest Talos version (that runs any Kubernetes at all) and the newest Kubernetes version it runs. Null when the cloud offers no versions."),
                 Attribute::list_nested(
                     "versions",
@@ -65,6 +66,7 @@ impl DataSource<Client> for KubernetesClusterVersions {
                     ],
                 )
                 .computed()
+                .as_object_type()
                 .description("Every offered Talos version with the Kubernetes versions it can run, sorted newest Talos first by semantic version."),
             ],
         )

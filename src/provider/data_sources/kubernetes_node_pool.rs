@@ -78,6 +78,7 @@ impl DataSource<Client> for KubernetesNodePoolDataSource {
                     ],
                 )
                 .computed()
+                .as_object_type()
                 .description("The nodes of the pool, in the order the API lists them."),
             ],
         )
