@@ -19,10 +19,10 @@ use super::routes::AppState;
 use super::seed::Cloud;
 use super::state::{NewCluster, State as EmulatorState, load_balancer};
 use super::validate::{Fields, pagination, parse_object};
+use super::version;
 use super::views::{
     ClusterView, ControlPlanesView, Data, DataMessage, LoadBalancersView, Page, change_answer,
 };
-use crate::xelon::models::compare_versions;
 
 /// Allowed CPU cores of any VM.
 pub const CPU_RANGE: std::ops::RangeInclusive<u64> = 1..=64;
@@ -413,7 +413,7 @@ fn set_version(
         if let Some(why) = part.incompatibility(cloud, cluster, &version) {
             return Err(ApiError::field("version", why));
         }
-        if compare_versions(&version, &current).is_lt() {
+        if version::cmp(&version, &current).is_lt() {
             return Err(ApiError::field(
                 "version",
                 format!("Downgrading {label} from {current} to {version} is not supported."),

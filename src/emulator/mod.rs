@@ -277,6 +277,7 @@ mod routes;
 pub mod seed;
 mod state;
 mod validate;
+mod version;
 mod views;
 
 use std::future::Future;

@@ -21,8 +21,9 @@ use crate::framework::{
 };
 use crate::xelon::models::{
     Cluster, ControlPlane, CreateClusterRequest, DeploymentType, LoadBalancer, ResizeControlPlane,
-    VersionMap, compare_versions,
+    VersionMap,
 };
+use crate::xelon::version::compare_versions;
 use crate::xelon::{Client, CreateError, Error, create_once, wait};
 
 use super::values::{api_error, attr, boolean, int, int_u32, set, string};

@@ -74,6 +74,7 @@ pub mod error;
 pub mod models;
 pub mod recover;
 pub mod retry;
+pub mod version;
 pub mod wait;
 
 mod account;

@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use crate::cty::{AttributePath, Value};
 use crate::framework::{Diagnostics, ReadResponse};
 use crate::xelon::Error;
-use crate::xelon::models::compare_versions;
+use crate::xelon::version::compare_versions;
 
 /// How many candidates a lookup error lists before it says "and N more".
 const MAX_CANDIDATES: usize = 20;
