@@ -248,7 +248,7 @@ pub struct ResizeControlPlane {
 }
 
 /// One element of `GET kubernetes/{id}/load-balancers` (the whole answer
-/// may be `[]`: see [`Client::load_balancer`](super::Client::load_balancer)).
+/// may be `[]`: see [`Client::load_balancer`](crate::xelon::Client::load_balancer)).
 /// Missing sizes are `None`, "not reported".
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
