@@ -15,10 +15,13 @@
 //! - [`xelon`]: the Xelon HQ REST API client.
 //! - [`provider`]: the Xelon provider: configuration, resources and data sources.
 //! - [`emulator`]: a local, stateful Xelon API for offline testing.
+//! - [`docs`]: Terraform Registry docs generated from the schemas and
+//!   `examples/` (used by `xelon-docs`, not at run time).
 
 #![warn(missing_docs)]
 
 pub mod cty;
+pub mod docs;
 pub mod emulator;
 pub mod framework;
 pub mod plugin;

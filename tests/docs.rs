@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use xelon_provider::framework::docs::{self, GENERATED_MARKER};
+use xelon_provider::docs::{self, GENERATED_MARKER};
 use xelon_provider::framework::{Attribute, Provider, Schema};
 use xelon_provider::provider::XelonProvider;
 

@@ -1,6 +1,6 @@
 //! `xelon-docs`: generates the Terraform Registry documentation in `docs/`
 //! from the provider's schemas and the example configurations in
-//! `examples/` (see `xelon_provider::framework::docs` for the layout).
+//! `examples/` (see `xelon_provider::docs` for the layout).
 //!
 //! ```sh
 //! cargo run --bin xelon-docs            # rewrite docs/ (and delete pages of types that are gone)
@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use xelon_provider::framework::docs::{self, Difference};
+use xelon_provider::docs::{self, Difference};
 use xelon_provider::provider::XelonProvider;
 
 /// Command-line options.

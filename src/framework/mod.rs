@@ -5,7 +5,6 @@
 //! them over the plugin protocol.
 
 pub mod diagnostics;
-pub mod docs;
 pub mod plan;
 pub mod resource;
 pub mod schema;
