@@ -37,11 +37,6 @@ impl Schema {
         object_type(&self.attributes)
     }
 
-    /// The attribute called `name`.
-    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
-        self.attributes.iter().find(|a| a.name == name)
-    }
-
     /// Lists inconsistencies in the declaration (a schema bug, not a user error),
     /// e.g. a default on a non-computed attribute. Checked by tests and at start-up in debug builds.
     pub fn check(&self) -> Vec<String> {

@@ -113,27 +113,6 @@ impl Validator for NotEmpty {
     }
 }
 
-/// One of a fixed set of strings.
-pub struct OneOf(pub &'static [&'static str]);
-
-impl Validator for OneOf {
-    fn description(&self) -> String {
-        format!("one of {}", quoted_list(self.0))
-    }
-
-    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
-        if let Some(s) = value.as_str()
-            && !self.0.contains(&s)
-        {
-            diags.attribute_error(
-                path.clone(),
-                "Invalid value",
-                format!("{path} must be one of {}, got {s:?}.", quoted_list(self.0)),
-            );
-        }
-    }
-}
-
 /// A positive Go-style duration such as `30m`, `1h30m` or `90s`.
 pub struct Duration;
 
@@ -162,14 +141,6 @@ impl Validator for Duration {
     }
 }
 
-fn quoted_list(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|s| format!("{s:?}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,8 +157,6 @@ mod tests {
         assert!(!run(&AtLeast(1), Value::number(1)).has_errors());
         assert!(run(&NotEmpty, Value::string(" ")).has_errors());
         assert!(!run(&NotEmpty, Value::string("a")).has_errors());
-        assert!(run(&OneOf(&["a", "b"]), Value::string("c")).has_errors());
-        assert!(!run(&OneOf(&["a", "b"]), Value::string("b")).has_errors());
         assert!(run(&Duration, Value::string("10 parsecs")).has_errors());
         assert!(!run(&Duration, Value::string("1h30m")).has_errors());
         let d = run(&AtLeast(1), Value::number(0));
