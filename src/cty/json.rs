@@ -2,7 +2,8 @@
 //!
 //! - Null is `null` at any type; unknowns cannot be encoded.
 //! - Numbers are JSON numbers with every digit kept (`9223372036854775808`,
-//!   `1e400`); a string holding a number is accepted too. As in go-cty, a string
+//!   `1e400`); a string holding a number is accepted too (`"Inf"` and `"-inf"`
+//!   decode as infinities, which, as in go-cty, cannot be encoded). As in go-cty, a string
 //!   decodes from a number or bool, and a bool from `"true"`/`"false"`/`"1"`/`"0"`.
 //! - Objects encode every attribute of the type (`null` where null). On decode
 //!   a missing attribute is null, and — unlike go-cty — **keys the type lacks are
@@ -30,6 +31,9 @@ pub fn encode_json(value: &Value, ty: &Type) -> Result<Json, CtyError> {
         }
         (Type::Bool, Value::Bool(b)) => Json::Bool(*b),
         (Type::String, Value::String(s)) => Json::String(s.clone()),
+        (Type::Number, Value::Number(n)) if n.is_infinite() => {
+            return Err(CtyError::encode(format!("{n} cannot be JSON")));
+        }
         (Type::Number, Value::Number(n)) => Json::Number(
             n.to_string()
                 .parse()
@@ -247,6 +251,12 @@ mod tests {
         assert_eq!(small, "0.1");
         let u = encode_json(&num("9223372036854775808"), &Type::Number).unwrap();
         assert_eq!(u.to_string(), "9223372036854775808");
+        assert_eq!(
+            decode_json(&json!("-Inf"), &Type::Number).unwrap(),
+            Value::Number(crate::cty::Number::NEG_INFINITY)
+        );
+        let err = encode_json(&Value::Number(crate::cty::Number::INFINITY), &Type::Number);
+        assert_eq!(err.unwrap_err().to_string(), "+Inf cannot be JSON");
     }
 
     #[test]

@@ -4,9 +4,14 @@
 //! - nil is null at any type; any extension (plain type 0, refined type 12,
 //!   whatever its payload) is unknown at any type. Unknowns are encoded as
 //!   `d4 00 00`, as go-cty does.
-//! - Numbers arrive as any int, a float, or a string holding a decimal; they are
-//!   sent as go-cty sends them: an int when integral and within `i64`, else a
-//!   float64 when that is exact, else the plain decimal text.
+//! - Numbers arrive as any int, a float (±infinity included; NaN is refused),
+//!   or a string holding a decimal (or `Inf`, `-inf`, ...). They are sent as
+//!   go-cty sends them since March 2024: infinities as float64 infinities, an
+//!   integer within `i64` as an int, a non-integer that a float64 holds exactly
+//!   as that float64, and everything else as its plain decimal text. So an
+//!   integer beyond `i64` such as 2^63 goes as the text `9223372036854775808`,
+//!   never as a float64 (which Terraform would read at 53 bits and show as
+//!   9223372036854776000).
 //! - Objects are maps with every attribute of the type (nil where null); a
 //!   missing attribute decodes as null, an attribute the type lacks is an error.
 //! - At a `dynamic` position a known value is `[type JSON bytes, value]`.
@@ -104,12 +109,20 @@ fn encode(buf: &mut ByteBuf, value: &Value, ty: &Type) -> Result<(), CtyError> {
     Ok(())
 }
 
-/// Writes `n` as go-cty does: an int if it is one within `i64`, else a float64
-/// if that is exact, else its plain decimal text.
+/// Writes `n` as go-cty does (since v1.14.4, March 2024): an infinity as a
+/// float64 infinity; an integer within `i64` as the smallest msgpack int; a
+/// number that is not an integer and that a float64 holds exactly as that
+/// float64; anything else (integers beyond `i64`, such as 2^63, and inexact
+/// fractions such as 0.1) as its plain decimal text. An integer is never a
+/// float: Terraform would read a float64 at 53 bits of precision and show 2^63
+/// as 9223372036854776000.
 fn encode_number(buf: &mut ByteBuf, n: &Number) {
-    if let Some(i) = n.to_i64() {
+    let exact_fraction = || n.to_exact_f64().filter(|_| !n.is_integer());
+    if n.is_infinite() {
+        let Ok(()) = enc::write_f64(buf, n.to_f64());
+    } else if let Some(i) = n.to_i64() {
         let Ok(_) = enc::write_sint(buf, i);
-    } else if let Some(f) = n.to_exact_f64() {
+    } else if let Some(f) = exact_fraction() {
         let Ok(()) = enc::write_f64(buf, f);
     } else {
         // Within MAX_EXPONENT, so far below msgpack's 4 GiB string limit.
@@ -269,7 +282,7 @@ impl<'a> Decoder<'a> {
             (Type::Number, Token::Int(i)) => Value::Number(Number::from_i64(i)),
             (Type::Number, Token::Uint(u)) => Value::Number(Number::from_u64(u)),
             (Type::Number, Token::Float(f)) => Value::Number(
-                Number::from_f64(f).ok_or_else(|| CtyError::decode("number is not finite"))?,
+                Number::from_f64(f).ok_or_else(|| CtyError::decode("NaN is not a number"))?,
             ),
             (Type::Number, Token::Str(b) | Token::Bin(b)) => Value::Number(utf8(b)?.parse()?),
             (Type::String, Token::Str(b) | Token::Bin(b)) => Value::String(utf8(b)?.to_owned()),
@@ -436,12 +449,30 @@ mod tests {
         exact(&Type::Number, i64::MIN.into(), "d3 80 00 00 00 00 00 00 00");
         exact(&Type::Number, num("0.5"), "cb 3f e0 00 00 00 00 00 00");
         exact(&Type::Number, num("-2.25"), "cb c0 02 00 00 00 00 00 00");
-        // 2^63 is not an i64 but is an exact float64, so go-cty sends a float.
+        // 2^63 is not an i64; it is an exact float64, but go-cty never sends an
+        // integer as a float: text.
         exact(
             &Type::Number,
             num("9223372036854775808"),
-            "cb 43 e0 00 00 00 00 00 00",
+            &format!("b3 {}", hex_of("9223372036854775808")),
         );
+        exact(
+            &Type::Number,
+            num("-18446744073709551616"),
+            &format!("b5 {}", hex_of("-18446744073709551616")),
+        );
+        exact(
+            &Type::Number,
+            num("1e20"),
+            &format!("b5 {}", hex_of("100000000000000000000")),
+        );
+        // Whatever the encoding, an integer comes in as one and goes back as text.
+        decodes(
+            &Type::Number,
+            "cb 43 e0 00 00 00 00 00 00",
+            num("9223372036854775808"),
+        );
+        decodes(&Type::Number, "cb 80 00 00 00 00 00 00 00", 0.into());
         // 2^63+1 is neither: text.
         exact(
             &Type::Number,
@@ -477,9 +508,41 @@ mod tests {
         );
         decodes(&Type::Number, "a5 31 65 34 30 30", num("1e400"));
         decodes(&Type::Number, "a3 31 2e 30", 1.into());
-        assert!(error(&Type::Number, "cb 7f f8 00 00 00 00 00 00").contains("not finite"));
+        assert_eq!(
+            error(&Type::Number, "cb 7f f8 00 00 00 00 00 00"),
+            "NaN is not a number"
+        );
+        assert!(error(&Type::Number, "ca 7f c0 00 00").contains("NaN"));
         assert!(error(&Type::Number, "a3 61 62 63").contains("invalid number"));
         assert!(error(&Type::Number, "c3").contains("expected number, found bool"));
+    }
+
+    #[test]
+    fn infinities() {
+        exact(
+            &Type::Number,
+            Value::Number(Number::INFINITY),
+            "cb 7f f0 00 00 00 00 00 00",
+        );
+        exact(
+            &Type::Number,
+            Value::Number(Number::NEG_INFINITY),
+            "cb ff f0 00 00 00 00 00 00",
+        );
+        decodes(&Type::Number, "ca 7f 80 00 00", Value::Number(Number::INFINITY));
+        decodes(
+            &Type::Number,
+            "ca ff 80 00 00",
+            Value::Number(Number::NEG_INFINITY),
+        );
+        // As text, spelled as Go's big.Float parser takes it.
+        decodes(&Type::Number, "a3 49 6e 66", Value::Number(Number::INFINITY));
+        decodes(
+            &Type::Number,
+            "a4 2d 69 6e 66",
+            Value::Number(Number::NEG_INFINITY),
+        );
+        assert!(error(&Type::Number, &format!("a8 {}", hex_of("Infinity"))).contains("invalid"));
     }
 
     fn hex_of(s: &str) -> String {
