@@ -1,6 +1,8 @@
 //! cty's JSON encoding, as in tfplugin's `DynamicValue.json` and `RawState.json`.
 //!
 //! - Null is `null` at any type; unknowns cannot be encoded.
+//! - Strings and map keys are decoded (and encoded) in Unicode NFC, as go-cty
+//!   holds every string.
 //! - Numbers are JSON numbers with every digit kept (`9223372036854775808`,
 //!   `1e400`); a string holding a number is accepted too (`"Inf"` and `"-inf"`
 //!   decode as infinities, which, as in go-cty, cannot be encoded). As in go-cty, a string
@@ -16,7 +18,7 @@ use serde_json::{Map, Value as Json};
 use super::error::CtyError;
 use super::path::PathStep;
 use super::types::Type;
-use super::value::Value;
+use super::value::{Value, nfc};
 
 /// Encodes `value` as a `ty` (which it must conform to, wholly known).
 pub fn encode_json(value: &Value, ty: &Type) -> Result<Json, CtyError> {
@@ -30,7 +32,7 @@ pub fn encode_json(value: &Value, ty: &Type) -> Result<Json, CtyError> {
             Json::Object(object)
         }
         (Type::Bool, Value::Bool(b)) => Json::Bool(*b),
-        (Type::String, Value::String(s)) => Json::String(s.clone()),
+        (Type::String, Value::String(s)) => Json::String(nfc(s).into_owned()),
         (Type::Number, Value::Number(n)) if n.is_infinite() => {
             return Err(CtyError::encode(format!("{n} cannot be JSON")));
         }
@@ -50,7 +52,7 @@ pub fn encode_json(value: &Value, ty: &Type) -> Result<Json, CtyError> {
                 .map(|(k, v)| {
                     let v = encode_json(v, t)
                         .map_err(|e| e.within(PathStep::ElementKeyString(k.clone())))?;
-                    Ok((k.clone(), v))
+                    Ok((nfc(k).into_owned(), v))
                 })
                 .collect::<Result<_, CtyError>>()?,
         ),
@@ -98,7 +100,7 @@ pub fn decode_json(v: &Json, ty: &Type) -> Result<Value, CtyError> {
         (Type::Bool, Json::String(s)) if matches!(s.as_str(), "false" | "0") => Value::Bool(false),
         (Type::Number, Json::Number(n)) => Value::Number(n.as_str().parse()?),
         (Type::Number, Json::String(s)) => Value::Number(s.parse()?),
-        (Type::String, Json::String(s)) => Value::String(s.clone()),
+        (Type::String, Json::String(s)) => Value::String(nfc(s).into_owned()),
         (Type::String, Json::Number(n)) => Value::String(n.as_str().to_owned()),
         (Type::String, Json::Bool(b)) => Value::String(b.to_string()),
         (Type::List(t), Json::Array(a)) => Value::List(decode_elements(a, |_| t)?),
@@ -111,7 +113,7 @@ pub fn decode_json(v: &Json, ty: &Type) -> Result<Value, CtyError> {
                 .map(|(k, v)| {
                     let v = decode_json(v, t)
                         .map_err(|e| e.within(PathStep::ElementKeyString(k.clone())))?;
-                    Ok((k.clone(), v))
+                    Ok((nfc(k).into_owned(), v))
                 })
                 .collect::<Result<_, CtyError>>()?,
         ),
@@ -274,6 +276,22 @@ mod tests {
         assert!(decode_json(&json!("yes"), &Type::Bool).is_err());
         assert!(decode_json(&json!(true), &Type::Number).is_err());
         assert!(decode_json(&json!("x"), &Type::Number).is_err());
+    }
+
+    #[test]
+    fn strings_and_map_keys_are_nfc() {
+        assert_eq!(
+            decode_json_bytes(br#""e\u0301""#, &Type::String).unwrap(),
+            "\u{e9}".into()
+        );
+        assert_eq!(
+            decode_json(&json!({"e\u{301}": true}), &Type::map(Type::Bool)).unwrap(),
+            Value::Map([("\u{e9}".into(), true.into())].into())
+        );
+        let text = encode_json(&"e\u{301}".into(), &Type::String)
+            .unwrap()
+            .to_string();
+        assert_eq!(text, "\"\u{e9}\"");
     }
 
     #[test]

@@ -12,10 +12,13 @@
 //!   integer beyond `i64` such as 2^63 goes as the text `9223372036854775808`,
 //!   never as a float64 (which Terraform would read at 53 bits and show as
 //!   9223372036854776000).
+//! - Strings and map keys are decoded into Unicode NFC, as go-cty holds every
+//!   string (`cty.StringVal`), and are encoded in NFC too.
 //! - Objects are maps with every attribute of the type (nil where null); a
 //!   missing attribute decodes as null, an attribute the type lacks is an error.
 //! - At a `dynamic` position a known value is `[type JSON bytes, value]`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rmp::Marker;
@@ -25,7 +28,7 @@ use super::error::CtyError;
 use super::number::Number;
 use super::path::PathStep;
 use super::types::Type;
-use super::value::Value;
+use super::value::{Value, nfc};
 
 /// How go-cty encodes an unknown: fixext1, type 0, data 0.
 const UNKNOWN: [u8; 3] = [0xd4, 0, 0];
@@ -72,8 +75,9 @@ fn encode(buf: &mut ByteBuf, value: &Value, ty: &Type) -> Result<(), CtyError> {
         }
         (Type::Number, Value::Number(n)) => encode_number(buf, n),
         (Type::String, Value::String(s)) => {
+            let s = nfc(s);
             len32(s.len())?;
-            let Ok(()) = enc::write_str(buf, s);
+            let Ok(()) = enc::write_str(buf, &s);
         }
         (Type::List(t), Value::List(vs)) | (Type::Set(t), Value::Set(vs)) => {
             let Ok(_) = enc::write_array_len(buf, len32(vs.len())?);
@@ -88,10 +92,14 @@ fn encode(buf: &mut ByteBuf, value: &Value, ty: &Type) -> Result<(), CtyError> {
             }
         }
         (Type::Map(t), Value::Map(m)) => {
-            let Ok(_) = enc::write_map_len(buf, len32(m.len())?);
-            for (k, v) in m {
-                len32(k.len())?;
-                let Ok(()) = enc::write_str(buf, k);
+            // Keys in NFC, as go-cty's; two keys that normalize alike are one
+            // (the later wins), so the count is of the normalized keys.
+            let keys: BTreeMap<Cow<'_, str>, (&String, &Value)> =
+                m.iter().map(|(k, v)| (nfc(k), (k, v))).collect();
+            let Ok(_) = enc::write_map_len(buf, len32(keys.len())?);
+            for (key, (k, v)) in keys {
+                len32(key.len())?;
+                let Ok(()) = enc::write_str(buf, &key);
                 encode(buf, v, t).map_err(|e| e.within(PathStep::ElementKeyString(k.clone())))?;
             }
         }
@@ -285,7 +293,9 @@ impl<'a> Decoder<'a> {
                 Number::from_f64(f).ok_or_else(|| CtyError::decode("NaN is not a number"))?,
             ),
             (Type::Number, Token::Str(b) | Token::Bin(b)) => Value::Number(utf8(b)?.parse()?),
-            (Type::String, Token::Str(b) | Token::Bin(b)) => Value::String(utf8(b)?.to_owned()),
+            (Type::String, Token::Str(b) | Token::Bin(b)) => {
+                Value::String(nfc(utf8(b)?).into_owned())
+            }
             (Type::List(t), Token::Array(n)) => Value::List(self.elements(n, |_| t)?),
             (Type::Set(t), Token::Array(n)) => Value::Set(self.elements(n, |_| t)?),
             (Type::Tuple(ts), Token::Array(n)) if n == ts.len() => {
@@ -298,6 +308,10 @@ impl<'a> Decoder<'a> {
                     let v = self
                         .value(t)
                         .map_err(|e| e.within(PathStep::ElementKeyString(key.clone())))?;
+                    let key = match nfc(&key) {
+                        Cow::Borrowed(_) => key,
+                        Cow::Owned(normalized) => normalized,
+                    };
                     map.insert(key, v);
                 }
                 Value::Map(map)
@@ -529,14 +543,22 @@ mod tests {
             Value::Number(Number::NEG_INFINITY),
             "cb ff f0 00 00 00 00 00 00",
         );
-        decodes(&Type::Number, "ca 7f 80 00 00", Value::Number(Number::INFINITY));
+        decodes(
+            &Type::Number,
+            "ca 7f 80 00 00",
+            Value::Number(Number::INFINITY),
+        );
         decodes(
             &Type::Number,
             "ca ff 80 00 00",
             Value::Number(Number::NEG_INFINITY),
         );
         // As text, spelled as Go's big.Float parser takes it.
-        decodes(&Type::Number, "a3 49 6e 66", Value::Number(Number::INFINITY));
+        decodes(
+            &Type::Number,
+            "a3 49 6e 66",
+            Value::Number(Number::INFINITY),
+        );
         decodes(
             &Type::Number,
             "a4 2d 69 6e 66",
@@ -547,6 +569,33 @@ mod tests {
 
     fn hex_of(s: &str) -> String {
         s.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn strings_and_map_keys_are_nfc() {
+        // "e" + combining acute (65 cc 81) is "é" (c3 a9), whether str or bin.
+        decodes(&Type::String, "a3 65 cc 81", "\u{e9}".into());
+        decodes(&Type::String, "c4 03 65 cc 81", "\u{e9}".into());
+        decodes(
+            &Type::map(Type::Bool),
+            "81 a3 65 cc 81 c3",
+            Value::Map([("\u{e9}".into(), true.into())].into()),
+        );
+        // Two keys alike once normalized: the later wins, as in go-cty's map.
+        decodes(
+            &Type::map(Type::Number),
+            "82 a2 c3 a9 01 a3 65 cc 81 02",
+            Value::Map([("\u{e9}".into(), 2.into())].into()),
+        );
+        assert_eq!(
+            encode_msgpack(&"e\u{301}".into(), &Type::String).unwrap(),
+            hex("a2 c3 a9")
+        );
+        let m = Value::Map([("e\u{301}".into(), 1.into()), ("\u{e9}".into(), 2.into())].into());
+        assert_eq!(
+            encode_msgpack(&m, &Type::map(Type::Number)).unwrap(),
+            hex("81 a2 c3 a9 02")
+        );
     }
 
     #[test]

@@ -3,7 +3,13 @@
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 
+use super::value::nfc;
 use super::{Number, ObjectType, Type, Value};
+
+/// Any string, in NFC (as the codecs keep strings).
+fn string() -> impl Strategy<Value = String> {
+    any::<String>().prop_map(|s| nfc(&s).into_owned())
+}
 
 /// Any type, nested a few levels.
 pub(crate) fn any_type() -> impl Strategy<Value = Type> {
@@ -52,12 +58,12 @@ fn number() -> impl Strategy<Value = Number> {
 fn value_of(ty: &Type, unknowns: bool, dynamic_depth: u32) -> BoxedStrategy<Value> {
     let of = |t: &Type| value_of(t, unknowns, dynamic_depth);
     let known = match ty {
-        Type::String => any::<String>().prop_map(Value::String).boxed(),
+        Type::String => string().prop_map(Value::String).boxed(),
         Type::Number => number().prop_map(Value::Number).boxed(),
         Type::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
         Type::List(t) => vec(of(t), 0..4).prop_map(Value::List).boxed(),
         Type::Set(t) => vec(of(t), 0..4).prop_map(Value::Set).boxed(),
-        Type::Map(t) => btree_map("\\PC{0,6}", of(t), 0..4)
+        Type::Map(t) => btree_map("\\PC{0,6}".prop_map(|k| nfc(&k).into_owned()), of(t), 0..4)
             .prop_map(Value::Map)
             .boxed(),
         Type::Tuple(ts) => ts
@@ -73,7 +79,7 @@ fn value_of(ty: &Type, unknowns: bool, dynamic_depth: u32) -> BoxedStrategy<Valu
             .collect::<Vec<_>>()
             .prop_map(|attrs| Value::Object(attrs.into_iter().collect()))
             .boxed(),
-        Type::Dynamic if dynamic_depth == 0 => any::<String>()
+        Type::Dynamic if dynamic_depth == 0 => string()
             .prop_map(|s| Value::dynamic(Type::String, Value::String(s)))
             .boxed(),
         Type::Dynamic => any_type()

@@ -1,6 +1,9 @@
 //! cty values: an untyped tree whose type (the schema) travels separately.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use super::number::Number;
 use super::path::{AttributePath, PathStep};
@@ -193,6 +196,25 @@ impl Value {
     }
 }
 
+/// `s` in Unicode Normalization Form C, as go-cty keeps every string
+/// (`cty.StringVal`, map keys); borrowed when it already is (any ASCII text).
+///
+/// The tables are a newer Unicode version than Go's (15.0); by Unicode's
+/// stability policy the two agree on every string of characters assigned in 15.0.
+pub fn nfc(s: &str) -> Cow<'_, str> {
+    match is_nfc_quick(s.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(s),
+        IsNormalized::No | IsNormalized::Maybe => {
+            let normalized: String = s.nfc().collect();
+            if normalized == s {
+                Cow::Borrowed(s)
+            } else {
+                Cow::Owned(normalized)
+            }
+        }
+    }
+}
+
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
         Value::String(s.to_owned())
@@ -276,6 +298,17 @@ mod tests {
         *v.get_attr_mut("nodes").unwrap() = Value::Null;
         assert!(v.is_wholly_known() && !v.contains_unknown());
         assert!(!Value::dynamic(Type::String, Value::Unknown).is_wholly_known());
+    }
+
+    #[test]
+    fn nfc_composes() {
+        assert!(matches!(nfc("plain ascii"), Cow::Borrowed(_)));
+        assert!(matches!(nfc("\u{e9}t\u{e9}"), Cow::Borrowed(_)));
+        assert_eq!(nfc("e\u{301}"), "\u{e9}");
+        assert_eq!(nfc("A\u{30a}ngstr\u{f6}m"), "\u{c5}ngstr\u{f6}m");
+        assert_eq!(nfc("\u{1100}\u{1161}"), "\u{ac00}");
+        // Singletons decompose and do not recompose: the Angstrom sign is Å.
+        assert_eq!(nfc("\u{212b}"), "\u{c5}");
     }
 
     #[test]
