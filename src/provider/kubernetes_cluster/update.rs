@@ -1,0 +1,288 @@
+//! The steps of an in-place update, and how each is waited for.
+
+use std::time::Duration;
+
+use crate::cty::Value;
+use crate::xelon::models::{Cluster, ResizeControlPlane, VersionMap};
+use crate::xelon::{Client, Error, wait};
+
+use super::super::values::{attr, boolean, int, int_u32, set, string};
+use super::{Part, SETTLE};
+
+/// One API step of an in-place update.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum UpdateStep {
+    EnableHighAvailability,
+    UpgradeTalos(String),
+    UpgradeKubernetes(String),
+    ResizeControlPlane(ResizeControlPlane),
+}
+
+impl UpdateStep {
+    pub(super) fn describe(&self) -> &'static str {
+        match self {
+            UpdateStep::EnableHighAvailability => "enabling high availability",
+            UpdateStep::UpgradeTalos(_) => "upgrading Talos",
+            UpdateStep::UpgradeKubernetes(_) => "upgrading Kubernetes",
+            UpdateStep::ResizeControlPlane(_) => "resizing the control plane",
+        }
+    }
+
+    pub(super) async fn call(&self, client: &Client, id: &str) -> Result<(), Error> {
+        match self {
+            UpdateStep::EnableHighAvailability => client.enable_high_availability(id).await,
+            UpdateStep::UpgradeTalos(v) => client.upgrade_talos_version(id, v).await,
+            UpdateStep::UpgradeKubernetes(v) => client.upgrade_kubernetes_version(id, v).await,
+            UpdateStep::ResizeControlPlane(body) => client.resize_control_plane(id, body).await,
+        }
+    }
+
+    /// Writes this step's effect into `state`, once it has taken effect.
+    pub(super) fn record(&self, state: &mut Value) {
+        let mut part = |part: Part, name: &str, value: Value| {
+            let mut spec = attr(state, part.attr()).clone();
+            set(&mut spec, name, value);
+            set(state, part.attr(), spec);
+        };
+        match self {
+            UpdateStep::EnableHighAvailability => {
+                for p in [Part::ControlPlane, Part::LoadBalancer] {
+                    part(p, "high_availability_enabled", Value::Bool(true));
+                }
+            }
+            UpdateStep::UpgradeTalos(v) => set(state, "talos_version", Value::string(v)),
+            UpdateStep::UpgradeKubernetes(v) => set(state, "kubernetes_version", Value::string(v)),
+            UpdateStep::ResizeControlPlane(r) => {
+                let cp = Part::ControlPlane;
+                part(
+                    cp,
+                    "cpu_core_count",
+                    Value::number(i64::from(r.cpu_core_count)),
+                );
+                part(cp, "memory", Value::number(i64::from(r.memory)));
+                part(cp, "disk_size", Value::number(i64::from(r.disk)));
+            }
+        }
+    }
+
+    /// Whether the cluster (Ready and healthy) shows this step's effect;
+    /// `None` when the API does not report what would show it (the SDK's
+    /// cluster carries no versions).
+    async fn observed(
+        &self,
+        client: &Client,
+        id: &str,
+        cluster: &Cluster,
+    ) -> Result<Option<bool>, Error> {
+        Ok(match self {
+            UpdateStep::UpgradeTalos(v) => cluster.talos_version.as_ref().map(|t| t == v),
+            UpdateStep::UpgradeKubernetes(v) => cluster.k8s_version.as_ref().map(|k| k == v),
+            UpdateStep::ResizeControlPlane(body) => {
+                let cp = client.control_plane(id).await?;
+                match (cp.cpu, cp.ram, cp.disk) {
+                    (Some(cpu), Some(ram), Some(disk)) => {
+                        Some((cpu, ram, disk) == (body.cpu_core_count, body.memory, body.disk))
+                    }
+                    _ => None,
+                }
+            }
+            UpdateStep::EnableHighAvailability => {
+                let (cp, lb) =
+                    tokio::try_join!(client.control_plane(id), client.load_balancer(id))?;
+                match (
+                    cp.is_highly_available(),
+                    lb.and_then(|lb| lb.is_highly_available()),
+                ) {
+                    (Some(cp), Some(lb)) => Some(cp && lb),
+                    _ => None,
+                }
+            }
+        })
+    }
+}
+
+/// Waits until the cluster is Ready and healthy again AND shows the step's
+/// effect. The API is eventually consistent: right after a change call it
+/// may still report the old, Ready cluster. Where the API reports what the
+/// step changes, the wait ends when it shows the new value; where it does
+/// not (versions, in the published SDK's model), when the cluster has gone
+/// through a busy status and back to Ready, or, for an API that never shows
+/// the transition, when it has stayed Ready for [`SETTLE`].
+pub(super) async fn wait_applied(
+    client: &Client,
+    id: &str,
+    step: &UpdateStep,
+    timeout: Duration,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> Result<(), Error> {
+    let what = format!("cluster {id} to finish {}", step.describe());
+    let started = tokio::time::Instant::now();
+    let seen_busy = std::sync::atomic::AtomicBool::new(false);
+    wait::poll_until(client.poll_schedule(), timeout, cancel, &what, || async {
+        use std::sync::atomic::Ordering::Relaxed;
+        let cluster = client.get_cluster(id).await?;
+        if cluster.is_terminal() {
+            return Err(Error::NotReady {
+                what: what.clone(),
+                status: cluster.status,
+            });
+        }
+        let pending = |note: &str| {
+            Ok(wait::Progress::Pending(format!(
+                "{} ({}){note}",
+                cluster.status,
+                cluster.health()
+            )))
+        };
+        if !cluster.is_ready() {
+            seen_busy.store(true, Relaxed);
+            return pending("");
+        }
+        match step.observed(client, id, &cluster).await? {
+            Some(true) => Ok(wait::Progress::Done(())),
+            Some(false) => pending(", change not visible yet"),
+            None if seen_busy.load(Relaxed) || started.elapsed() >= SETTLE => {
+                Ok(wait::Progress::Done(()))
+            }
+            None => pending(", waiting for the change to start"),
+        }
+    })
+    .await
+}
+
+/// The API steps that take `prior` to `planned`, in order: high availability,
+/// versions, control-plane size. When both versions change, the one whose
+/// intermediate pair the cloud offers goes first (Talos when unknown). A
+/// version that `prior` lacks (imported where the API reports none) is
+/// adopted as planned, with no API call.
+pub(super) fn plan_update(
+    prior: &Value,
+    planned: &Value,
+    versions: Option<&VersionMap>,
+) -> Vec<UpdateStep> {
+    let mut steps = Vec::new();
+    let ha = |v: &Value, part: Part| boolean(attr(v, part.attr()), "high_availability_enabled");
+    if [Part::ControlPlane, Part::LoadBalancer]
+        .iter()
+        .any(|p| ha(planned, *p) == Some(true) && ha(prior, *p) == Some(false))
+    {
+        steps.push(UpdateStep::EnableHighAvailability);
+    }
+    let changed = |name: &str| {
+        let (old, new) = (string(prior, name), string(planned, name));
+        (old.is_some() && new != old).then_some(new).flatten()
+    };
+    match (changed("talos_version"), changed("kubernetes_version")) {
+        (Some(t), Some(k)) => {
+            let old_k8s = string(prior, "kubernetes_version").unwrap_or_default();
+            if versions.is_none_or(|m| m.offers(&t, &old_k8s)) {
+                steps.extend([
+                    UpdateStep::UpgradeTalos(t),
+                    UpdateStep::UpgradeKubernetes(k),
+                ]);
+            } else {
+                steps.extend([
+                    UpdateStep::UpgradeKubernetes(k),
+                    UpdateStep::UpgradeTalos(t),
+                ]);
+            }
+        }
+        (Some(t), None) => steps.push(UpdateStep::UpgradeTalos(t)),
+        (None, Some(k)) => steps.push(UpdateStep::UpgradeKubernetes(k)),
+        (None, None) => {}
+    }
+    let (cp_old, cp_new) = (attr(prior, "control_plane"), attr(planned, "control_plane"));
+    // Sizes the API did not report (and import could not learn) are adopted.
+    if ["cpu_core_count", "memory", "disk_size"]
+        .iter()
+        .any(|k| int(cp_old, k).is_some() && int(cp_old, k) != int(cp_new, k))
+    {
+        steps.push(UpdateStep::ResizeControlPlane(ResizeControlPlane {
+            cpu_core_count: int_u32(cp_new, "cpu_core_count"),
+            memory: int_u32(cp_new, "memory"),
+            disk: int_u32(cp_new, "disk_size"),
+        }));
+    }
+    steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{cluster, spec};
+    use super::*;
+
+    #[test]
+    fn update_steps_in_order() {
+        let prior = cluster("1.8.3", "1.31.2", spec(2, false), spec(2, false));
+        let planned = cluster("1.9.1", "1.32.0", spec(4, true), spec(2, true));
+        let steps = plan_update(&prior, &planned, None);
+        assert_eq!(steps.len(), 4);
+        assert_eq!(steps[0], UpdateStep::EnableHighAvailability);
+        assert_eq!(steps[1], UpdateStep::UpgradeTalos("1.9.1".into()));
+        assert_eq!(steps[2], UpdateStep::UpgradeKubernetes("1.32.0".into()));
+        assert!(matches!(&steps[3], UpdateStep::ResizeControlPlane(r) if r.cpu_core_count == 4));
+        assert!(plan_update(&prior, &prior, None).is_empty());
+        // Kubernetes first when only (old Talos, new Kubernetes) is offered.
+        let map = VersionMap(
+            [
+                (
+                    "1.8.3".to_string(),
+                    vec!["1.31.2".to_string(), "1.32.0".to_string()],
+                ),
+                ("1.9.1".to_string(), vec!["1.32.0".to_string()]),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        let planned = cluster("1.9.1", "1.32.0", spec(2, false), spec(2, false));
+        let steps = plan_update(&prior, &planned, Some(&map));
+        assert_eq!(
+            steps,
+            vec![
+                UpdateStep::UpgradeKubernetes("1.32.0".into()),
+                UpdateStep::UpgradeTalos("1.9.1".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn finished_steps_are_recorded_and_unknown_versions_adopted() {
+        let prior = cluster("1.8.3", "1.31.2", spec(2, false), spec(2, false));
+        let mut done = prior.clone();
+        UpdateStep::UpgradeTalos("1.9.1".into()).record(&mut done);
+        UpdateStep::EnableHighAvailability.record(&mut done);
+        assert_eq!(string(&done, "talos_version").as_deref(), Some("1.9.1"));
+        assert_eq!(
+            string(&done, "kubernetes_version").as_deref(),
+            Some("1.31.2")
+        );
+        for part in ["control_plane", "load_balancer"] {
+            assert_eq!(
+                boolean(attr(&done, part), "high_availability_enabled"),
+                Some(true)
+            );
+        }
+        UpdateStep::ResizeControlPlane(ResizeControlPlane {
+            cpu_core_count: 8,
+            memory: 16,
+            disk: 100,
+        })
+        .record(&mut done);
+        assert_eq!(int(attr(&done, "control_plane"), "memory"), Some(16));
+        // An imported cluster whose versions the API does not report: no call.
+        let imported = cluster("", "", spec(2, false), spec(2, false));
+        let imported = {
+            let mut v = imported;
+            set(&mut v, "talos_version", Value::Null);
+            set(&mut v, "kubernetes_version", Value::Null);
+            v
+        };
+        let planned = cluster("1.8.3", "1.31.2", spec(2, false), spec(2, false));
+        assert!(plan_update(&imported, &planned, None).is_empty());
+        // HA and sizes that the API did not report are not "off" or
+        // "different": no call.
+        let unknown_ha = cluster("1.8.3", "1.31.2", Value::Null, Value::Null);
+        let ha = cluster("1.8.3", "1.31.2", spec(2, true), spec(2, true));
+        assert_eq!(plan_update(&unknown_ha, &ha, None), vec![]);
+    }
+}
