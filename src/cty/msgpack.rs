@@ -14,8 +14,10 @@
 //!   9223372036854776000).
 //! - Strings and map keys are decoded into Unicode NFC, as go-cty holds every
 //!   string (`cty.StringVal`), and are encoded in NFC too.
-//! - Objects are maps with every attribute of the type (nil where null); a
-//!   missing attribute decodes as null, an attribute the type lacks is an error.
+//! - Objects are maps with every attribute of the type (nil where null). As in
+//!   go-cty, a missing attribute is an error on decode, and so is an attribute
+//!   the type lacks. (The encoder writes null for an attribute the [`Value`]
+//!   leaves out, so the provider's own values may omit null attributes.)
 //! - At a `dynamic` position a known value is `[type JSON bytes, value]`.
 
 use std::borrow::Cow;
@@ -328,8 +330,18 @@ impl<'a> Decoder<'a> {
                         .map_err(|e| e.within(PathStep::Attribute(name.clone())))?;
                     attrs.insert(name, v);
                 }
-                for name in o.attributes.keys() {
-                    attrs.entry(name.clone()).or_insert(Value::Null);
+                // go-cty requires every attribute (a count check that a
+                // duplicate key cannot fool, since it also leaves one out).
+                let mut missing = o.attributes.keys().filter(|k| !attrs.contains_key(*k));
+                if let Some(first) = missing.next() {
+                    let more = match missing.count() {
+                        0 => String::new(),
+                        n => format!(" and {n} more"),
+                    };
+                    return Err(CtyError::decode(format!(
+                        "missing attribute {first:?}{more}: an object of this type has {} attributes",
+                        o.attributes.len()
+                    )));
                 }
                 Value::Object(attrs)
             }
@@ -642,11 +654,29 @@ mod tests {
             Value::object([("a", "x".into()), ("b", Value::Null)]),
             "82 a1 61 a1 78 a1 62 c0",
         );
-        // A missing attribute decodes as null.
+        // A missing attribute is an error, as in go-cty, even when a duplicate
+        // key makes the count right.
+        assert_eq!(
+            error(&ty, "81 a1 62 07"),
+            r#"missing attribute "a": an object of this type has 2 attributes"#
+        );
+        assert_eq!(
+            error(&ty, "82 a1 62 07 a1 62 08"),
+            r#"missing attribute "a": an object of this type has 2 attributes"#
+        );
+        assert_eq!(
+            error(&ty, "80"),
+            r#"missing attribute "a" and 1 more: an object of this type has 2 attributes"#
+        );
+        let nested = Type::object([("o", ty.clone())]);
+        assert_eq!(
+            error(&nested, "81 a1 6f 81 a1 61 c0"),
+            r#"at o: missing attribute "b": an object of this type has 2 attributes"#
+        );
         decodes(
-            &ty,
-            "81 a1 62 07",
-            Value::object([("a", Value::Null), ("b", 7.into())]),
+            &Type::object(Vec::<(String, Type)>::new()),
+            "80",
+            Value::object(Vec::<(String, Value)>::new()),
         );
         assert_eq!(error(&ty, "81 a1 63 07"), r#"unexpected attribute "c""#);
         let err = encode_msgpack(&Value::object([("c", Value::Null)]), &ty).unwrap_err();

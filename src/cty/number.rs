@@ -66,9 +66,7 @@ impl Number {
     /// The exact value of `f`, infinities included; `None` for NaN. `-0.0` is `0`.
     pub fn from_f64(f: f64) -> Option<Self> {
         if f.is_infinite() {
-            return Some(Self(Repr::Infinite {
-                negative: f < 0.0,
-            }));
+            return Some(Self(Repr::Infinite { negative: f < 0.0 }));
         }
         BigDecimal::try_from(f)
             .ok()
@@ -439,7 +437,10 @@ mod tests {
         );
         assert!(Number::from_f64(f64::NAN).is_none());
         assert_eq!(Number::from_f64(f64::INFINITY), Some(Number::INFINITY));
-        assert_eq!(Number::from_f64(f64::NEG_INFINITY), Some(Number::NEG_INFINITY));
+        assert_eq!(
+            Number::from_f64(f64::NEG_INFINITY),
+            Some(Number::NEG_INFINITY)
+        );
         assert_eq!(Number::from_f64(-0.0), Some(n("0")));
     }
 
