@@ -11,7 +11,9 @@
 //!   a missing attribute is null, and — unlike go-cty — **keys the type lacks are
 //!   ignored**: stored state written by an older schema may hold attributes the
 //!   provider has since dropped, and upgrading it must not fail.
-//! - At a `dynamic` position a known value is `{"value": v, "type": typeJSON}`.
+//! - At a `dynamic` position a known value is `{"value": v, "type": typeJSON}`,
+//!   both keys required and no other, as in go-cty; when that type is
+//!   `"dynamic"` the value is a dynamic value again, and the wrappers collapse.
 
 use serde_json::{Map, Value as Json};
 
@@ -25,6 +27,10 @@ pub fn encode_json(value: &Value, ty: &Type) -> Result<Json, CtyError> {
     Ok(match (ty, value) {
         (_, Value::Unknown) => return Err(CtyError::encode("an unknown value cannot be JSON")),
         (_, Value::Null) => Json::Null,
+        (Type::Dynamic, Value::Dynamic(ty, value)) if **ty == Type::Dynamic => {
+            // A wrapper of a dynamic value adds nothing (see `Value::dynamic`).
+            encode_json(value, &Type::Dynamic)?
+        }
         (Type::Dynamic, Value::Dynamic(ty, value)) => {
             let mut object = Map::new();
             object.insert("value".to_owned(), encode_json(value, ty)?);
@@ -88,12 +94,20 @@ pub fn decode_json(v: &Json, ty: &Type) -> Result<Value, CtyError> {
     Ok(match (ty, v) {
         (_, Json::Null) => Value::Null,
         (Type::Dynamic, Json::Object(object)) => {
+            if let Some(key) = object.keys().find(|k| *k != "type" && *k != "value") {
+                return Err(CtyError::decode(format!(
+                    "invalid key {key:?} in a dynamic value"
+                )));
+            }
             let ty = object
                 .get("type")
                 .ok_or_else(|| CtyError::decode("dynamic value without \"type\""))
                 .and_then(Type::from_json)?;
-            let value = decode_json(object.get("value").unwrap_or(&Json::Null), &ty)?;
-            Value::dynamic(ty, value)
+            let value = object
+                .get("value")
+                .ok_or_else(|| CtyError::decode("dynamic value without \"value\""))?;
+            // Of type "dynamic", the value is itself {"value", "type"}: collapsed.
+            Value::dynamic(ty.clone(), decode_json(value, &ty)?)
         }
         (Type::Bool, Json::Bool(b)) => Value::Bool(*b),
         (Type::Bool, Json::String(s)) if matches!(s.as_str(), "true" | "1") => Value::Bool(true),
@@ -325,6 +339,23 @@ mod tests {
             Value::Null
         );
         assert!(decode_json(&json!({"value": 1}), &Type::Dynamic).is_err());
+        let err = decode_json(&json!({"type": "number"}), &Type::Dynamic).unwrap_err();
+        assert_eq!(err.to_string(), r#"dynamic value without "value""#);
+        let err = decode_json(
+            &json!({"type": "number", "value": 1, "x": 2}),
+            &Type::Dynamic,
+        );
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            r#"invalid key "x" in a dynamic value"#
+        );
+        let nested = json!({"type": "dynamic", "value": {"type": "string", "value": "x"}});
+        assert_eq!(
+            decode_json(&nested, &Type::Dynamic).unwrap(),
+            Value::dynamic(Type::String, "x".into())
+        );
+        let null = json!({"type": "dynamic", "value": null});
+        assert_eq!(decode_json(&null, &Type::Dynamic).unwrap(), Value::Null);
         assert!(decode_json(&json!(1), &Type::Dynamic).is_err());
         assert!(encode_json(&Value::from(1), &Type::Dynamic).is_err());
     }

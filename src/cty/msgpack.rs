@@ -18,7 +18,9 @@
 //!   go-cty, a missing attribute is an error on decode, and so is an attribute
 //!   the type lacks. (The encoder writes null for an attribute the [`Value`]
 //!   leaves out, so the provider's own values may omit null attributes.)
-//! - At a `dynamic` position a known value is `[type JSON bytes, value]`.
+//! - At a `dynamic` position a known value is `[type JSON bytes, value]`. When
+//!   that type is `"dynamic"` the value is decoded as a dynamic value again,
+//!   so nested wrappers collapse as in go-cty (`["dynamic", nil]` is null).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -65,6 +67,10 @@ fn encode(buf: &mut ByteBuf, value: &Value, ty: &Type) -> Result<(), CtyError> {
         (_, Value::Unknown) => buf.as_mut_vec().extend_from_slice(&UNKNOWN),
         (_, Value::Null) => {
             let Ok(()) = enc::write_nil(buf);
+        }
+        (Type::Dynamic, Value::Dynamic(ty, value)) if **ty == Type::Dynamic => {
+            // A wrapper of a dynamic value adds nothing (see `Value::dynamic`).
+            encode(buf, value, &Type::Dynamic)?;
         }
         (Type::Dynamic, Value::Dynamic(ty, value)) => {
             let Ok(_) = enc::write_array_len(buf, 2);
@@ -724,6 +730,38 @@ mod tests {
             &Type::Dynamic,
             Value::dynamic(Type::Bool, Value::Null),
             &format!("92 c4 06 {} c0", hex_of("\"bool\"")),
+        );
+        // A wrapper whose type is dynamic holds another dynamic value: collapsed.
+        let dynamic = format!("92 c4 09 {}", hex_of("\"dynamic\""));
+        let string = format!("92 c4 08 {}", hex_of("\"string\""));
+        decodes(
+            &Type::Dynamic,
+            &format!("{dynamic} {dynamic} {string} a2 68 69"),
+            Value::dynamic(Type::String, "hi".into()),
+        );
+        decodes(&Type::Dynamic, &format!("{dynamic} c0"), Value::Null);
+        decodes(
+            &Type::Dynamic,
+            &format!("{dynamic} d4 00 00"),
+            Value::Unknown,
+        );
+        // Built by hand, such a wrapper is looked through on encode.
+        let nested = Value::Dynamic(
+            Box::new(Type::Dynamic),
+            Box::new(Value::dynamic(Type::String, "hi".into())),
+        );
+        assert_eq!(
+            encode_msgpack(&nested, &Type::Dynamic).unwrap(),
+            hex(&format!("{string} a2 68 69"))
+        );
+        // `["object",null]` is the empty object type, as in go-cty.
+        decodes(
+            &Type::Dynamic,
+            &format!("92 c4 0f {} 80", hex_of(r#"["object",null]"#)),
+            Value::dynamic(
+                Type::object(Vec::<(String, Type)>::new()),
+                Value::object(Vec::<(String, Value)>::new()),
+            ),
         );
         assert!(error(&Type::Dynamic, "a2 68 69").contains("[type, value] array"));
         assert!(error(&Type::Dynamic, "92 c4 01 31 01").contains("invalid type JSON"));

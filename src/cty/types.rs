@@ -123,7 +123,10 @@ impl Type {
         self.to_json().to_string().into_bytes()
     }
 
-    /// Reads Terraform's JSON notation (see [`Type::to_json`]).
+    /// Reads Terraform's JSON notation (see [`Type::to_json`]). As go-cty does
+    /// (through Go's `encoding/json`), it takes `null` for an object's
+    /// attributes, a tuple's element types or an object's optional attributes
+    /// as none: `["object",null]` is the empty object type.
     pub fn from_json(v: &Json) -> Result<Type, CtyError> {
         let invalid = |what: &str| CtyError::decode(format!("invalid type JSON: {what}"));
         match v {
@@ -138,17 +141,24 @@ impl Type {
                 [Json::String(kind), t] if kind == "list" => Ok(Type::list(Type::from_json(t)?)),
                 [Json::String(kind), t] if kind == "set" => Ok(Type::set(Type::from_json(t)?)),
                 [Json::String(kind), t] if kind == "map" => Ok(Type::map(Type::from_json(t)?)),
+                // As Go's encoding/json decodes null into a slice or map: empty.
+                [Json::String(kind), Json::Null] if kind == "tuple" => Ok(Type::Tuple(vec![])),
                 [Json::String(kind), Json::Array(ts)] if kind == "tuple" => Ok(Type::Tuple(
                     ts.iter().map(Type::from_json).collect::<Result<_, _>>()?,
                 )),
-                [Json::String(kind), Json::Object(attrs), rest @ ..]
-                    if kind == "object" && rest.len() <= 1 =>
-                {
+                [
+                    Json::String(kind),
+                    attrs @ (Json::Object(_) | Json::Null),
+                    rest @ ..,
+                ] if kind == "object" && rest.len() <= 1 => {
                     let attributes = attrs
-                        .iter()
+                        .as_object()
+                        .into_iter()
+                        .flatten()
                         .map(|(k, t)| Ok((k.clone(), Type::from_json(t)?)))
                         .collect::<Result<BTreeMap<_, _>, CtyError>>()?;
                     let optional = match rest {
+                        [Json::Null] => BTreeSet::new(),
                         [Json::Array(names)] => names
                             .iter()
                             .map(|n| match n {
@@ -223,6 +233,32 @@ mod tests {
     fn empty_optional_list_is_accepted() {
         let t = Type::from_json_bytes(br#"["object",{"a":"bool"},[]]"#).unwrap();
         assert_eq!(t, Type::object([("a", Type::Bool)]));
+    }
+
+    #[test]
+    fn null_attributes_or_elements_are_none_as_in_go_cty() {
+        let empty = Type::object(Vec::<(String, Type)>::new());
+        assert_eq!(Type::from_json_bytes(br#"["object",null]"#).unwrap(), empty);
+        assert_eq!(
+            Type::from_json_bytes(br#"["object",null,null]"#).unwrap(),
+            empty
+        );
+        assert_eq!(
+            Type::from_json_bytes(br#"["object",{"a":"bool"},null]"#).unwrap(),
+            Type::object([("a", Type::Bool)])
+        );
+        assert_eq!(
+            Type::from_json_bytes(br#"["tuple",null]"#).unwrap(),
+            Type::Tuple(vec![])
+        );
+        // A null where a type belongs is not a type.
+        for text in [
+            r#"["list",null]"#,
+            r#"["object",{"a":null}]"#,
+            r#"["tuple",[null]]"#,
+        ] {
+            assert!(Type::from_json_bytes(text.as_bytes()).is_err(), "{text}");
+        }
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub enum Value {
     Object(BTreeMap<String, Value>),
     /// A value at a `dynamic` type position, with its concrete type. Null and
     /// unknown of no particular type are plain [`Value::Null`] and [`Value::Unknown`].
+    /// The type is never itself `dynamic` in what the decoders return (see
+    /// [`Value::dynamic`]); the encoders look through such a wrapper.
     Dynamic(Box<Type>, Box<Value>),
 }
 
@@ -190,9 +192,17 @@ impl Value {
         Value::Number(n.into())
     }
 
-    /// A known value of type `ty` at a `dynamic` type position.
+    /// A value of type `ty` at a `dynamic` type position.
+    ///
+    /// A `ty` that is itself `dynamic` adds nothing: `value` (already a
+    /// dynamic value, a null or an unknown) is returned as it is, so wrappers
+    /// never nest, as in go-cty, where no value has the type `dynamic` unless it
+    /// is null or unknown.
     pub fn dynamic(ty: Type, value: Value) -> Value {
-        Value::Dynamic(Box::new(ty), Box::new(value))
+        match ty {
+            Type::Dynamic => value,
+            ty => Value::Dynamic(Box::new(ty), Box::new(value)),
+        }
     }
 }
 
@@ -298,6 +308,17 @@ mod tests {
         *v.get_attr_mut("nodes").unwrap() = Value::Null;
         assert!(v.is_wholly_known() && !v.contains_unknown());
         assert!(!Value::dynamic(Type::String, Value::Unknown).is_wholly_known());
+    }
+
+    #[test]
+    fn dynamic_wrappers_do_not_nest() {
+        let inner = Value::dynamic(Type::String, "x".into());
+        assert_eq!(Value::dynamic(Type::Dynamic, inner.clone()), inner);
+        assert_eq!(Value::dynamic(Type::Dynamic, Value::Null), Value::Null);
+        assert_eq!(
+            Value::dynamic(Type::Bool, Value::Unknown),
+            Value::Dynamic(Box::new(Type::Bool), Box::new(Value::Unknown))
+        );
     }
 
     #[test]
