@@ -5,12 +5,17 @@
 //!   holds every string.
 //! - Numbers are JSON numbers with every digit kept (`9223372036854775808`,
 //!   `1e400`); a string holding a number is accepted too (`"Inf"` and `"-inf"`
-//!   decode as infinities, which, as in go-cty, cannot be encoded). As in go-cty, a string
-//!   decodes from a number or bool, and a bool from `"true"`/`"false"`/`"1"`/`"0"`.
+//!   decode as infinities, which, as in go-cty, cannot be encoded).
+//! - As in go-cty, a string decodes from a number or bool, and a bool from
+//!   `"true"`/`"false"`/`"1"`/`"0"`; also, as terraform-plugin-go reads stored
+//!   state, from the numbers `1` and `0`.
+//! - Sets hold equal elements once, in go-cty's order, decoded or encoded.
 //! - Objects encode every attribute of the type (`null` where null). On decode
-//!   a missing attribute is null, and — unlike go-cty — **keys the type lacks are
-//!   ignored**: stored state written by an older schema may hold attributes the
-//!   provider has since dropped, and upgrading it must not fail.
+//!   a missing attribute is null (as in go-cty), and — unlike go-cty, like
+//!   terraform-plugin-go's `IgnoreUndefinedAttributes` for stored state — **keys
+//!   the type lacks are ignored**: stored state written by an older schema may
+//!   hold attributes the provider has since dropped, and upgrading it must not
+//!   fail. This decoder is the one `UpgradeResourceState` uses.
 //! - At a `dynamic` position a known value is `{"value": v, "type": typeJSON}`,
 //!   both keys required and no other, as in go-cty; when that type is
 //!   `"dynamic"` the value is a dynamic value again, and the wrappers collapse.
@@ -19,6 +24,7 @@ use serde_json::{Map, Value as Json};
 
 use super::error::CtyError;
 use super::path::PathStep;
+use super::set;
 use super::types::Type;
 use super::value::{Value, nfc};
 
@@ -47,8 +53,15 @@ pub fn encode_json(value: &Value, ty: &Type) -> Result<Json, CtyError> {
                 .parse()
                 .map_err(|e| CtyError::encode(format!("number {n} is not JSON: {e}")))?,
         ),
-        (Type::List(t), Value::List(vs)) | (Type::Set(t), Value::Set(vs)) => {
+        (Type::List(t), Value::List(vs)) => {
             Json::Array(encode_elements(vs.iter().map(|v| (v, &**t)))?)
+        }
+        (Type::Set(t), Value::Set(vs)) => {
+            let order = set::canonical_order(vs, t);
+            let elements = order
+                .into_iter()
+                .map(|i| encode_json(&vs[i], t).map_err(|e| e.within(PathStep::index(i))));
+            Json::Array(elements.collect::<Result<_, _>>()?)
         }
         (Type::Tuple(ts), Value::Tuple(vs)) if ts.len() == vs.len() => {
             Json::Array(encode_elements(vs.iter().zip(ts))?)
@@ -112,13 +125,18 @@ pub fn decode_json(v: &Json, ty: &Type) -> Result<Value, CtyError> {
         (Type::Bool, Json::Bool(b)) => Value::Bool(*b),
         (Type::Bool, Json::String(s)) if matches!(s.as_str(), "true" | "1") => Value::Bool(true),
         (Type::Bool, Json::String(s)) if matches!(s.as_str(), "false" | "0") => Value::Bool(false),
+        // As terraform-plugin-go reads stored state (go-cty refuses these).
+        (Type::Bool, Json::Number(n)) if n.as_str() == "1" => Value::Bool(true),
+        (Type::Bool, Json::Number(n)) if n.as_str() == "0" => Value::Bool(false),
         (Type::Number, Json::Number(n)) => Value::Number(n.as_str().parse()?),
         (Type::Number, Json::String(s)) => Value::Number(s.parse()?),
         (Type::String, Json::String(s)) => Value::String(nfc(s).into_owned()),
         (Type::String, Json::Number(n)) => Value::String(n.as_str().to_owned()),
         (Type::String, Json::Bool(b)) => Value::String(b.to_string()),
         (Type::List(t), Json::Array(a)) => Value::List(decode_elements(a, |_| t)?),
-        (Type::Set(t), Json::Array(a)) => Value::Set(decode_elements(a, |_| t)?),
+        (Type::Set(t), Json::Array(a)) => {
+            Value::Set(set::canonical_top(decode_elements(a, |_| t)?, t))
+        }
         (Type::Tuple(ts), Json::Array(a)) if ts.len() == a.len() => {
             Value::Tuple(decode_elements(a, |i| &ts[i])?)
         }
@@ -288,6 +306,10 @@ mod tests {
         );
         assert_eq!(decode_json(&json!("1"), &Type::Bool).unwrap(), true.into());
         assert!(decode_json(&json!("yes"), &Type::Bool).is_err());
+        assert_eq!(decode_json(&json!(1), &Type::Bool).unwrap(), true.into());
+        assert_eq!(decode_json(&json!(0), &Type::Bool).unwrap(), false.into());
+        assert!(decode_json(&json!(2), &Type::Bool).is_err());
+        assert!(decode_json_bytes(b"1.0", &Type::Bool).is_err());
         assert!(decode_json(&json!(true), &Type::Number).is_err());
         assert!(decode_json(&json!("x"), &Type::Number).is_err());
     }
@@ -391,7 +413,10 @@ mod tests {
         #[test]
         fn round_trips((ty, value) in typed_value(false)) {
             let text = encode_json(&value, &ty).unwrap().to_string();
-            prop_assert_eq!(decode_json_bytes(text.as_bytes(), &ty).unwrap(), value);
+            prop_assert_eq!(
+                decode_json_bytes(text.as_bytes(), &ty).unwrap(),
+                set::canonical_value(value, &ty)
+            );
         }
 
         #[test]

@@ -18,6 +18,7 @@ pub mod json;
 pub mod msgpack;
 pub mod number;
 pub mod path;
+pub mod set;
 #[cfg(test)]
 mod testing;
 pub mod types;

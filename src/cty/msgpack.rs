@@ -12,6 +12,8 @@
 //!   integer beyond `i64` such as 2^63 goes as the text `9223372036854775808`,
 //!   never as a float64 (which Terraform would read at 53 bits and show as
 //!   9223372036854776000).
+//! - Sets are arrays; as in go-cty, a decoded set holds equal elements once and
+//!   is in go-cty's order, and a set is encoded so (see [`super::set`]).
 //! - Strings and map keys are decoded into Unicode NFC, as go-cty holds every
 //!   string (`cty.StringVal`), and are encoded in NFC too.
 //! - Objects are maps with every attribute of the type (nil where null). As in
@@ -31,6 +33,7 @@ use rmp::encode::{self as enc, ByteBuf};
 use super::error::CtyError;
 use super::number::Number;
 use super::path::PathStep;
+use super::set;
 use super::types::Type;
 use super::value::{Value, nfc};
 
@@ -87,10 +90,18 @@ fn encode(buf: &mut ByteBuf, value: &Value, ty: &Type) -> Result<(), CtyError> {
             len32(s.len())?;
             let Ok(()) = enc::write_str(buf, &s);
         }
-        (Type::List(t), Value::List(vs)) | (Type::Set(t), Value::Set(vs)) => {
+        (Type::List(t), Value::List(vs)) => {
             let Ok(_) = enc::write_array_len(buf, len32(vs.len())?);
             for (i, v) in vs.iter().enumerate() {
                 encode(buf, v, t).map_err(|e| e.within(PathStep::index(i)))?;
+            }
+        }
+        (Type::Set(t), Value::Set(vs)) => {
+            // In go-cty's order, each element once.
+            let order = set::canonical_order(vs, t);
+            let Ok(_) = enc::write_array_len(buf, len32(order.len())?);
+            for i in order {
+                encode(buf, &vs[i], t).map_err(|e| e.within(PathStep::index(i)))?;
             }
         }
         (Type::Tuple(ts), Value::Tuple(vs)) if ts.len() == vs.len() => {
@@ -305,7 +316,9 @@ impl<'a> Decoder<'a> {
                 Value::String(nfc(utf8(b)?).into_owned())
             }
             (Type::List(t), Token::Array(n)) => Value::List(self.elements(n, |_| t)?),
-            (Type::Set(t), Token::Array(n)) => Value::Set(self.elements(n, |_| t)?),
+            (Type::Set(t), Token::Array(n)) => {
+                Value::Set(set::canonical_top(self.elements(n, |_| t)?, t))
+            }
             (Type::Tuple(ts), Token::Array(n)) if n == ts.len() => {
                 Value::Tuple(self.elements(n, |i| &ts[i])?)
             }
@@ -632,6 +645,29 @@ mod tests {
             Value::Set(vec![1.into(), 2.into()]),
             "92 01 02",
         );
+        // Sets: one of each, in go-cty's order, both ways.
+        decodes(
+            &Type::set(Type::Number),
+            "94 02 01 cb 3f f0 00 00 00 00 00 00 a1 31",
+            Value::Set(vec![1.into(), 2.into()]),
+        );
+        decodes(
+            &Type::set(Type::String),
+            "94 c0 d4 00 00 a1 62 a1 61",
+            Value::Set(vec!["a".into(), "b".into(), Value::Unknown, Value::Null]),
+        );
+        let set = Value::Set(vec!["b".into(), "a".into(), "b".into()]);
+        assert_eq!(
+            encode_msgpack(&set, &Type::set(Type::String)).unwrap(),
+            hex("92 a1 61 a1 62")
+        );
+        // Objects by go-cty's hash bytes: `<10;"a";>` before `<2;"b";>`.
+        let ty = Type::set(Type::object([("n", Type::Number), ("s", Type::String)]));
+        let o = |n: i64, s: &str| Value::object([("n", n.into()), ("s", s.into())]);
+        assert_eq!(
+            encode_msgpack(&Value::Set(vec![o(2, "b"), o(10, "a")]), &ty).unwrap(),
+            hex("92 82 a1 6e 0a a1 73 a1 61 82 a1 6e 02 a1 73 a1 62")
+        );
         exact(&Type::list(Type::Bool), Value::List(vec![]), "90");
         exact(
             &Type::map(Type::Bool),
@@ -824,6 +860,20 @@ mod tests {
         let mut bytes = vec![0x91; 300];
         bytes.push(0xc0);
         assert!(error(&ty, &hex_of_bytes(&bytes)).contains("nested too deeply"));
+        // Sets nested as deep as allowed are hashed and sorted in linear time.
+        let mut ty = Type::String;
+        for _ in 0..MAX_DEPTH - 1 {
+            ty = Type::set(ty);
+        }
+        let mut bytes = vec![0x92; MAX_DEPTH - 1];
+        bytes.extend(hex("a1 61 a1 62"));
+        let mut wide = bytes.clone();
+        for _ in 1..MAX_DEPTH - 1 {
+            wide.extend(hex("90"));
+        }
+        let start = std::time::Instant::now();
+        assert!(decode_msgpack(&wide, &ty).is_ok());
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
         // Nesting through dynamic values, which decide their own types.
         let mut bytes = Vec::new();
         for _ in 0..100_000 {
@@ -840,7 +890,7 @@ mod tests {
         #[test]
         fn round_trips((ty, value) in typed_value(true)) {
             let bytes = encode_msgpack(&value, &ty).unwrap();
-            prop_assert_eq!(decode_msgpack(&bytes, &ty).unwrap(), value);
+            prop_assert_eq!(decode_msgpack(&bytes, &ty).unwrap(), set::canonical_value(value, &ty));
         }
 
         #[test]

@@ -11,9 +11,11 @@ use super::types::Type;
 
 /// A cty value, known, null or unknown at any depth.
 ///
-/// The tree carries no types: the codecs take the [`Type`] beside it. Sets are
-/// kept in the order given; equality is structural (so it is order-sensitive for
-/// sets).
+/// The tree carries no types: the codecs take the [`Type`] beside it. A set's
+/// elements are a `Vec`: the decoders return them as go-cty holds them (each
+/// element once, in go-cty's order), and the encoders write any `Vec` so;
+/// [`crate::cty::set::canonical`] does the same to a set built by hand.
+/// Equality is structural, so it is order-sensitive for sets.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// A null of any type.
