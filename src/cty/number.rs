@@ -184,17 +184,18 @@ impl Number {
             }
         };
         let eprec = if PREC > len && len >= exp { len } else { PREC };
-        if exp - 1 < -4 || exp - 1 >= eprec {
+        // Go: `exp10 := exp - 1; exp10 < -4 || exp10 >= eprec`.
+        let exp10 = exp - 1;
+        if exp10 < -4 || exp10 >= eprec {
             // %e with min(PREC, len) - 1 fractional digits: the whole mantissa.
             out.push(digit(0));
             if len > 1 {
                 out.push('.');
                 (1..len).for_each(|i| out.push(digit(i)));
             }
-            let e = exp - 1;
             out.push('e');
-            out.push(if e < 0 { '-' } else { '+' });
-            out.push_str(&format!("{:02}", e.abs()));
+            out.push(if exp10 < 0 { '-' } else { '+' });
+            out.push_str(&format!("{:02}", exp10.abs()));
         } else {
             let prec = if PREC > exp { len } else { PREC };
             let frac = (prec - exp).max(0);
@@ -469,7 +470,7 @@ mod tests {
 
     #[test]
     fn order_is_numeric() {
-        let mut v = vec![
+        let mut v = [
             Number::INFINITY,
             n("1e400"),
             n("-0.5"),

@@ -147,7 +147,7 @@ fn unwrap(v: &Value) -> &Value {
 }
 
 /// Whether go-cty sorts `a` before `b` in a set of `ty` (`setRules.Less`).
-pub(crate) fn less(a: &Value, b: &Value, ty: &Type) -> bool {
+pub fn less(a: &Value, b: &Value, ty: &Type) -> bool {
     less_with(a, b, ty, &hash_bytes(a, ty), &hash_bytes(b, ty))
 }
 
@@ -171,7 +171,7 @@ fn less_with(a: &Value, b: &Value, rules: &Type, ha: &[u8], hb: &[u8]) -> bool {
 
 /// Whether `a` and `b` are one element of a set of `ty`
 /// (`setRules.Equivalent`): equal, and nothing in them unknown.
-pub(crate) fn equivalent(a: &Value, b: &Value, ty: &Type) -> bool {
+pub fn equivalent(a: &Value, b: &Value, ty: &Type) -> bool {
     a.is_wholly_known() && b.is_wholly_known() && equal(a, b, ty)
 }
 
