@@ -31,8 +31,10 @@
 //! - Strings must be valid UTF-8 (go-cty passes other bytes through). Rust
 //!   strings are UTF-8, and Terraform's are.
 //! - An empty msgpack map or array for an object or tuple type that has
-//!   attributes or elements is an error; go-cty returns an empty object or tuple
-//!   of the wrong type, which fails later.
+//!   attributes or elements is an error, and so is an object with a duplicate
+//!   key; go-cty returns an empty object or tuple, or (a duplicate hiding a
+//!   missing attribute) an object short of it, of the wrong type, which fails
+//!   later.
 //! - Containers nest at most 256 deep in msgpack (JSON: serde_json's 128), and
 //!   a finite number's decimal exponent is at most ±100000, so that a few bytes
 //!   cannot exhaust the stack or memory. NaN is refused (go-cty panics on it).

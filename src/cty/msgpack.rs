@@ -18,7 +18,7 @@
 //!   string (`cty.StringVal`), and are encoded in NFC too.
 //! - Objects are maps with every attribute of the type (nil where null). As in
 //!   go-cty, a missing attribute is an error on decode, and so is an attribute
-//!   the type lacks. (The encoder writes null for an attribute the [`Value`]
+//!   the type lacks; so is a duplicate key. (The encoder writes null for an attribute the [`Value`]
 //!   leaves out, so the provider's own values may omit null attributes.)
 //! - At a `dynamic` position a known value is `[type JSON bytes, value]`. When
 //!   that type is `"dynamic"` the value is decoded as a dynamic value again,
@@ -347,10 +347,14 @@ impl<'a> Decoder<'a> {
                     let v = self
                         .value(t)
                         .map_err(|e| e.within(PathStep::Attribute(name.clone())))?;
-                    attrs.insert(name, v);
+                    if let Some(name) = attrs.insert(name.clone(), v).map(|_| name) {
+                        // go-cty counts keys, so it refuses this when every
+                        // attribute is there too; when one is missing, it
+                        // returns an object of another type. Refused here.
+                        return Err(CtyError::decode(format!("duplicate attribute {name:?}")));
+                    }
                 }
-                // go-cty requires every attribute (a count check that a
-                // duplicate key cannot fool, since it also leaves one out).
+                // go-cty requires as many keys as attributes.
                 let mut missing = o.attributes.keys().filter(|k| !attrs.contains_key(*k));
                 if let Some(first) = missing.next() {
                     let more = match missing.count() {
@@ -696,15 +700,18 @@ mod tests {
             Value::object([("a", "x".into()), ("b", Value::Null)]),
             "82 a1 61 a1 78 a1 62 c0",
         );
-        // A missing attribute is an error, as in go-cty, even when a duplicate
-        // key makes the count right.
+        // A missing attribute is an error, as in go-cty; so is a duplicate key.
         assert_eq!(
             error(&ty, "81 a1 62 07"),
             r#"missing attribute "a": an object of this type has 2 attributes"#
         );
         assert_eq!(
             error(&ty, "82 a1 62 07 a1 62 08"),
-            r#"missing attribute "a": an object of this type has 2 attributes"#
+            r#"duplicate attribute "b""#
+        );
+        assert_eq!(
+            error(&ty, "83 a1 61 c0 a1 62 07 a1 62 08"),
+            r#"duplicate attribute "b""#
         );
         assert_eq!(
             error(&ty, "80"),
