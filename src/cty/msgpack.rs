@@ -26,6 +26,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use rmp::Marker;
 use rmp::encode::{self as enc, ByteBuf};
@@ -347,11 +348,17 @@ impl<'a> Decoder<'a> {
                     let v = self
                         .value(t)
                         .map_err(|e| e.within(PathStep::Attribute(name.clone())))?;
-                    if let Some(name) = attrs.insert(name.clone(), v).map(|_| name) {
+                    match attrs.entry(name) {
+                        Entry::Vacant(e) => {
+                            e.insert(v);
+                        }
                         // go-cty counts keys, so it refuses this when every
                         // attribute is there too; when one is missing, it
                         // returns an object of another type. Refused here.
-                        return Err(CtyError::decode(format!("duplicate attribute {name:?}")));
+                        Entry::Occupied(e) => {
+                            let name = e.key();
+                            return Err(CtyError::decode(format!("duplicate attribute {name:?}")));
+                        }
                     }
                 }
                 // go-cty requires as many keys as attributes.

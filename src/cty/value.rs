@@ -214,6 +214,9 @@ impl Value {
 /// The tables are a newer Unicode version than Go's (15.0); by Unicode's
 /// stability policy the two agree on every string of characters assigned in 15.0.
 pub fn nfc(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        return Cow::Borrowed(s);
+    }
     match is_nfc_quick(s.chars()) {
         IsNormalized::Yes => Cow::Borrowed(s),
         IsNormalized::No | IsNormalized::Maybe => {
