@@ -94,19 +94,24 @@ pub(crate) fn canonical_order(elements: &[Value], ty: &Type) -> Vec<usize> {
 /// [`canonical_order`], and the hash bytes of every element (computed once:
 /// nested sets would otherwise be hashed again at each level, exponentially).
 fn order_and_hashes(elements: &[Value], ty: &Type) -> (Vec<usize>, Vec<Vec<u8>>) {
-    // Equal elements have equal hash bytes: look for duplicates among those.
     let hashes: Vec<Vec<u8>> = elements.iter().map(|v| hash_bytes(v, ty)).collect();
-    let mut buckets: HashMap<&[u8], Vec<usize>> = HashMap::new();
+    // Equal elements have equal exact keys, and unequal ones (but for values
+    // of different types at a dynamic position) unequal keys: so duplicates
+    // are found in linear time, however many elements share go-cty's hash.
+    // An element with an unknown in it equals nothing.
+    let mut buckets: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
     let mut kept = Vec::with_capacity(elements.len());
-    for (i, h) in hashes.iter().enumerate() {
-        let bucket = buckets.entry(h.as_slice()).or_default();
-        if !bucket
-            .iter()
-            .any(|&j| equivalent(&elements[j], &elements[i], ty))
-        {
+    for (i, v) in elements.iter().enumerate() {
+        if v.is_wholly_known() {
+            let mut key = Vec::new();
+            exact_key(v, ty, &mut key);
+            let bucket = buckets.entry(key).or_default();
+            if bucket.iter().any(|&j| equal(&elements[j], v, ty)) {
+                continue;
+            }
             bucket.push(i);
-            kept.push(i);
         }
+        kept.push(i);
     }
     let rules = rules_type(elements, ty);
     kept.sort_by(|&a, &b| {
@@ -290,6 +295,70 @@ fn append_hash(value: &Value, ty: &Type, buf: &mut Vec<u8>) {
         }
         // Not of the type: encoding will say so; any bytes do here.
         _ => buf.push(b'!'),
+    }
+}
+
+/// A key for a wholly known `value` of `ty` that equal values share: like the
+/// hash bytes, but with exact numbers, and nested sets as their sorted,
+/// deduplicated element keys (so independent of their order).
+fn exact_key(value: &Value, ty: &Type, buf: &mut Vec<u8>) {
+    match (ty, value) {
+        (Type::Number, Value::Number(n)) => buf.extend_from_slice(n.to_string().as_bytes()),
+        (Type::Set(t), Value::Set(vs)) => {
+            let mut keys: Vec<Vec<u8>> = vs
+                .iter()
+                .map(|v| {
+                    let mut key = Vec::new();
+                    exact_key(v, t, &mut key);
+                    key
+                })
+                .collect();
+            keys.sort();
+            keys.dedup();
+            buf.push(b'[');
+            for key in keys {
+                buf.extend_from_slice(&key);
+                buf.push(b';');
+            }
+            buf.push(b']');
+        }
+        (Type::Map(t), Value::Map(m)) => {
+            buf.push(b'{');
+            for (k, v) in nfc_keys(m) {
+                go_quote(&k, buf);
+                buf.push(b':');
+                exact_key(v, t, buf);
+                buf.push(b';');
+            }
+            buf.push(b'}');
+        }
+        (Type::List(t), Value::List(vs)) => {
+            buf.push(b'[');
+            for v in vs {
+                exact_key(v, t, buf);
+                buf.push(b';');
+            }
+            buf.push(b']');
+        }
+        (Type::Object(o), Value::Object(attrs)) => {
+            buf.push(b'<');
+            for (name, t) in &o.attributes {
+                exact_key(attrs.get(name).unwrap_or(&Value::Null), t, buf);
+                buf.push(b';');
+            }
+            buf.push(b'>');
+        }
+        (Type::Tuple(ts), Value::Tuple(vs)) => {
+            buf.push(b'<');
+            for (v, t) in vs.iter().zip(ts) {
+                exact_key(v, t, buf);
+                buf.push(b';');
+            }
+            buf.push(b'>');
+        }
+        (Type::Dynamic, Value::Dynamic(t, v)) => exact_key(v, t, buf),
+        // Nulls, bools, strings: as in the hash bytes.
+        (ty, value) => append_hash(value, ty, buf),
     }
 }
 
@@ -532,6 +601,21 @@ mod tests {
             canonical(mixed, &Type::Dynamic),
             canonical(reversed, &Type::Dynamic)
         );
+    }
+
+    #[test]
+    fn many_elements_alike_in_hash_are_deduplicated_in_linear_time() {
+        let ty = Type::object([("n", Type::Number)]);
+        let n = 20_000;
+        // Distinct numbers alike in their first ten digits: one go-cty hash.
+        let distinct: Vec<Value> = (0..n)
+            .map(|i| Value::object([("n", num(&format!("1.0000000000{i:06}")))]))
+            .collect();
+        let unknowns = vec![Value::Unknown; n];
+        let start = std::time::Instant::now();
+        assert_eq!(canonical(distinct, &ty).len(), n);
+        assert_eq!(canonical(unknowns, &ty).len(), n);
+        assert!(start.elapsed() < std::time::Duration::from_secs(10));
     }
 
     #[test]
