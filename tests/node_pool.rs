@@ -309,8 +309,10 @@ fn validation_errors_at_plan_time() {
     ]);
 }
 
-/// Terraform 1.6 crashes in `-generate-config-out` on list-nested attributes
-/// (its own bug, fixed later), so the compatibility run leaves this one out.
+/// An `import {}` block with `-generate-config-out` (Terraform 1.5+): the
+/// computed `nodes` are served as a plain list of objects, which Terraform
+/// 1.5 and 1.6 handle there (they crashed on a computed list-nested
+/// attribute, hashicorp/terraform#34463).
 #[test]
 fn node_pool_import_block_generates_config() {
     let emu = Emulator::start();
