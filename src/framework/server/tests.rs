@@ -15,6 +15,9 @@ use crate::proto::tfplugin6::provider_client::ProviderClient;
 /// A provider whose "API" is a counter and whose create can be made to hang.
 struct TestProvider;
 
+/// Set once a create is hanging, waiting to be cancelled.
+static HANGING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 struct TestClient {
     next_id: Mutex<u32>,
 }
@@ -85,6 +88,7 @@ impl Resource<TestClient> for Widget {
 
     async fn create(&self, req: CreateRequest<'_, TestClient>) -> ApplyResponse {
         if req.planned.get_attr("hang").and_then(Value::as_bool) == Some(true) {
+            HANGING.store(true, std::sync::atomic::Ordering::SeqCst);
             req.cancel.cancelled().await;
             let mut diagnostics = Diagnostics::new();
             diagnostics.error("Cancelled", "stopped");
@@ -449,7 +453,14 @@ async fn stop_provider_cancels_in_flight_apply_and_keeps_partial_state() {
             .unwrap()
             .into_inner()
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Stop only once the create is in flight (no race on a fixed sleep).
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while !HANGING.load(std::sync::atomic::Ordering::SeqCst) {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the create started");
     c.stop_provider(pb::stop_provider::Request {})
         .await
         .unwrap();
