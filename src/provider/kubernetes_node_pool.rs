@@ -20,9 +20,9 @@ use crate::framework::{
     UpdateRequest, timeouts,
 };
 use crate::xelon::models::{CreateNodePoolRequest, Node, NodePool, UpdateNodePoolRequest};
-use crate::xelon::{Client, CreateError, Error, create_once, wait};
+use crate::xelon::{Client, Error, create_once, wait};
 
-use super::values::{api_error, int, int_u32, set, string};
+use super::values::{api_error, create_failure, int, int_u32, set, string};
 
 /// How long operations wait by default, as in Xelon's Go provider.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -169,20 +169,11 @@ impl Resource<Client> for KubernetesNodePool {
         .await;
         let created = match created {
             Ok(c) => c.object,
-            Err(CreateError::Exists(existing)) => {
-                return ApplyResponse::failed(Value::Null, already_exists(cluster, &existing));
-            }
-            Err(CreateError::Check(e)) => {
-                return ApplyResponse::failed(
-                    Value::Null,
-                    api_error("Unable to check for an existing node pool of this name", &e),
-                );
-            }
-            Err(CreateError::Create(e)) => {
-                return ApplyResponse::failed(
-                    Value::Null,
-                    api_error("Unable to create node pool", &e),
-                );
+            Err(e) => {
+                let diagnostics = create_failure("node pool", e, |existing| {
+                    already_exists(cluster, &existing)
+                });
+                return ApplyResponse::failed(Value::Null, diagnostics);
             }
         };
         let mut partial = planned.clone();

@@ -44,3 +44,22 @@ pub fn api_error(summary: &str, error: &crate::xelon::Error) -> Diagnostics {
     d.error(summary, error.to_string());
     d
 }
+
+/// The diagnostics of a guarded create that made nothing: `exists` for an
+/// object of that name found outside the state, else the failed check or
+/// create, summarised with `what` (e.g. `Kubernetes cluster`).
+pub fn create_failure<T>(
+    what: &str,
+    error: crate::xelon::CreateError<T>,
+    exists: impl FnOnce(T) -> Diagnostics,
+) -> Diagnostics {
+    use crate::xelon::CreateError;
+    match error {
+        CreateError::Exists(existing) => exists(existing),
+        CreateError::Check(e) => api_error(
+            &format!("Unable to check for an existing {what} of this name"),
+            &e,
+        ),
+        CreateError::Create(e) => api_error(&format!("Unable to create {what}"), &e),
+    }
+}

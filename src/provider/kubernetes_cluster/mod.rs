@@ -20,9 +20,9 @@ use crate::framework::{
     UpdateRequest, timeouts,
 };
 use crate::xelon::models::{Cluster, CreateClusterRequest, DeploymentType};
-use crate::xelon::{Client, CreateError, Error, create_once, wait};
+use crate::xelon::{Client, Error, create_once, wait};
 
-use super::values::{api_error, attr, boolean, int_u32, set, string};
+use super::values::{api_error, attr, boolean, create_failure, int_u32, set, string};
 
 mod plan_checks;
 mod state;
@@ -261,20 +261,11 @@ impl Resource<Client> for KubernetesCluster {
         .await;
         let created = match created {
             Ok(c) => c,
-            Err(CreateError::Exists(existing)) => {
-                return ApplyResponse::failed(Value::Null, already_exists(&existing, tenant));
-            }
-            Err(CreateError::Check(e)) => {
-                return ApplyResponse::failed(
-                    Value::Null,
-                    api_error("Unable to check for an existing cluster of this name", &e),
-                );
-            }
-            Err(CreateError::Create(e)) => {
-                return ApplyResponse::failed(
-                    Value::Null,
-                    api_error("Unable to create Kubernetes cluster", &e),
-                );
+            Err(e) => {
+                let diagnostics = create_failure("Kubernetes cluster", e, |existing| {
+                    already_exists(&existing, tenant)
+                });
+                return ApplyResponse::failed(Value::Null, diagnostics);
             }
         };
         let id = created.object.identifier.clone();
