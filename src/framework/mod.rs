@@ -9,6 +9,7 @@ pub mod plan;
 pub mod resource;
 pub mod schema;
 pub mod server;
+pub mod state;
 pub mod timeouts;
 pub mod validators;
 

@@ -169,25 +169,6 @@ fn collect_replace(
     }
 }
 
-/// Gives attributes that a stored state does not have at all (they were
-/// added to the schema after it was written, e.g. by another provider
-/// version) their default, as if they had been planned with it. Without
-/// this, upgrading from an older state would plan a spurious change from
-/// null to the default on the next `-refresh=false` plan.
-pub fn default_new_attributes(
-    schema: &Schema,
-    stored: &serde_json::Map<String, serde_json::Value>,
-    state: &mut Value,
-) {
-    for attr in &schema.attributes {
-        if let (Some(default), false) = (&attr.default, stored.contains_key(&attr.name))
-            && let Some(slot) = state.get_attr_mut(&attr.name)
-        {
-            *slot = default.clone();
-        }
-    }
-}
-
 /// Validates a (possibly partly unknown) configuration against the schema's
 /// attribute validators and whole-number attributes. Unknown and null values
 /// are skipped: they are checked again when known.
@@ -439,24 +420,6 @@ mod tests {
         let s = schema();
         let p = plan(&s, &state("a", 2, 2), &Value::Null, &Value::Null);
         assert_eq!(p.planned, Value::Null);
-    }
-
-    #[test]
-    fn new_attributes_take_their_default_on_upgrade() {
-        let s = schema();
-        let mut state = state("a", 2, 2);
-        *state.get_attr_mut("size").unwrap() = Value::Null;
-        *state.get_attr_mut("status").unwrap() = Value::Null;
-        let stored: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(r#"{"id":"abc","name":"a","spec":null}"#).unwrap();
-        default_new_attributes(&s, &stored, &mut state);
-        assert_eq!(state.get_attr("size"), Some(&Value::number(2)));
-        // No default: stays null. Present (even as null): untouched.
-        assert_eq!(state.get_attr("status"), Some(&Value::Null));
-        assert_eq!(
-            state.get_attr("spec").and_then(|s| s.get_attr("cpu")),
-            Some(&Value::number(2))
-        );
     }
 
     #[test]

@@ -107,6 +107,8 @@ pub struct PlanRequest<'a, C> {
     pub config: &'a Value,
     /// The prior state; null when the object is being created.
     pub prior: &'a Value,
+    /// Cancelled when Terraform stops the provider (Ctrl-C).
+    pub cancel: &'a CancellationToken,
 }
 
 /// Output of planning; pre-filled by the generic rules.
@@ -173,6 +175,8 @@ pub struct ImportRequest<'a, C> {
     pub type_name: &'a str,
     /// The ID the user gave.
     pub id: &'a str,
+    /// Cancelled when Terraform stops the provider (Ctrl-C).
+    pub cancel: &'a CancellationToken,
 }
 
 /// The result of create or update.

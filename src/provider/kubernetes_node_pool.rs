@@ -93,8 +93,9 @@ impl Resource<Client> for KubernetesNodePool {
             // cluster is planned too.) Whether the name is taken is checked
             // at apply: a replacement is planned as a create, and the pool it
             // replaces still exists at plan time.
+            let client = req.client.map(|c| c.with_cancel(req.cancel.clone()));
             if let (Some(client), Some(cluster)) =
-                (req.client, string(&resp.planned, "kubernetes_cluster_id"))
+                (client, string(&resp.planned, "kubernetes_cluster_id"))
             {
                 match client.cluster_exists(&cluster).await {
                     Ok(true) => {}

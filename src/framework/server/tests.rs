@@ -6,10 +6,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::grpc::convert;
 use super::*;
+use crate::cty::Value;
 use crate::cty::{AttributePath, decode_msgpack, encode_msgpack};
 use crate::framework::validators::AtLeast;
 use crate::framework::{Attribute, timeouts};
+use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_client::ProviderClient;
 
 /// A provider whose "API" is a counter and whose create can be made to hang.

@@ -179,7 +179,7 @@ impl Resource<Client> for KubernetesCluster {
         }
         // Versions are checked against the cloud's offer whenever it can be read now.
         let (Some(client), Some(cloud), Some(talos), Some(k8s)) = (
-            req.client,
+            req.client.map(|c| c.with_cancel(req.cancel.clone())),
             string(planned, "cloud_id"),
             string(planned, "talos_version"),
             string(planned, "kubernetes_version"),

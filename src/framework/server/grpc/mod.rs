@@ -1,0 +1,388 @@
+//! The `tfplugin6.Provider` tonic service: a thin adapter that turns each
+//! protobuf request into the framework's request ([`super::operations`]),
+//! calls the operation inside a tracing span, and turns the answer back
+//! into protobuf. The only code in the crate that sees `tfplugin6` types.
+
+pub(crate) mod convert;
+
+use std::collections::{BTreeMap, HashMap};
+
+use tonic::{Request, Response, Status};
+use tracing::Instrument;
+
+use crate::framework::{Diagnostics, Provider};
+use crate::proto::tfplugin6 as pb;
+
+use super::operations::*;
+use super::{ProtocolServer, Typed};
+use convert::{diagnostics_to_proto, path_to_proto, schema_to_proto};
+
+impl<P: Provider> ProtocolServer<P> {
+    /// The generated tonic service for this server.
+    pub(crate) fn into_service(self) -> pb::provider_server::ProviderServer<Self> {
+        pb::provider_server::ProviderServer::new(self)
+    }
+}
+
+fn span(rpc: &'static str, type_name: &str) -> tracing::Span {
+    tracing::debug_span!("rpc", tf_rpc = rpc, tf_resource_type = type_name)
+}
+
+fn ok<T>(t: T) -> Result<Response<T>, Status> {
+    Ok(Response::new(t))
+}
+
+fn value(v: Option<pb::DynamicValue>) -> Option<Encoded> {
+    v.map(Encoded::from)
+}
+
+fn wire(v: Option<Encoded>) -> Option<pb::DynamicValue> {
+    v.map(pb::DynamicValue::from)
+}
+
+fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: false,
+        get_provider_schema_optional: true,
+        move_resource_state: false,
+        generate_resource_config: false,
+    }
+}
+
+impl<P: Provider> ProtocolServer<P> {
+    fn validate_rpc(
+        &self,
+        rpc: &'static str,
+        kind: ConfigKind,
+        type_name: String,
+        config: Option<pb::DynamicValue>,
+    ) -> Vec<pb::Diagnostic> {
+        let _span = span(rpc, &type_name).entered();
+        let diags = self.validate(&ValidateConfig {
+            kind,
+            type_name,
+            config: value(config),
+        });
+        diagnostics_to_proto(&diags)
+    }
+}
+
+#[tonic::async_trait]
+impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
+    async fn get_metadata(
+        &self,
+        _request: Request<pb::get_metadata::Request>,
+    ) -> Result<Response<pb::get_metadata::Response>, Status> {
+        use pb::get_metadata as m;
+        fn names<T: ?Sized>(items: &BTreeMap<&'static str, Typed<T>>) -> Vec<String> {
+            items.keys().map(|k| k.to_string()).collect()
+        }
+        let i = &self.inner;
+        ok(m::Response {
+            server_capabilities: Some(capabilities()),
+            diagnostics: Vec::new(),
+            data_sources: names(&i.data_sources)
+                .into_iter()
+                .map(|type_name| m::DataSourceMetadata { type_name })
+                .collect(),
+            resources: names(&i.resources)
+                .into_iter()
+                .map(|type_name| m::ResourceMetadata { type_name })
+                .collect(),
+            functions: Vec::new(),
+            ephemeral_resources: names(&i.ephemeral)
+                .into_iter()
+                .map(|type_name| m::EphemeralMetadata { type_name })
+                .collect(),
+        })
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _request: Request<pb::get_provider_schema::Request>,
+    ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        fn schemas<T: ?Sized>(
+            items: &BTreeMap<&'static str, Typed<T>>,
+        ) -> HashMap<String, pb::Schema> {
+            items
+                .iter()
+                .map(|(k, v)| (k.to_string(), schema_to_proto(&v.schema)))
+                .collect()
+        }
+        let i = &self.inner;
+        ok(pb::get_provider_schema::Response {
+            provider: Some(schema_to_proto(&i.schema)),
+            resource_schemas: schemas(&i.resources),
+            data_source_schemas: schemas(&i.data_sources),
+            ephemeral_resource_schemas: schemas(&i.ephemeral),
+            server_capabilities: Some(capabilities()),
+            ..Default::default()
+        })
+    }
+
+    async fn validate_provider_config(
+        &self,
+        request: Request<pb::validate_provider_config::Request>,
+    ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
+        let req = request.into_inner();
+        let diagnostics = self.validate_rpc(
+            "ValidateProviderConfig",
+            ConfigKind::Provider,
+            String::new(),
+            req.config,
+        );
+        ok(pb::validate_provider_config::Response { diagnostics })
+    }
+
+    async fn validate_resource_config(
+        &self,
+        request: Request<pb::validate_resource_config::Request>,
+    ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
+        let req = request.into_inner();
+        let diagnostics = self.validate_rpc(
+            "ValidateResourceConfig",
+            ConfigKind::Resource,
+            req.type_name,
+            req.config,
+        );
+        ok(pb::validate_resource_config::Response { diagnostics })
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        request: Request<pb::validate_data_resource_config::Request>,
+    ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
+        let req = request.into_inner();
+        let diagnostics = self.validate_rpc(
+            "ValidateDataResourceConfig",
+            ConfigKind::DataSource,
+            req.type_name,
+            req.config,
+        );
+        ok(pb::validate_data_resource_config::Response { diagnostics })
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        request: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
+        let req = request.into_inner();
+        let diagnostics = self.validate_rpc(
+            "ValidateEphemeralResourceConfig",
+            ConfigKind::Ephemeral,
+            req.type_name,
+            req.config,
+        );
+        ok(pb::validate_ephemeral_resource_config::Response { diagnostics })
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<pb::upgrade_resource_state::Request>,
+    ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
+        let req = request.into_inner();
+        let _span = span("UpgradeResourceState", &req.type_name).entered();
+        let result = self.upgrade(&UpgradeState {
+            type_name: req.type_name,
+            version: req.version,
+            json: req.raw_state.map(|s| s.json).unwrap_or_default(),
+        });
+        let (upgraded_state, diags) = match result {
+            Ok(state) => (Some(state.into()), Diagnostics::new()),
+            Err(d) => (None, d),
+        };
+        ok(pb::upgrade_resource_state::Response {
+            upgraded_state,
+            diagnostics: diagnostics_to_proto(&diags),
+        })
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _request: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
+        ok(pb::get_resource_identity_schemas::Response::default())
+    }
+
+    async fn configure_provider(
+        &self,
+        request: Request<pb::configure_provider::Request>,
+    ) -> Result<Response<pb::configure_provider::Response>, Status> {
+        let req = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let configure = Configure {
+            config: value(req.config),
+            terraform_version: req.terraform_version,
+        };
+        self.configure(&configure, &mut diags)
+            .instrument(span("ConfigureProvider", ""))
+            .await;
+        ok(pb::configure_provider::Response {
+            diagnostics: diagnostics_to_proto(&diags),
+        })
+    }
+
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> Result<Response<pb::read_resource::Response>, Status> {
+        let req = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let span = span("ReadResource", &req.type_name);
+        let read = ReadState {
+            type_name: req.type_name,
+            current: value(req.current_state),
+        };
+        let new_state = self.read(read, &mut diags).instrument(span).await;
+        ok(pb::read_resource::Response {
+            new_state: wire(new_state),
+            diagnostics: diagnostics_to_proto(&diags),
+            private: req.private,
+            deferred: None,
+            new_identity: None,
+        })
+    }
+
+    async fn plan_resource_change(
+        &self,
+        request: Request<pb::plan_resource_change::Request>,
+    ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
+        let req = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let span = span("PlanResourceChange", &req.type_name);
+        let change = PlanChange {
+            type_name: req.type_name,
+            prior: value(req.prior_state),
+            proposed: value(req.proposed_new_state),
+            config: value(req.config),
+        };
+        let planned = self.plan(change, &mut diags).instrument(span).await;
+        ok(pb::plan_resource_change::Response {
+            planned_state: wire(planned.state),
+            requires_replace: planned.requires_replace.iter().map(path_to_proto).collect(),
+            planned_private: req.prior_private,
+            diagnostics: diagnostics_to_proto(&diags),
+            deferred: None,
+            planned_identity: None,
+        })
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<pb::apply_resource_change::Request>,
+    ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
+        let req = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let span = span("ApplyResourceChange", &req.type_name);
+        let change = ApplyChange {
+            type_name: req.type_name,
+            prior: value(req.prior_state),
+            planned: value(req.planned_state),
+            config: value(req.config),
+        };
+        let new_state = self.apply(change, &mut diags).instrument(span).await;
+        ok(pb::apply_resource_change::Response {
+            new_state: wire(new_state),
+            private: req.planned_private,
+            diagnostics: diagnostics_to_proto(&diags),
+            new_identity: None,
+        })
+    }
+
+    async fn import_resource_state(
+        &self,
+        request: Request<pb::import_resource_state::Request>,
+    ) -> Result<Response<pb::import_resource_state::Response>, Status> {
+        let req = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let span = span("ImportResourceState", &req.type_name);
+        let type_name = req.type_name.clone();
+        let import = ImportState {
+            type_name: req.type_name,
+            id: req.id,
+        };
+        let state = self.import(import, &mut diags).instrument(span).await;
+        let imported_resources = state
+            .map(|state| pb::import_resource_state::ImportedResource {
+                type_name,
+                state: Some(state.into()),
+                private: Vec::new(),
+                identity: None,
+            })
+            .into_iter()
+            .collect();
+        ok(pb::import_resource_state::Response {
+            imported_resources,
+            diagnostics: diagnostics_to_proto(&diags),
+            deferred: None,
+        })
+    }
+
+    async fn read_data_source(
+        &self,
+        request: Request<pb::read_data_source::Request>,
+    ) -> Result<Response<pb::read_data_source::Response>, Status> {
+        let req = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let span = span("ReadDataSource", &req.type_name);
+        let read = ReadData {
+            type_name: req.type_name,
+            config: value(req.config),
+        };
+        let state = self.read_data(read, &mut diags).instrument(span).await;
+        ok(pb::read_data_source::Response {
+            state: wire(state),
+            diagnostics: diagnostics_to_proto(&diags),
+            deferred: None,
+        })
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        request: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
+        let req = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let span = span("OpenEphemeralResource", &req.type_name);
+        let open = ReadData {
+            type_name: req.type_name,
+            config: value(req.config),
+        };
+        let result = self.open(open, &mut diags).instrument(span).await;
+        ok(pb::open_ephemeral_resource::Response {
+            result: wire(result),
+            diagnostics: diagnostics_to_proto(&diags),
+            ..Default::default()
+        })
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        _request: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
+        // Nothing of ours expires within a run: Open never asks for renewal.
+        ok(pb::renew_ephemeral_resource::Response::default())
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        _request: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
+        ok(pb::close_ephemeral_resource::Response::default())
+    }
+
+    async fn get_functions(
+        &self,
+        _request: Request<pb::get_functions::Request>,
+    ) -> Result<Response<pb::get_functions::Response>, Status> {
+        ok(pb::get_functions::Response::default())
+    }
+
+    async fn stop_provider(
+        &self,
+        _request: Request<pb::stop_provider::Request>,
+    ) -> Result<Response<pb::stop_provider::Response>, Status> {
+        self.stop();
+        ok(pb::stop_provider::Response::default())
+    }
+}
