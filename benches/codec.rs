@@ -124,4 +124,26 @@ fn main() {
             ns / 1000.0
         );
     }
+
+    // Sets dedupe by an exact key: the time per element stays flat as a set
+    // of elements alike in go-cty's hash (numbers alike in ten digits) grows.
+    println!("\n## cty sets: decoding a set of n objects alike in go-cty's hash\n");
+    println!("| n | time per call | per element |");
+    println!("| --- | --- | --- |");
+    let ty = Type::set(Type::object([("n", Type::Number)]));
+    for n in [2_000usize, 8_000, 32_000] {
+        let set = Value::Set(
+            (0..n)
+                .map(|i| {
+                    let digits = format!("1.0000000000{i:06}");
+                    Value::object([("n", Value::Number(digits.parse().expect("a number")))])
+                })
+                .collect(),
+        );
+        let bytes = encode_msgpack(&set, &ty).expect("encode set");
+        let ns = time(|| {
+            black_box(decode_msgpack(black_box(&bytes), &ty).ok());
+        });
+        println!("| {n} | {:.2} ms | {:.0} ns |", ns / 1e6, ns / n as f64);
+    }
 }

@@ -604,7 +604,8 @@ mod tests {
     }
 
     #[test]
-    fn many_elements_alike_in_hash_are_deduplicated_in_linear_time() {
+    fn many_elements_alike_in_hash_are_deduplicated() {
+        // How the time grows with n is shown by `cargo bench --bench codec`.
         let ty = Type::object([("n", Type::Number)]);
         let n = 20_000;
         // Distinct numbers alike in their first ten digits: one go-cty hash.
@@ -612,10 +613,8 @@ mod tests {
             .map(|i| Value::object([("n", num(&format!("1.0000000000{i:06}")))]))
             .collect();
         let unknowns = vec![Value::Unknown; n];
-        let start = std::time::Instant::now();
         assert_eq!(canonical(distinct, &ty).len(), n);
         assert_eq!(canonical(unknowns, &ty).len(), n);
-        assert!(start.elapsed() < std::time::Duration::from_secs(10));
     }
 
     #[test]
