@@ -22,7 +22,8 @@ use crate::framework::{
 use crate::xelon::models::{CreateNodePoolRequest, Node, NodePool, UpdateNodePoolRequest};
 use crate::xelon::{Client, Error, create_once, wait};
 
-use super::values::{api_error, create_failure, int, int_u32, set, string};
+use super::errors::api_error;
+use super::values::{create_failure, int, int_u32, set, string};
 
 /// How long operations wait by default, as in Xelon's Go provider.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);

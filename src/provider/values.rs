@@ -38,13 +38,6 @@ pub fn set(v: &mut Value, name: &str, new: Value) {
     }
 }
 
-/// An error diagnostic for a failed API call.
-pub fn api_error(summary: &str, error: &crate::xelon::Error) -> Diagnostics {
-    let mut d = Diagnostics::new();
-    d.error(summary, error.to_string());
-    d
-}
-
 /// The diagnostics of a guarded create that made nothing: `exists` for an
 /// object of that name found outside the state, else the failed check or
 /// create, summarised with `what` (e.g. `Kubernetes cluster`).
@@ -56,10 +49,10 @@ pub fn create_failure<T>(
     use crate::xelon::CreateError;
     match error {
         CreateError::Exists(existing) => exists(existing),
-        CreateError::Check(e) => api_error(
+        CreateError::Check(e) => super::errors::api_error(
             &format!("Unable to check for an existing {what} of this name"),
             &e,
         ),
-        CreateError::Create(e) => api_error(&format!("Unable to create {what}"), &e),
+        CreateError::Create(e) => super::errors::api_error(&format!("Unable to create {what}"), &e),
     }
 }

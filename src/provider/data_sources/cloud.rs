@@ -13,11 +13,12 @@ use async_trait::async_trait;
 
 use crate::cty::Value;
 use crate::framework::{Attribute, DataReadRequest, DataSource, Diagnostics, ReadResponse, Schema};
+use crate::provider::errors::api_error;
 use crate::xelon::{Client, Cloud};
 
 use super::common::{
-    Given, NameMatch, candidates, failed, failed_at, found, general_failure, given_nonempty,
-    match_name, opt_string, require_any_of,
+    Given, NameMatch, candidates, failed, failed_at, found, given_nonempty, match_name, opt_string,
+    require_any_of,
 };
 
 /// The `xelon_cloud` data source.
@@ -82,7 +83,7 @@ impl DataSource<Client> for CloudDataSource {
         tracing::debug!("listing the clouds of the provider's tenant");
         let clouds = match client.list_own_clouds().await {
             Ok(c) => c,
-            Err(e) => return failed(general_failure("Unable to list clouds", &e)),
+            Err(e) => return failed(api_error("Unable to list clouds", &e)),
         };
         match resolve(&clouds, &lookup) {
             Ok(cloud) => found(state(cloud)),

@@ -10,6 +10,7 @@ use std::cmp::Ordering;
 
 use crate::cty::{AttributePath, Value};
 use crate::framework::{Diagnostics, ReadResponse};
+use crate::provider::errors::Failure;
 use crate::xelon::Error;
 use crate::xelon::version::compare_versions;
 
@@ -156,42 +157,18 @@ pub(super) fn check_one_of(
     }
 }
 
-/// An API failure as diagnostics: a 404 becomes an error on `path` with
-/// `not_found` as its detail, rejected credentials a provider-level error,
-/// anything else `summary` with the API's message. Use
-/// [`general_failure`] for calls whose 404 is no attribute's fault.
+/// A failed call to read the object the attribute `path` names: a 404 is
+/// an error on `path` with `not_found` as its detail; anything else reads as
+/// everywhere else ([`crate::provider::errors`]).
 pub(super) fn api_failure(
     summary: &str,
     error: &Error,
     path: &str,
     not_found: impl FnOnce() -> String,
 ) -> Diagnostics {
-    if !error.is_not_found() {
-        return general_failure(summary, error);
-    }
-    let mut d = Diagnostics::new();
-    d.attribute_error(
-        AttributePath::attr(path),
-        format!("{summary}: not found"),
-        format!("{}\n\nAPI answer: {error}", not_found()),
-    );
-    d
-}
-
-/// An API failure not caused by any attribute (e.g. reading the current
-/// tenant): rejected credentials get their own summary, anything else
-/// `summary` with the API's message.
-pub(super) fn general_failure(summary: &str, error: &Error) -> Diagnostics {
-    let mut d = Diagnostics::new();
-    if matches!(error.status(), Some(401 | 403)) {
-        d.error(
-            "The Xelon API rejected the provider's credentials",
-            format!("{error}. Check the provider's `token` (or XELON_TOKEN) and `client_id`."),
-        );
-    } else {
-        d.error(summary, error.to_string());
-    }
-    d
+    Failure::new(summary, error)
+        .not_found_at(path, not_found())
+        .diagnostics()
 }
 
 /// A read that succeeded.

@@ -16,11 +16,12 @@ use async_trait::async_trait;
 
 use crate::cty::Value;
 use crate::framework::{Attribute, DataReadRequest, DataSource, ReadResponse, Schema};
+use crate::provider::errors::api_error;
 use crate::xelon::{Client, Page, Tenant};
 
 use super::common::{
     Given, NameMatch, api_failure, candidates, candidates_of, failed, failed_at, found,
-    general_failure, given_nonempty, match_name, opt_string,
+    given_nonempty, match_name, opt_string,
 };
 
 /// The `xelon_tenant` data source.
@@ -93,7 +94,7 @@ impl DataSource<Client> for TenantDataSource {
                         Ok(()) => found(state(&tenant)),
                         Err(e) => failed_at(e.attribute, e.summary, e.detail),
                     },
-                    Err(e) => failed(general_failure("Unable to search tenants", &e)),
+                    Err(e) => failed(api_error("Unable to search tenants", &e)),
                 }
             }
             (Given::Absent, Given::Known(name)) => {
@@ -103,14 +104,14 @@ impl DataSource<Client> for TenantDataSource {
                         Ok(t) => found(state(t)),
                         Err(e) => failed_at(e.attribute, e.summary, e.detail),
                     },
-                    Err(e) => failed(general_failure("Unable to search tenants", &e)),
+                    Err(e) => failed(api_error("Unable to search tenants", &e)),
                 }
             }
             (Given::Absent, Given::Absent) => {
                 tracing::debug!("reading the current tenant");
                 match client.current_tenant().await {
                     Ok(t) => found(state(&t)),
-                    Err(e) => failed(general_failure("Unable to read the current tenant", &e)),
+                    Err(e) => failed(api_error("Unable to read the current tenant", &e)),
                 }
             }
         }

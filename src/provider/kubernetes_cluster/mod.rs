@@ -22,7 +22,8 @@ use crate::framework::{
 use crate::xelon::models::{Cluster, CreateClusterRequest, DeploymentType};
 use crate::xelon::{Client, Error, create_once, wait};
 
-use super::values::{api_error, attr, boolean, create_failure, int_u32, set, string};
+use super::errors::api_error;
+use super::values::{attr, boolean, create_failure, int_u32, set, string};
 
 mod plan_checks;
 mod state;
