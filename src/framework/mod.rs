@@ -5,6 +5,7 @@
 //! them over the plugin protocol.
 
 pub mod diagnostics;
+pub mod model;
 pub mod plan;
 pub mod resource;
 pub mod schema;
