@@ -61,6 +61,13 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync {
     /// The resource's schema.
     fn schema(&self) -> Schema;
 
+    /// Checks this resource's model type against its schema, with
+    /// [`crate::framework::model::check_model`]: an empty list when they
+    /// agree. One generic test calls it for every registered type.
+    fn check_model(&self) -> Vec<String> {
+        vec![format!("{} has no typed model", self.type_name())]
+    }
+
     /// Checks across attributes of a (possibly partly unknown) configuration;
     /// attribute validators have already run.
     fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
@@ -227,6 +234,13 @@ pub trait DataSource<C: Send + Sync + 'static>: Send + Sync {
     /// The data source's schema.
     fn schema(&self) -> Schema;
 
+    /// Checks this data source's model type against its schema, with
+    /// [`crate::framework::model::check_model`]: an empty list when they
+    /// agree. One generic test calls it for every registered type.
+    fn check_model(&self) -> Vec<String> {
+        vec![format!("{} has no typed model", self.type_name())]
+    }
+
     /// Checks across attributes of a (possibly partly unknown) configuration.
     fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
@@ -253,6 +267,13 @@ pub trait EphemeralResource<C: Send + Sync + 'static>: Send + Sync {
 
     /// The ephemeral resource's schema.
     fn schema(&self) -> Schema;
+
+    /// Checks this ephemeral resource's model type against its schema, with
+    /// [`crate::framework::model::check_model`]: an empty list when they
+    /// agree. One generic test calls it for every registered type.
+    fn check_model(&self) -> Vec<String> {
+        vec![format!("{} has no typed model", self.type_name())]
+    }
 
     /// Checks across attributes of a (possibly partly unknown) configuration.
     fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}

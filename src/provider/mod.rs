@@ -248,6 +248,25 @@ mod tests {
     }
 
     #[test]
+    fn every_model_agrees_with_its_schema() {
+        let p = XelonProvider;
+        let mut problems: Vec<String> = Vec::new();
+        let mut note = |name: &str, found: Vec<String>| {
+            problems.extend(found.into_iter().map(|f| format!("{name}: {f}")))
+        };
+        for r in p.resources() {
+            note(r.type_name(), r.check_model());
+        }
+        for d in p.data_sources() {
+            note(d.type_name(), d.check_model());
+        }
+        for e in p.ephemeral_resources() {
+            note(e.type_name(), e.check_model());
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
     fn missing_token_names_attribute_and_variable() {
         let resp = XelonProvider.configure_with_env(
             &config(Value::Null, Value::Null, Value::Null),
