@@ -118,33 +118,6 @@ impl<P: Provider> ProtocolServer<P> {
         tracing::info!("StopProvider: cancelled in-flight operations");
     }
 
-    /// Serves the `tfplugin6.Provider` service alone on `listener`, over
-    /// plain TCP (HTTP/2 without TLS), until `shutdown` completes: no
-    /// go-plugin handshake, health or controller service. For driving a
-    /// provider in-process with any `tfplugin6` client (the in-process
-    /// tests); Terraform itself is served by [`crate::plugin::serve`].
-    ///
-    /// # Errors
-    ///
-    /// Fails when the gRPC server fails.
-    pub async fn serve_plain(
-        self,
-        listener: tokio::net::TcpListener,
-        shutdown: impl std::future::Future<Output = ()> + Send,
-    ) -> Result<(), tonic::transport::Error> {
-        let service = self
-            .into_service()
-            .max_decoding_message_size(crate::plugin::MAX_MESSAGE_SIZE)
-            .max_encoding_message_size(crate::plugin::MAX_MESSAGE_SIZE);
-        tonic::transport::Server::builder()
-            .add_service(service)
-            .serve_with_incoming_shutdown(
-                tokio_stream::wrappers::TcpListenerStream::new(listener),
-                shutdown,
-            )
-            .await
-    }
-
     /// The configured client, or an error saying why there is none.
     fn client(&self) -> Result<Arc<P::Client>, Diagnostics> {
         match &*self.inner.client.read().unwrap_or_else(|e| e.into_inner()) {

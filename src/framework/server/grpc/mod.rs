@@ -22,6 +22,33 @@ impl<P: Provider> ProtocolServer<P> {
     pub(crate) fn into_service(self) -> pb::provider_server::ProviderServer<Self> {
         pb::provider_server::ProviderServer::new(self)
     }
+
+    /// Serves the `tfplugin6.Provider` service alone on `listener`, over
+    /// plain TCP (HTTP/2 without TLS), until `shutdown` completes: no
+    /// go-plugin handshake, health or controller service. For driving a
+    /// provider in-process with any `tfplugin6` client (the in-process
+    /// tests); Terraform itself is served by [`crate::plugin::serve`].
+    ///
+    /// # Errors
+    ///
+    /// Fails when the gRPC server fails.
+    pub async fn serve_plain(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send,
+    ) -> Result<(), tonic::transport::Error> {
+        let service = self
+            .into_service()
+            .max_decoding_message_size(crate::plugin::MAX_MESSAGE_SIZE)
+            .max_encoding_message_size(crate::plugin::MAX_MESSAGE_SIZE);
+        tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming_shutdown(
+                tokio_stream::wrappers::TcpListenerStream::new(listener),
+                shutdown,
+            )
+            .await
+    }
 }
 
 fn span(rpc: &'static str, type_name: &str) -> tracing::Span {
