@@ -14,16 +14,6 @@ pub fn int(v: &Value, name: &str) -> Option<i64> {
     v.get_attr(name).and_then(Value::as_i64)
 }
 
-/// The bool at `name`, if known and non-null.
-pub fn boolean(v: &Value, name: &str) -> Option<bool> {
-    v.get_attr(name).and_then(Value::as_bool)
-}
-
-/// The value at `name`, or null.
-pub fn attr<'a>(v: &'a Value, name: &str) -> &'a Value {
-    v.get_attr(name).unwrap_or(&Value::Null)
-}
-
 /// A whole number that the API takes as `u32` (validated at plan time to be positive).
 pub fn int_u32(v: &Value, name: &str) -> u32 {
     int(v, name)

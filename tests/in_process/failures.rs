@@ -83,9 +83,14 @@ async fn a_401_on_the_create_itself_creates_nothing_and_shows_no_token() {
     let applied = h.apply(&plan).await;
     let errs = errors(&applied.diagnostics);
     assert_eq!(errs.len(), 1, "{errs:?}");
-    assert!(errs[0].1.contains("Unable to create"), "{errs:?}");
+    // Said as every rejected credential is, with the operation in the detail.
+    assert_eq!(
+        errs[0].1, "The Xelon API rejected the provider's credentials",
+        "{errs:?}"
+    );
     assert_no_secret(&applied.diagnostics, &[TOKEN]);
     let (shown, _) = masked(&applied.diagnostics, &[TOKEN]);
+    assert!(shown.contains("Unable to create"), "{shown}");
     assert!(
         shown.contains("has expired"),
         "the API's message is shown: {shown}"

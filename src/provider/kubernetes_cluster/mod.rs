@@ -9,7 +9,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::cty::{AttributePath, Value};
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cty::{AttributePath, Type, Value};
+use crate::framework::model::{self, Timeouts, Tri};
 use crate::framework::validators::{Between, NotEmpty, PlainText};
 
 /// The largest size the API's fields carry (unsigned 32-bit).
@@ -22,8 +27,8 @@ use crate::framework::{
 use crate::xelon::models::{Cluster, CreateClusterRequest, DeploymentType};
 use crate::xelon::{Client, Error, create_once, wait};
 
-use super::errors::api_error;
-use super::values::{attr, boolean, create_failure, int_u32, set, string};
+use super::errors::{Failure, Fields, OrDiagnose, api_error};
+use super::values::create_failure;
 
 mod plan_checks;
 mod state;
@@ -49,6 +54,106 @@ const SERVICE_SUBNET: &str = "100.112.0.0/12";
 
 /// The `xelon_kubernetes_cluster` resource.
 pub struct KubernetesCluster;
+
+/// The resource's model: its configuration, plan and state. Every
+/// attribute may be null (an import knows only the ID at first) or unknown
+/// (in a plan), hence [`Tri`] throughout.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(super) struct ClusterModel {
+    pub(super) cloud_id: Tri<String>,
+    pub(super) control_plane: Tri<Spec>,
+    pub(super) id: Tri<String>,
+    pub(super) kube_config_raw: Tri<String>,
+    pub(super) kubernetes_version: Tri<String>,
+    pub(super) load_balancer: Tri<Spec>,
+    pub(super) name: Tri<String>,
+    pub(super) talos_version: Tri<String>,
+    pub(super) tenant_id: Tri<String>,
+    pub(super) timeouts: Tri<Timeouts>,
+}
+
+/// The size and availability of the control plane or the load balancer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(super) struct Spec {
+    pub(super) cpu_core_count: Tri<u32>,
+    pub(super) disk_size: Tri<u32>,
+    pub(super) high_availability_enabled: Tri<bool>,
+    pub(super) memory: Tri<u32>,
+}
+
+/// Where a 422's rejected fields of a create come from.
+const CREATE_FIELDS: Fields = &[
+    ("cloudIdentifier", "cloud_id"),
+    ("tenantIdentifier", "tenant_id"),
+    ("clusterName", "name"),
+    ("k8sVersion", "kubernetes_version"),
+    ("talosVersion", "talos_version"),
+    ("controlPlaneCpu", "control_plane.cpu_core_count"),
+    ("controlPlaneRam", "control_plane.memory"),
+    ("controlPlaneDisk", "control_plane.disk_size"),
+    (
+        "controlPlaneType",
+        "control_plane.high_availability_enabled",
+    ),
+    ("loadBalancerCpu", "load_balancer.cpu_core_count"),
+    ("loadBalancerRam", "load_balancer.memory"),
+    ("loadBalancerDisk", "load_balancer.disk_size"),
+    (
+        "loadBalancerType",
+        "load_balancer.high_availability_enabled",
+    ),
+];
+
+/// Where a 422's rejected fields of a control-plane resize come from.
+const RESIZE_FIELDS: Fields = &[
+    ("cpuCoreCount", "control_plane.cpu_core_count"),
+    ("memory", "control_plane.memory"),
+    ("disk", "control_plane.disk_size"),
+];
+
+impl ClusterModel {
+    fn read(value: &Value) -> Result<Self, Diagnostics> {
+        model::read(value, "Invalid Kubernetes cluster value")
+    }
+
+    fn write(&self) -> Result<Value, Diagnostics> {
+        static TYPE: OnceLock<Type> = OnceLock::new();
+        model::write(self, TYPE.get_or_init(|| KubernetesCluster.schema().ty()))
+    }
+}
+
+/// The known value of a required attribute at apply (Terraform plans every
+/// one known; anything else is a bug, said loudly rather than sent as "").
+fn required<T>(value: &Tri<T>, path: AttributePath) -> Result<&T, Diagnostics> {
+    value.known().ok_or_else(|| {
+        let mut d = Diagnostics::new();
+        d.attribute_error(
+            path.clone(),
+            "Value not known at apply",
+            format!("{path} has no known value at apply. This is a bug; please report it."),
+        );
+        d
+    })
+}
+
+/// An apply's answer from its outcome: the state written, or the failure
+/// with the state to record.
+fn respond(
+    result: Result<(ClusterModel, Diagnostics), (Option<ClusterModel>, Diagnostics)>,
+) -> ApplyResponse {
+    let (state, mut diagnostics) = match result {
+        Ok((state, warnings)) => (Some(state), warnings),
+        Err((state, errors)) => (state, errors),
+    };
+    let state = match state.map(|s| s.write()).transpose() {
+        Ok(state) => state.unwrap_or(Value::Null),
+        Err(bug) => {
+            diagnostics.extend(bug);
+            Value::Null
+        }
+    };
+    ApplyResponse { state, diagnostics }
+}
 
 /// One of the two sized parts of a cluster.
 #[derive(Clone, Copy)]
@@ -172,36 +277,50 @@ impl Resource<Client> for KubernetesCluster {
         )
     }
 
+    fn check_model(&self) -> Vec<String> {
+        model::check_model::<ClusterModel>(&self.schema())
+    }
+
     async fn modify_plan(&self, req: PlanRequest<'_, Client>, resp: &mut PlanResponse) {
-        let planned = &resp.planned;
-        if !req.prior.is_null() {
-            check_high_availability(req.prior, planned, &mut resp.diagnostics);
-            check_no_downgrade(req.prior, planned, &mut resp.diagnostics);
+        let models = ClusterModel::read(&resp.planned).and_then(|planned| {
+            let prior = match req.prior.is_null() {
+                true => None,
+                false => Some(ClusterModel::read(req.prior)?),
+            };
+            Ok((planned, prior))
+        });
+        let (planned, prior) = match models {
+            Ok(m) => m,
+            Err(d) => return resp.diagnostics.extend(d),
+        };
+        if let Some(prior) = &prior {
+            check_high_availability(prior, &planned, &mut resp.diagnostics);
+            check_no_downgrade(prior, &planned, &mut resp.diagnostics);
         }
         // Versions are checked against the cloud's offer whenever it can be read now.
         let (Some(client), Some(cloud), Some(talos), Some(k8s)) = (
             req.client.map(|c| c.with_cancel(req.cancel.clone())),
-            string(planned, "cloud_id"),
-            string(planned, "talos_version"),
-            string(planned, "kubernetes_version"),
+            planned.cloud_id.known(),
+            planned.talos_version.known(),
+            planned.kubernetes_version.known(),
         ) else {
             return;
         };
-        let changed = req.prior.is_null()
-            || string(req.prior, "talos_version").as_deref() != Some(talos.as_str())
-            || string(req.prior, "kubernetes_version").as_deref() != Some(k8s.as_str());
-        if !changed {
+        let old = prior
+            .as_ref()
+            .and_then(|p| Some((p.talos_version.known()?, p.kubernetes_version.known()?)));
+        if old.is_some_and(|(t, k)| (t, k) == (talos, k8s)) {
             return;
         }
-        match client.versions(&cloud).await {
+        match client.versions(cloud).await {
             Ok(map) => {
-                check_version_pair(&map, &talos, &k8s, &mut resp.diagnostics);
-                if let (Some(old_talos), Some(old_k8s)) = (string(req.prior, "talos_version"), string(req.prior, "kubernetes_version")) {
-                    check_upgrade_path(&map, (&old_talos, &old_k8s), (&talos, &k8s), &mut resp.diagnostics);
+                check_version_pair(&map, talos, k8s, &mut resp.diagnostics);
+                if let Some((old_talos, old_k8s)) = old {
+                    check_upgrade_path(&map, (old_talos, old_k8s), (talos, k8s), &mut resp.diagnostics);
                 }
             }
             Err(e) => match e.status() {
-                Some(401 | 403) => resp.diagnostics.error("The Xelon API rejected the provider's credentials", e.to_string()),
+                Some(401 | 403) => resp.diagnostics.extend(api_error("Unable to read the cloud's Kubernetes versions", &e)),
                 Some(404) => resp.diagnostics.attribute_error(
                     AttributePath::attr("cloud_id"),
                     "Unknown cloud",
@@ -213,39 +332,98 @@ impl Resource<Client> for KubernetesCluster {
     }
 
     async fn create(&self, req: CreateRequest<'_, Client>) -> ApplyResponse {
-        let planned = req.planned;
+        respond(self.create_cluster(req).await)
+    }
+
+    async fn read(&self, req: ReadRequest<'_, Client>) -> ReadResponse {
         let client = req.client.with_cancel(req.cancel.clone());
-        let spec = |part: Part| attr(planned, part.attr()).clone();
-        let (cp, lb) = (spec(Part::ControlPlane), spec(Part::LoadBalancer));
-        let body = CreateClusterRequest {
-            cloud_identifier: string(planned, "cloud_id").unwrap_or_default(),
-            tenant_identifier: string(planned, "tenant_id").unwrap_or_default(),
-            cluster_name: string(planned, "name").unwrap_or_default(),
-            k8s_version: string(planned, "kubernetes_version").unwrap_or_default(),
-            talos_version: string(planned, "talos_version").unwrap_or_default(),
-            control_plane_cpu: int_u32(&cp, "cpu_core_count"),
-            control_plane_ram: int_u32(&cp, "memory"),
-            control_plane_disk: int_u32(&cp, "disk_size"),
-            control_plane_type: DeploymentType::from_ha(
-                boolean(&cp, "high_availability_enabled").unwrap_or(true),
-            ),
-            load_balancer_cpu: int_u32(&lb, "cpu_core_count"),
-            load_balancer_ram: int_u32(&lb, "memory"),
-            load_balancer_disk: int_u32(&lb, "disk_size"),
-            load_balancer_type: DeploymentType::from_ha(
-                boolean(&lb, "high_availability_enabled").unwrap_or(true),
-            ),
-            pod_subnet: POD_SUBNET.into(),
-            service_subnet: SERVICE_SUBNET.into(),
-            notify: false,
-            worker_pool: Vec::new(),
+        let read = async {
+            let base = ClusterModel::read(req.state)?;
+            let read = read_state(&client, &base)
+                .await
+                .or_diagnose("Unable to read Kubernetes cluster")?;
+            match read {
+                Some(read) => Ok::<_, Diagnostics>((read.state.write()?, read.warnings)),
+                None => {
+                    tracing::info!("cluster no longer exists; removing it from state");
+                    Ok((Value::Null, Diagnostics::new()))
+                }
+            }
         };
+        match read.await {
+            Ok((state, diagnostics)) => ReadResponse { state, diagnostics },
+            Err(diagnostics) => ReadResponse {
+                state: Value::Null,
+                diagnostics,
+            },
+        }
+    }
+
+    async fn update(&self, req: UpdateRequest<'_, Client>) -> ApplyResponse {
+        respond(self.update_cluster(req).await)
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_, Client>) -> Diagnostics {
+        let client = req.client.with_cancel(req.cancel.clone());
+        let delete = async {
+            let prior = ClusterModel::read(req.prior)?;
+            let Some(id) = prior.id.known() else {
+                return Ok(());
+            };
+            match client.delete_cluster(id).await {
+                Err(e) if e.is_not_found() => return Ok(()),
+                other => other.or_diagnose("Unable to delete Kubernetes cluster")?,
+            }
+            let timeout = prior.timeouts.delete(DEFAULT_TIMEOUT);
+            wait::wait_cluster_deleted(&client, id, timeout, req.cancel)
+                .await
+                .or_diagnose("Kubernetes cluster was not deleted in time")
+        };
+        delete.await.err().unwrap_or_default()
+    }
+
+    async fn import(&self, req: ImportRequest<'_, Client>) -> ImportResponse {
+        let imported = match parse_import_id(req.id) {
+            Ok((tenant, id)) => ClusterModel {
+                id: Tri::Known(id.to_owned()),
+                tenant_id: tenant.map(str::to_owned).into(),
+                ..ClusterModel::default()
+            }
+            .write(),
+            Err(detail) => {
+                let mut diagnostics = Diagnostics::new();
+                diagnostics.error("Invalid import ID", detail);
+                Err(diagnostics)
+            }
+        };
+        match imported {
+            Ok(state) => ImportResponse {
+                state,
+                diagnostics: Diagnostics::new(),
+            },
+            Err(diagnostics) => ImportResponse {
+                state: Value::Null,
+                diagnostics,
+            },
+        }
+    }
+}
+
+/// What an apply ends with: the new state and its warnings, or the errors
+/// with the state to record (none when nothing exists).
+type Outcome = Result<(ClusterModel, Diagnostics), (Option<ClusterModel>, Diagnostics)>;
+
+impl KubernetesCluster {
+    async fn create_cluster(&self, req: CreateRequest<'_, Client>) -> Outcome {
+        let planned = ClusterModel::read(req.planned).map_err(|d| (None, d))?;
+        let client = req.client.with_cancel(req.cancel.clone());
+        let body = create_body(&planned).map_err(|d| (None, d))?;
         let (name, cloud, tenant) = (
             &body.cluster_name,
             &body.cloud_identifier,
             &body.tenant_identifier,
         );
-        let timeout = timeouts::get(planned, "create", DEFAULT_TIMEOUT);
+        let timeout = planned.timeouts.create(DEFAULT_TIMEOUT);
         let deadline = tokio::time::Instant::now() + timeout;
         let body = &body;
         let created = create_once(
@@ -260,15 +438,19 @@ impl Resource<Client> for KubernetesCluster {
             },
         )
         .await;
-        let created = match created {
-            Ok(c) => c,
-            Err(e) => {
-                let diagnostics = create_failure("Kubernetes cluster", e, |existing| {
+        let created = created.map_err(|e| {
+            let diagnostics = match e {
+                crate::xelon::CreateError::Create(e) => {
+                    Failure::new("Unable to create Kubernetes cluster", &e)
+                        .fields(CREATE_FIELDS)
+                        .diagnostics()
+                }
+                other => create_failure("Kubernetes cluster", other, |existing| {
                     already_exists(&existing, tenant)
-                });
-                return ApplyResponse::failed(Value::Null, diagnostics);
-            }
-        };
+                }),
+            };
+            (None, diagnostics)
+        })?;
         let id = created.object.identifier.clone();
         tracing::info!(
             cluster_id = %id,
@@ -277,80 +459,59 @@ impl Resource<Client> for KubernetesCluster {
         );
         // From here on the cluster exists: every failure still records its ID.
         let mut partial = planned.clone();
-        set(&mut partial, "id", Value::string(&id));
+        partial.id = Tri::Known(id.clone());
         // Nothing was read yet: the kubeconfig is null rather than unknown.
-        set(&mut partial, "kube_config_raw", Value::Null);
+        partial.kube_config_raw = Tri::Null;
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         if let Err(e) = wait::wait_cluster_ready(&client, &id, left, req.cancel).await {
-            return ApplyResponse::failed(
-                partial,
-                api_error("Kubernetes cluster did not become ready", &e),
-            );
+            let diagnostics = api_error("Kubernetes cluster did not become ready", &e);
+            return Err((Some(partial), diagnostics));
         }
         match read_state(&client, &partial).await {
-            Ok(Some(read)) => ApplyResponse {
-                state: read.state,
-                diagnostics: read.warnings,
-            },
-            Ok(None) => ApplyResponse::failed(
-                partial,
+            Ok(Some(read)) => Ok((read.state, read.warnings)),
+            Ok(None) => Err((
+                Some(partial),
                 vanished("Kubernetes cluster vanished after creation", &id),
-            ),
+            )),
             // The cluster is ready: a read that fails now must not taint it.
             Err(e) => {
-                let mut diagnostics = Diagnostics::new();
-                diagnostics.warning(
+                let mut warnings = Diagnostics::new();
+                warnings.warning(
                     "The new Kubernetes cluster is ready but could not be read back",
                     format!(
                         "Its state holds the planned values; the next refresh reads it again. {e}"
                     ),
                 );
-                ApplyResponse {
-                    state: partial,
-                    diagnostics,
-                }
+                Ok((partial, warnings))
             }
         }
     }
 
-    async fn read(&self, req: ReadRequest<'_, Client>) -> ReadResponse {
+    async fn update_cluster(&self, req: UpdateRequest<'_, Client>) -> Outcome {
+        let (prior, planned) = match (
+            ClusterModel::read(req.prior),
+            ClusterModel::read(req.planned),
+        ) {
+            (Ok(prior), Ok(planned)) => (prior, planned),
+            (Err(d), _) | (_, Err(d)) => return Err((None, d)),
+        };
         let client = req.client.with_cancel(req.cancel.clone());
-        match read_state(&client, req.state).await {
-            Ok(Some(read)) => ReadResponse {
-                state: read.state,
-                diagnostics: read.warnings,
-            },
-            Ok(None) => {
-                tracing::info!("cluster no longer exists; removing it from state");
-                ReadResponse {
-                    state: Value::Null,
-                    diagnostics: Diagnostics::new(),
-                }
-            }
-            Err(e) => ReadResponse {
-                state: Value::Null,
-                diagnostics: api_error("Unable to read Kubernetes cluster", &e),
-            },
-        }
-    }
-
-    async fn update(&self, req: UpdateRequest<'_, Client>) -> ApplyResponse {
-        let (prior, planned) = (req.prior, req.planned);
-        let client = req.client.with_cancel(req.cancel.clone());
-        let id = string(prior, "id").unwrap_or_default();
-        let timeout = timeouts::get(planned, "update", DEFAULT_TIMEOUT);
+        let id = required(&prior.id, AttributePath::attr("id"))
+            .map_err(|d| (Some(prior.clone()), d))?
+            .clone();
+        let timeout = planned.timeouts.update(DEFAULT_TIMEOUT);
         let deadline = tokio::time::Instant::now() + timeout;
         // The cloud's version mapping only decides the order when both versions change.
-        let both_versions_change = ["talos_version", "kubernetes_version"]
-            .iter()
-            .all(|k| string(prior, k).is_some() && string(prior, k) != string(planned, k));
-        let versions = match string(prior, "cloud_id") {
-            Some(cloud) if both_versions_change => client.versions(&cloud).await.ok(),
+        let changes = |old: &Tri<String>, new: &Tri<String>| old.is_known() && old != new;
+        let both_versions_change = changes(&prior.talos_version, &planned.talos_version)
+            && changes(&prior.kubernetes_version, &planned.kubernetes_version);
+        let versions = match prior.cloud_id.known() {
+            Some(cloud) if both_versions_change => client.versions(cloud).await.ok(),
             _ => None,
         };
         // What has taken effect so far: the prior state plus each finished step.
         let mut done = prior.clone();
-        for step in plan_update(prior, planned, versions.as_ref()) {
+        for step in plan_update(&prior, &planned, versions.as_ref()) {
             tracing::info!(cluster_id = %id, ?step, "updating cluster");
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             let what = format!("cluster {id}: {}", step.describe());
@@ -367,10 +528,10 @@ impl Resource<Client> for KubernetesCluster {
             };
             if let Err(e) = applied {
                 // Record what the cluster looks like now, so the next plan shows what is left.
-                let mut diagnostics = api_error(
-                    &format!("Unable to update Kubernetes cluster ({})", step.describe()),
-                    &e,
-                );
+                let summary = format!("Unable to update Kubernetes cluster ({})", step.describe());
+                let mut diagnostics = Failure::new(&summary, &e)
+                    .fields(RESIZE_FIELDS)
+                    .diagnostics();
                 let state = match read_state(&client, &done).await {
                     Ok(Some(read)) => {
                         diagnostics.extend(read.warnings);
@@ -378,70 +539,71 @@ impl Resource<Client> for KubernetesCluster {
                     }
                     _ => done,
                 };
-                return ApplyResponse::failed(state, diagnostics);
+                return Err((Some(state), diagnostics));
             }
             step.record(&mut done);
         }
         // Versions the API does not report (an imported cluster) are adopted as configured.
-        for name in ["talos_version", "kubernetes_version"] {
-            set(&mut done, name, attr(planned, name).clone());
-        }
-        set(&mut done, "timeouts", attr(planned, "timeouts").clone());
+        done.talos_version = planned.talos_version.clone();
+        done.kubernetes_version = planned.kubernetes_version.clone();
+        done.timeouts = planned.timeouts.clone();
         match read_state(&client, &done).await {
-            Ok(Some(read)) => ApplyResponse {
-                state: read.state,
-                diagnostics: read.warnings,
-            },
-            Ok(None) => ApplyResponse::failed(
-                Value::Null,
+            Ok(Some(read)) => Ok((read.state, read.warnings)),
+            Ok(None) => Err((
+                None,
                 vanished("Kubernetes cluster vanished during the update", &id),
-            ),
-            Err(e) => ApplyResponse::failed(
-                done,
+            )),
+            Err(e) => Err((
+                Some(done),
                 api_error("Unable to read the updated Kubernetes cluster", &e),
-            ),
+            )),
         }
     }
+}
 
-    async fn delete(&self, req: DeleteRequest<'_, Client>) -> Diagnostics {
-        let client = req.client.with_cancel(req.cancel.clone());
-        let Some(id) = string(req.prior, "id") else {
-            return Diagnostics::new();
-        };
-        match client.delete_cluster(&id).await {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => return Diagnostics::new(),
-            Err(e) => return api_error("Unable to delete Kubernetes cluster", &e),
-        }
-        let timeout = timeouts::get(req.prior, "delete", DEFAULT_TIMEOUT);
-        match wait::wait_cluster_deleted(&client, &id, timeout, req.cancel).await {
-            Ok(()) => Diagnostics::new(),
-            Err(e) => api_error("Kubernetes cluster was not deleted in time", &e),
-        }
-    }
-
-    async fn import(&self, req: ImportRequest<'_, Client>) -> ImportResponse {
-        match parse_import_id(req.id) {
-            Ok((tenant, id)) => {
-                let mut state = vec![("id", Value::string(id))];
-                if let Some(tenant) = tenant {
-                    state.push(("tenant_id", Value::string(tenant)));
-                }
-                ImportResponse {
-                    state: Value::object(state),
-                    diagnostics: Diagnostics::new(),
-                }
-            }
-            Err(detail) => {
-                let mut diagnostics = Diagnostics::new();
-                diagnostics.error("Invalid import ID", detail);
-                ImportResponse {
-                    state: Value::Null,
-                    diagnostics,
-                }
-            }
-        }
-    }
+/// The body of the create call, from the planned model.
+fn create_body(planned: &ClusterModel) -> Result<CreateClusterRequest, Diagnostics> {
+    let spec = |part: &Tri<Spec>, name: &str| {
+        let at = |attr: &str| AttributePath::attr(name).push_attr(attr);
+        let s = required(part, AttributePath::attr(name))?;
+        let size = |v: &Tri<u32>, attr: &str| required(v, at(attr)).copied();
+        let ha = required(
+            &s.high_availability_enabled,
+            at("high_availability_enabled"),
+        )?;
+        Ok::<_, Diagnostics>((
+            size(&s.cpu_core_count, "cpu_core_count")?,
+            size(&s.memory, "memory")?,
+            size(&s.disk_size, "disk_size")?,
+            DeploymentType::from_ha(*ha),
+        ))
+    };
+    let (cp_cpu, cp_ram, cp_disk, cp_type) = spec(&planned.control_plane, "control_plane")?;
+    let (lb_cpu, lb_ram, lb_disk, lb_type) = spec(&planned.load_balancer, "load_balancer")?;
+    Ok(CreateClusterRequest {
+        cloud_identifier: required(&planned.cloud_id, AttributePath::attr("cloud_id"))?.clone(),
+        tenant_identifier: required(&planned.tenant_id, AttributePath::attr("tenant_id"))?.clone(),
+        cluster_name: required(&planned.name, AttributePath::attr("name"))?.clone(),
+        k8s_version: required(
+            &planned.kubernetes_version,
+            AttributePath::attr("kubernetes_version"),
+        )?
+        .clone(),
+        talos_version: required(&planned.talos_version, AttributePath::attr("talos_version"))?
+            .clone(),
+        control_plane_cpu: cp_cpu,
+        control_plane_ram: cp_ram,
+        control_plane_disk: cp_disk,
+        control_plane_type: cp_type,
+        load_balancer_cpu: lb_cpu,
+        load_balancer_ram: lb_ram,
+        load_balancer_disk: lb_disk,
+        load_balancer_type: lb_type,
+        pod_subnet: POD_SUBNET.into(),
+        service_subnet: SERVICE_SUBNET.into(),
+        notify: false,
+        worker_pool: Vec::new(),
+    })
 }
 
 /// Splits an import ID: `<cluster_id>` or `<tenant_id>/<cluster_id>`.
@@ -521,29 +683,31 @@ mod tests {
     }
 }
 
-/// Values shaped like the cluster's state, for the tests of each part.
+/// Models shaped like the cluster's state, for the tests of each part.
 #[cfg(test)]
 mod testing {
-    use crate::cty::Value;
+    use super::{ClusterModel, Spec};
     use crate::framework::Diagnostics;
+    use crate::framework::model::Tri;
 
-    pub(super) fn spec(cpu: i64, ha: bool) -> Value {
-        Value::object([
-            ("cpu_core_count", Value::number(cpu)),
-            ("disk_size", Value::number(50)),
-            ("high_availability_enabled", Value::Bool(ha)),
-            ("memory", Value::number(4)),
-        ])
+    pub(super) fn spec(cpu: u32, ha: bool) -> Tri<Spec> {
+        Tri::Known(Spec {
+            cpu_core_count: Tri::Known(cpu),
+            disk_size: Tri::Known(50),
+            high_availability_enabled: Tri::Known(ha),
+            memory: Tri::Known(4),
+        })
     }
 
-    pub(super) fn cluster(talos: &str, k8s: &str, cp: Value, lb: Value) -> Value {
-        Value::object([
-            ("id", Value::string("k8s-1")),
-            ("talos_version", Value::string(talos)),
-            ("kubernetes_version", Value::string(k8s)),
-            ("control_plane", cp),
-            ("load_balancer", lb),
-        ])
+    pub(super) fn cluster(talos: &str, k8s: &str, cp: Tri<Spec>, lb: Tri<Spec>) -> ClusterModel {
+        ClusterModel {
+            id: Tri::Known("k8s-1".into()),
+            talos_version: Tri::Known(talos.into()),
+            kubernetes_version: Tri::Known(k8s.into()),
+            control_plane: cp,
+            load_balancer: lb,
+            ..ClusterModel::default()
+        }
     }
 
     pub(super) fn errors_at(d: &Diagnostics) -> Vec<String> {

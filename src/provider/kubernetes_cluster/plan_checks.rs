@@ -1,17 +1,30 @@
 //! Checks at plan time: high availability, downgrades, and the versions the
 //! cloud offers.
 
-use crate::cty::{AttributePath, Value};
+use crate::cty::AttributePath;
 use crate::framework::Diagnostics;
+use crate::framework::model::Tri;
 use crate::xelon::models::VersionMap;
 use crate::xelon::version::compare_versions;
 
-use super::super::values::{attr, boolean, string};
-use super::Part;
+use super::{ClusterModel, Part, Spec};
+
+/// Whether `part` of `cluster` is highly available, where known.
+fn ha(cluster: &ClusterModel, part: Part) -> Option<bool> {
+    let spec: &Tri<Spec> = match part {
+        Part::ControlPlane => &cluster.control_plane,
+        Part::LoadBalancer => &cluster.load_balancer,
+    };
+    spec.known()
+        .and_then(|s| s.high_availability_enabled.known().copied())
+}
 
 /// High availability can be turned on (for both parts together) but never off.
-pub(super) fn check_high_availability(prior: &Value, planned: &Value, diags: &mut Diagnostics) {
-    let ha = |v: &Value, part: Part| boolean(attr(v, part.attr()), "high_availability_enabled");
+pub(super) fn check_high_availability(
+    prior: &ClusterModel,
+    planned: &ClusterModel,
+    diags: &mut Diagnostics,
+) {
     let parts = [Part::ControlPlane, Part::LoadBalancer];
     for part in parts {
         let path = AttributePath::attr(part.attr()).push_attr("high_availability_enabled");
@@ -44,10 +57,25 @@ pub(super) fn check_high_availability(prior: &Value, planned: &Value, diags: &mu
 }
 
 /// Versions only go forward.
-pub(super) fn check_no_downgrade(prior: &Value, planned: &Value, diags: &mut Diagnostics) {
-    for name in ["kubernetes_version", "talos_version"] {
-        if let (Some(old), Some(new)) = (string(prior, name), string(planned, name))
-            && compare_versions(&new, &old).is_lt()
+pub(super) fn check_no_downgrade(
+    prior: &ClusterModel,
+    planned: &ClusterModel,
+    diags: &mut Diagnostics,
+) {
+    for (name, old, new) in [
+        (
+            "kubernetes_version",
+            &prior.kubernetes_version,
+            &planned.kubernetes_version,
+        ),
+        (
+            "talos_version",
+            &prior.talos_version,
+            &planned.talos_version,
+        ),
+    ] {
+        if let (Some(old), Some(new)) = (old.known(), new.known())
+            && compare_versions(new, old).is_lt()
         {
             diags.attribute_error(
                 AttributePath::attr(name),
@@ -218,8 +246,8 @@ mod tests {
         );
         let mut d = Diagnostics::new();
         check_no_downgrade(
-            &cluster("1.8.3", "1.31.2", Value::Null, Value::Null),
-            &cluster("1.8.3", "1.30.6", Value::Null, Value::Null),
+            &cluster("1.8.3", "1.31.2", Tri::Null, Tri::Null),
+            &cluster("1.8.3", "1.30.6", Tri::Null, Tri::Null),
             &mut d,
         );
         assert_eq!(errors_at(&d), vec!["kubernetes_version"]);

@@ -1,52 +1,55 @@
 //! Reading a cluster into state: what the API reports, and the known value
 //! where it reports nothing.
 
-use crate::cty::{AttributePath, Value};
+use crate::cty::AttributePath;
 use crate::framework::Diagnostics;
+use crate::framework::model::Tri;
 use crate::xelon::models::{Cluster, ControlPlane, LoadBalancer};
 use crate::xelon::{Client, Error};
 
-use super::super::values::{attr, string};
-use super::{KUBECONFIG_RETRIES, Part};
+use super::{ClusterModel, KUBECONFIG_RETRIES, Spec};
 
 /// A cluster read from the API: its state, and warnings about parts that
 /// could not be read but do not make the read fail.
 pub(super) struct ClusterRead {
-    pub(super) state: Value,
+    pub(super) state: ClusterModel,
     pub(super) warnings: Diagnostics,
 }
 
-/// Reads the cluster into a state value, starting from `base`: whatever the
-/// API does not report (the tenant and versions in the SDK's model, an
+/// Reads the cluster `base.id` into a state, starting from `base`: whatever
+/// the API does not report (the tenant and versions in the SDK's model, an
 /// empty load-balancer list, a missing size) keeps `base`'s value, never a
 /// zero. The kubeconfig is read only when `base` has none (create, import);
 /// a failing config endpoint is a warning, never an error.
 /// `Ok(None)` when the cluster is gone.
 pub(super) async fn read_state(
     client: &Client,
-    base: &Value,
+    base: &ClusterModel,
 ) -> Result<Option<ClusterRead>, Error> {
-    let id = string(base, "id").unwrap_or_default();
+    let Some(id) = base.id.known() else {
+        // Nothing was created: there is nothing to read.
+        return Ok(None);
+    };
     // One round trip: the cluster and its parts are fetched together.
     let kubeconfig = async {
-        match base.get_attr("kube_config_raw") {
-            Some(k @ Value::String(_)) => (k.clone(), None),
+        match &base.kube_config_raw {
+            Tri::Known(k) => (Tri::Known(k.clone()), None),
             // Best effort: a config endpoint in trouble must not hold up the
             // read for the whole retry budget.
             _ => match client
                 .with_deadline(std::time::Instant::now() + KUBECONFIG_RETRIES)
-                .kubeconfig(&id)
+                .kubeconfig(id)
                 .await
             {
-                Ok(k) => (Value::string(k), None),
-                Err(e) => (Value::Null, Some(e)),
+                Ok(k) => (Tri::Known(k), None),
+                Err(e) => (Tri::Null, Some(e)),
             },
         }
     };
     let (cluster, control_plane, load_balancer, (kubeconfig, kubeconfig_error)) = tokio::join!(
-        client.get_cluster(&id),
-        client.control_plane(&id),
-        client.load_balancer(&id),
+        client.get_cluster(id),
+        client.control_plane(id),
+        client.load_balancer(id),
         kubeconfig
     );
     let cluster = match cluster {
@@ -61,9 +64,9 @@ pub(super) async fn read_state(
     // not reported.
     let control_plane = not_found_is_unreported(control_plane)?;
     let load_balancer = not_found_is_unreported(load_balancer)?;
-    let tenant = match (&cluster.tenant_identifier, string(base, "tenant_id")) {
+    let tenant = match (&cluster.tenant_identifier, base.tenant_id.known()) {
         (Some(t), _) => t.clone(),
-        (None, Some(t)) => t,
+        (None, Some(t)) => t.clone(),
         // Import of a bare cluster ID, and the API does not name the tenant:
         // the cluster is taken to be the token's own tenant's.
         (None, None) => client.current_tenant().await?.identifier,
@@ -80,14 +83,9 @@ pub(super) async fn read_state(
         tracing::debug!(cluster_id = %id, "the API reported no load balancer; keeping the known sizes");
         LoadBalancer::default()
     });
-    let state = state_from_api(
-        &cluster,
-        &control_plane,
-        &load_balancer,
-        base,
-        tenant,
-        kubeconfig,
-    );
+    let mut state = state_from_api(&cluster, &control_plane, &load_balancer, base);
+    state.tenant_id = Tri::Known(tenant);
+    state.kube_config_raw = kubeconfig;
     Ok(Some(ClusterRead { state, warnings }))
 }
 
@@ -100,99 +98,89 @@ fn not_found_is_unreported<T: Default>(part: Result<T, Error>) -> Result<T, Erro
     }
 }
 
+/// `reported` where the API reported it, else `known`.
+fn or_known<T: Clone>(what: &str, id: &str, reported: Option<T>, known: &Tri<T>) -> Tri<T> {
+    match reported {
+        Some(v) => Tri::Known(v),
+        None => {
+            tracing::debug!(cluster_id = %id, what, "the API did not report this; keeping the known value");
+            known.clone()
+        }
+    }
+}
+
 /// The state for what the API reported, each missing value taken from
-/// `base`.
+/// `base` (the tenant and kubeconfig too: the caller sets them).
 fn state_from_api(
     cluster: &Cluster,
     cp: &ControlPlane,
     lb: &LoadBalancer,
-    base: &Value,
-    tenant: String,
-    kubeconfig: Value,
-) -> Value {
-    let keep = |name: &str| attr(base, name).clone();
-    let id = &cluster.identifier;
-    let reported = |what: &str, value: Option<Value>, known: &Value| {
-        value.unwrap_or_else(|| {
-            tracing::debug!(cluster_id = %id, what, "the API did not report this; keeping the known value");
-            known.clone()
+    base: &ClusterModel,
+) -> ClusterModel {
+    let id = cluster.identifier.as_str();
+    let spec = |sizes: [Option<u32>; 3], ha: Option<bool>, known: &Tri<Spec>| {
+        let known = known.known().cloned().unwrap_or_default();
+        let [cpu, ram, disk] = sizes;
+        Tri::Known(Spec {
+            cpu_core_count: or_known("cpu_core_count", id, cpu, &known.cpu_core_count),
+            disk_size: or_known("disk_size", id, disk, &known.disk_size),
+            high_availability_enabled: or_known(
+                "high_availability_enabled",
+                id,
+                ha,
+                &known.high_availability_enabled,
+            ),
+            memory: or_known("memory", id, ram, &known.memory),
         })
-    };
-    let version = |api: &Option<String>, name: &str| {
-        reported(name, api.clone().map(Value::String), attr(base, name))
-    };
-    let spec = |part: Part, sizes: [Option<u32>; 3], ha: Option<bool>| {
-        let known = attr(base, part.attr());
-        let [cpu, ram, disk] = sizes.map(|s| s.map(|n| Value::number(i64::from(n))));
-        let field =
-            |name: &str, v: Option<Value>| (name.to_owned(), reported(name, v, attr(known, name)));
-        Value::object([
-            field("cpu_core_count", cpu),
-            field("disk_size", disk),
-            field("high_availability_enabled", ha.map(Value::Bool)),
-            field("memory", ram),
-        ])
     };
     let cloud_id = cluster
         .cloud
         .as_ref()
         .filter(|c| !c.identifier.is_empty())
-        .map(|c| Value::string(c.identifier.clone()));
-    let name = (!cluster.name.is_empty()).then(|| Value::string(cluster.name.clone()));
-    Value::object([
-        (
-            "cloud_id",
-            reported("cloud_id", cloud_id, attr(base, "cloud_id")),
+        .map(|c| c.identifier.clone());
+    let name = (!cluster.name.is_empty()).then(|| cluster.name.clone());
+    ClusterModel {
+        cloud_id: or_known("cloud_id", id, cloud_id, &base.cloud_id),
+        control_plane: spec(
+            [cp.cpu, cp.ram, cp.disk],
+            cp.is_highly_available(),
+            &base.control_plane,
         ),
-        (
-            "control_plane",
-            spec(
-                Part::ControlPlane,
-                [cp.cpu, cp.ram, cp.disk],
-                cp.is_highly_available(),
-            ),
-        ),
-        ("id", Value::string(cluster.identifier.clone())),
-        ("kube_config_raw", kubeconfig),
-        (
+        id: Tri::Known(cluster.identifier.clone()),
+        kube_config_raw: base.kube_config_raw.clone(),
+        kubernetes_version: or_known(
             "kubernetes_version",
-            version(&cluster.k8s_version, "kubernetes_version"),
+            id,
+            cluster.k8s_version.clone(),
+            &base.kubernetes_version,
         ),
-        (
-            "load_balancer",
-            spec(
-                Part::LoadBalancer,
-                [lb.cpu, lb.ram, lb.disk],
-                lb.is_highly_available(),
-            ),
+        load_balancer: spec(
+            [lb.cpu, lb.ram, lb.disk],
+            lb.is_highly_available(),
+            &base.load_balancer,
         ),
-        ("name", reported("name", name, attr(base, "name"))),
-        (
+        name: or_known("name", id, name, &base.name),
+        talos_version: or_known(
             "talos_version",
-            version(&cluster.talos_version, "talos_version"),
+            id,
+            cluster.talos_version.clone(),
+            &base.talos_version,
         ),
-        ("tenant_id", Value::string(tenant)),
-        ("timeouts", keep("timeouts")),
-    ])
+        tenant_id: base.tenant_id.clone(),
+        timeouts: base.timeouts.clone(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::spec;
+    use super::super::testing::{cluster, spec};
     use super::*;
-    use crate::provider::values::{boolean, int};
 
     #[test]
     fn absent_parts_keep_the_known_values() {
-        let base = Value::object([
-            ("cloud_id", Value::string("cloud-1")),
-            ("control_plane", spec(4, true)),
-            ("kubernetes_version", Value::string("1.31.2")),
-            ("load_balancer", spec(2, true)),
-            ("name", Value::string("c")),
-            ("talos_version", Value::string("1.8.3")),
-            ("timeouts", Value::Null),
-        ]);
+        let mut base = cluster("1.8.3", "1.31.2", spec(4, true), spec(2, true));
+        base.cloud_id = Tri::Known("cloud-1".into());
+        base.name = Tri::Known("c".into());
         // What the SDK's models allow: no versions, `{}` for the control
         // plane and `[]` (here: the default) for the load balancer.
         let cluster: Cluster =
@@ -202,19 +190,8 @@ mod tests {
             &ControlPlane::default(),
             &LoadBalancer::default(),
             &base,
-            "tenant-1".into(),
-            Value::Null,
         );
-        for name in [
-            "cloud_id",
-            "control_plane",
-            "kubernetes_version",
-            "load_balancer",
-            "name",
-            "talos_version",
-        ] {
-            assert_eq!(state.get_attr(name), base.get_attr(name), "{name}");
-        }
+        assert_eq!(state, base);
         // Reported values win over the known ones.
         let cp: ControlPlane =
             serde_json::from_str(r#"{"controlPlaneCpu": 8, "nodes": [{"identifier": "n1"}]}"#)
@@ -223,22 +200,12 @@ mod tests {
             r#"{"identifier": "k8s-1", "talosVersion": "1.9.1", "tenantIdentifier": "t2"}"#,
         )
         .unwrap();
-        let state = state_from_api(
-            &cluster,
-            &cp,
-            &LoadBalancer::default(),
-            &base,
-            "t2".into(),
-            Value::Null,
-        );
-        let got = attr(&state, "control_plane");
-        assert_eq!(int(got, "cpu_core_count"), Some(8));
-        assert_eq!(boolean(got, "high_availability_enabled"), Some(false));
-        assert_eq!(int(got, "memory"), Some(4));
-        assert_eq!(string(&state, "talos_version").as_deref(), Some("1.9.1"));
-        assert_eq!(
-            string(&state, "kubernetes_version").as_deref(),
-            Some("1.31.2")
-        );
+        let state = state_from_api(&cluster, &cp, &LoadBalancer::default(), &base);
+        let got = state.control_plane.known().unwrap();
+        assert_eq!(got.cpu_core_count, Tri::Known(8));
+        assert_eq!(got.high_availability_enabled, Tri::Known(false));
+        assert_eq!(got.memory, Tri::Known(4));
+        assert_eq!(state.talos_version, Tri::Known("1.9.1".into()));
+        assert_eq!(state.kubernetes_version, Tri::Known("1.31.2".into()));
     }
 }

@@ -2,12 +2,11 @@
 
 use std::time::Duration;
 
-use crate::cty::Value;
+use crate::framework::model::Tri;
 use crate::xelon::models::{Cluster, ResizeControlPlane, VersionMap};
 use crate::xelon::{Client, Error, wait};
 
-use super::super::values::{attr, boolean, int, int_u32, set, string};
-use super::{Part, SETTLE};
+use super::{ClusterModel, SETTLE, Spec};
 
 /// One API step of an in-place update.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,29 +37,27 @@ impl UpdateStep {
     }
 
     /// Writes this step's effect into `state`, once it has taken effect.
-    pub(super) fn record(&self, state: &mut Value) {
-        let mut part = |part: Part, name: &str, value: Value| {
-            let mut spec = attr(state, part.attr()).clone();
-            set(&mut spec, name, value);
-            set(state, part.attr(), spec);
+    pub(super) fn record(&self, state: &mut ClusterModel) {
+        // A part the state does not hold yet starts from no known size.
+        let edit = |part: &mut Tri<Spec>, change: &dyn Fn(&mut Spec)| {
+            let mut spec = std::mem::take(part).into_known().unwrap_or_default();
+            change(&mut spec);
+            *part = Tri::Known(spec);
         };
         match self {
             UpdateStep::EnableHighAvailability => {
-                for p in [Part::ControlPlane, Part::LoadBalancer] {
-                    part(p, "high_availability_enabled", Value::Bool(true));
+                for part in [&mut state.control_plane, &mut state.load_balancer] {
+                    edit(part, &|s| s.high_availability_enabled = Tri::Known(true));
                 }
             }
-            UpdateStep::UpgradeTalos(v) => set(state, "talos_version", Value::string(v)),
-            UpdateStep::UpgradeKubernetes(v) => set(state, "kubernetes_version", Value::string(v)),
+            UpdateStep::UpgradeTalos(v) => state.talos_version = Tri::Known(v.clone()),
+            UpdateStep::UpgradeKubernetes(v) => state.kubernetes_version = Tri::Known(v.clone()),
             UpdateStep::ResizeControlPlane(r) => {
-                let cp = Part::ControlPlane;
-                part(
-                    cp,
-                    "cpu_core_count",
-                    Value::number(i64::from(r.cpu_core_count)),
-                );
-                part(cp, "memory", Value::number(i64::from(r.memory)));
-                part(cp, "disk_size", Value::number(i64::from(r.disk)));
+                edit(&mut state.control_plane, &|cp| {
+                    cp.cpu_core_count = Tri::Known(r.cpu_core_count);
+                    cp.memory = Tri::Known(r.memory);
+                    cp.disk_size = Tri::Known(r.disk);
+                });
             }
         }
     }
@@ -156,26 +153,34 @@ pub(super) async fn wait_applied(
 /// version that `prior` lacks (imported where the API reports none) is
 /// adopted as planned, with no API call.
 pub(super) fn plan_update(
-    prior: &Value,
-    planned: &Value,
+    prior: &ClusterModel,
+    planned: &ClusterModel,
     versions: Option<&VersionMap>,
 ) -> Vec<UpdateStep> {
     let mut steps = Vec::new();
-    let ha = |v: &Value, part: Part| boolean(attr(v, part.attr()), "high_availability_enabled");
-    if [Part::ControlPlane, Part::LoadBalancer]
-        .iter()
-        .any(|p| ha(planned, *p) == Some(true) && ha(prior, *p) == Some(false))
+    let ha = |part: &Tri<Spec>| {
+        part.known()
+            .and_then(|s| s.high_availability_enabled.known().copied())
+    };
+    if [
+        (&prior.control_plane, &planned.control_plane),
+        (&prior.load_balancer, &planned.load_balancer),
+    ]
+    .iter()
+    .any(|(old, new)| ha(new) == Some(true) && ha(old) == Some(false))
     {
         steps.push(UpdateStep::EnableHighAvailability);
     }
-    let changed = |name: &str| {
-        let (old, new) = (string(prior, name), string(planned, name));
-        (old.is_some() && new != old).then_some(new).flatten()
+    let changed = |old: &Tri<String>, new: &Tri<String>| match (old.known(), new.known()) {
+        (Some(old), Some(new)) if old != new => Some(new.clone()),
+        _ => None,
     };
-    match (changed("talos_version"), changed("kubernetes_version")) {
+    let talos = changed(&prior.talos_version, &planned.talos_version);
+    let k8s = changed(&prior.kubernetes_version, &planned.kubernetes_version);
+    match (talos, k8s) {
         (Some(t), Some(k)) => {
-            let old_k8s = string(prior, "kubernetes_version").unwrap_or_default();
-            if versions.is_none_or(|m| m.offers(&t, &old_k8s)) {
+            let old_k8s = prior.kubernetes_version.known().map_or("", String::as_str);
+            if versions.is_none_or(|m| m.offers(&t, old_k8s)) {
                 steps.extend([
                     UpdateStep::UpgradeTalos(t),
                     UpdateStep::UpgradeKubernetes(k),
@@ -191,17 +196,34 @@ pub(super) fn plan_update(
         (None, Some(k)) => steps.push(UpdateStep::UpgradeKubernetes(k)),
         (None, None) => {}
     }
-    let (cp_old, cp_new) = (attr(prior, "control_plane"), attr(planned, "control_plane"));
     // Sizes the API did not report (and import could not learn) are adopted.
-    if ["cpu_core_count", "memory", "disk_size"]
-        .iter()
-        .any(|k| int(cp_old, k).is_some() && int(cp_old, k) != int(cp_new, k))
-    {
-        steps.push(UpdateStep::ResizeControlPlane(ResizeControlPlane {
-            cpu_core_count: int_u32(cp_new, "cpu_core_count"),
-            memory: int_u32(cp_new, "memory"),
-            disk: int_u32(cp_new, "disk_size"),
-        }));
+    if let (Some(old), Some(new)) = (prior.control_plane.known(), planned.control_plane.known()) {
+        let sizes = |s: &Spec| {
+            [
+                s.cpu_core_count.clone(),
+                s.memory.clone(),
+                s.disk_size.clone(),
+            ]
+        };
+        let differs = sizes(old)
+            .iter()
+            .zip(sizes(new))
+            .any(|(o, n)| o.is_known() && *o != n);
+        if let (
+            true,
+            [
+                Tri::Known(cpu_core_count),
+                Tri::Known(memory),
+                Tri::Known(disk),
+            ],
+        ) = (differs, sizes(new))
+        {
+            steps.push(UpdateStep::ResizeControlPlane(ResizeControlPlane {
+                cpu_core_count,
+                memory,
+                disk,
+            }));
+        }
     }
     steps
 }
@@ -251,15 +273,12 @@ mod tests {
         let mut done = prior.clone();
         UpdateStep::UpgradeTalos("1.9.1".into()).record(&mut done);
         UpdateStep::EnableHighAvailability.record(&mut done);
-        assert_eq!(string(&done, "talos_version").as_deref(), Some("1.9.1"));
-        assert_eq!(
-            string(&done, "kubernetes_version").as_deref(),
-            Some("1.31.2")
-        );
-        for part in ["control_plane", "load_balancer"] {
+        assert_eq!(done.talos_version, Tri::Known("1.9.1".into()));
+        assert_eq!(done.kubernetes_version, Tri::Known("1.31.2".into()));
+        for part in [&done.control_plane, &done.load_balancer] {
             assert_eq!(
-                boolean(attr(&done, part), "high_availability_enabled"),
-                Some(true)
+                part.known().unwrap().high_availability_enabled,
+                Tri::Known(true)
             );
         }
         UpdateStep::ResizeControlPlane(ResizeControlPlane {
@@ -268,20 +287,16 @@ mod tests {
             disk: 100,
         })
         .record(&mut done);
-        assert_eq!(int(attr(&done, "control_plane"), "memory"), Some(16));
+        assert_eq!(done.control_plane.known().unwrap().memory, Tri::Known(16));
         // An imported cluster whose versions the API does not report: no call.
-        let imported = cluster("", "", spec(2, false), spec(2, false));
-        let imported = {
-            let mut v = imported;
-            set(&mut v, "talos_version", Value::Null);
-            set(&mut v, "kubernetes_version", Value::Null);
-            v
-        };
+        let mut imported = cluster("", "", spec(2, false), spec(2, false));
+        imported.talos_version = Tri::Null;
+        imported.kubernetes_version = Tri::Null;
         let planned = cluster("1.8.3", "1.31.2", spec(2, false), spec(2, false));
         assert!(plan_update(&imported, &planned, None).is_empty());
         // HA and sizes that the API did not report are not "off" or
         // "different": no call.
-        let unknown_ha = cluster("1.8.3", "1.31.2", Value::Null, Value::Null);
+        let unknown_ha = cluster("1.8.3", "1.31.2", Tri::Null, Tri::Null);
         let ha = cluster("1.8.3", "1.31.2", spec(2, true), spec(2, true));
         assert_eq!(plan_update(&unknown_ha, &ha, None), vec![]);
     }
