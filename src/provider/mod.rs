@@ -3,6 +3,7 @@
 //! source lives in its own file, schema beside CRUD.
 
 mod data_sources;
+mod kubeconfig;
 mod kubernetes_cluster;
 mod kubernetes_kubeconfig;
 mod kubernetes_node_pool;
