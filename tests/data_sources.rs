@@ -684,6 +684,10 @@ fn data_source_schemas_are_served_with_docs() {
                 "kubernetes_version",
                 "talos_version",
                 "id",
+                "host",
+                "cluster_ca_certificate",
+                "client_certificate",
+                "client_key",
             ],
         ),
         (

@@ -11,7 +11,8 @@
 //! embedded in docs/index.md, shows the block): this test adds a
 //! `required_providers.tf` to the copy of every example directory that does
 //! not declare `required_providers` itself. A directory with a `module`
-//! block is `terraform init`-ed first.
+//! block, in its configuration or in a run block of its `tests/`, is
+//! `terraform init`-ed first.
 
 mod support;
 
@@ -61,6 +62,17 @@ fn tf_files(dir: &Path) -> Vec<(String, String)> {
     files
 }
 
+/// The text of each `tests/*.tftest.hcl` file of `dir`.
+fn test_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir.join("tests"))
+        .into_iter()
+        .flatten()
+        .map(|e| e.expect("read tests dir").path())
+        .filter(|p| p.to_string_lossy().ends_with(".tftest.hcl"))
+        .map(|p| std::fs::read_to_string(&p).expect("read test file"))
+        .collect()
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).expect("read example dir") {
         let path = entry.expect("read example dir").path();
@@ -101,9 +113,13 @@ fn check(dir: &Path) -> Result<(), String> {
             ),
         );
     }
-    let uses_modules = files
-        .iter()
-        .any(|(_, t)| t.lines().any(|l| l.trim_start().starts_with("module ")));
+    // `terraform validate` also checks the test files, and needs the modules
+    // their run blocks use (`module { source = ... }`) installed too.
+    let is_module_line = |l: &str| l.trim_start().starts_with("module ");
+    let uses_modules = files.iter().any(|(_, t)| t.lines().any(is_module_line))
+        || test_files(dir)
+            .iter()
+            .any(|t| t.lines().any(is_module_line));
     if uses_modules {
         let init = ws.tf(&["init", "-backend=false", "-input=false", "-no-color"]);
         if init.code != 0 {

@@ -28,7 +28,7 @@ fn terraform_test_runs_the_quickstart_offline() {
     );
     ws.tf(&["init", "-no-color"]).ok();
     let run = ws.tf(&["test", "-no-color"]).ok();
-    assert!(run.stdout.contains("3 passed, 0 failed"), "{}", run.stdout);
+    assert!(run.stdout.contains("4 passed, 0 failed"), "{}", run.stdout);
     // terraform test cleans up after itself.
     let (_, list) = emu.api("GET", "kubernetes", None);
     let left: Vec<_> = list["data"]

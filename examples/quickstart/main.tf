@@ -73,6 +73,26 @@ ephemeral "xelon_kubernetes_kubeconfig" "demo" {
   kubernetes_cluster_id = xelon_kubernetes_cluster.demo.id
 }
 
+# The kubernetes and helm providers take the connection from its attributes
+# (commented out here, as neither is installed offline; add them to
+# required_providers to use them):
+#
+#   provider "kubernetes" {
+#     host                   = ephemeral.xelon_kubernetes_kubeconfig.demo.host
+#     cluster_ca_certificate = ephemeral.xelon_kubernetes_kubeconfig.demo.cluster_ca_certificate
+#     client_certificate     = ephemeral.xelon_kubernetes_kubeconfig.demo.client_certificate
+#     client_key             = ephemeral.xelon_kubernetes_kubeconfig.demo.client_key
+#   }
+#
+#   provider "helm" {
+#     kubernetes = {   # helm provider 3.x; a `kubernetes { ... }` block in 2.x
+#       host                   = ephemeral.xelon_kubernetes_kubeconfig.demo.host
+#       cluster_ca_certificate = ephemeral.xelon_kubernetes_kubeconfig.demo.cluster_ca_certificate
+#       client_certificate     = ephemeral.xelon_kubernetes_kubeconfig.demo.client_certificate
+#       client_key             = ephemeral.xelon_kubernetes_kubeconfig.demo.client_key
+#     }
+#   }
+
 output "cluster_id" {
   description = "The cluster's ID."
   value       = xelon_kubernetes_cluster.demo.id

@@ -435,13 +435,18 @@ fn yaml(text: String) -> Response {
     ([(header::CONTENT_TYPE, "application/yaml")], text).into_response()
 }
 
-/// `GET kubernetes/{id}/config/kube`: kubeconfig YAML (`application/yaml`).
+/// `GET kubernetes/{id}/config/kube`: kubeconfig YAML (`application/yaml`),
+/// with the cluster's credentials (made at the first request).
 pub async fn kubeconfig(
     State(shared): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (state, now) = shared.lock();
-    Ok(yaml(configs::kubeconfig(state.cluster(&id)?.visible(now))))
+    let (mut state, now) = shared.lock();
+    let credentials = state.kube_credentials(&id)?;
+    Ok(yaml(configs::kubeconfig(
+        state.cluster(&id)?.visible(now),
+        &credentials,
+    )))
 }
 
 /// `GET kubernetes/{id}/config/talos`: talosconfig YAML (`application/yaml`).

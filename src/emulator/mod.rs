@@ -258,7 +258,7 @@
 //!   objects and their clock-derived statuses; `views`: the JSON shapes;
 //!   [`seed`]: tenants, clouds and versions; `faults`: fault and chaos
 //!   rules, the per-request decision and counters; `validate`: field-by-field body validation; `error`: error
-//!   answers; `configs`: kubeconfig/talosconfig YAML; [`parse_duration`];
+//!   answers; `configs`: kubeconfig (with real per-cluster credentials) and talosconfig YAML; [`parse_duration`];
 //!   `chaos`: [`Chaos`], [`FaultRate`] and their parsers.
 
 mod account;

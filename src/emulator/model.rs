@@ -6,9 +6,12 @@
 //! derived from the clock whenever it is read. Finished deletions are swept
 //! away by [`super::state::State::sweep`] before each request is handled.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use time::OffsetDateTime;
+
+use super::configs::KubeCredentials;
 
 /// CPU cores, RAM (GB) and disk (GB) of a control-plane node, load-balancer
 /// instance or worker node.
@@ -233,6 +236,10 @@ pub struct Cluster {
     /// The cluster as it was before its last accepted change, shown by GETs
     /// while stale reads last. It holds no pools: they keep their own.
     pub stale: Option<Stale<Cluster>>,
+    /// The kubeconfig's CA and client credentials, made at the first
+    /// kubeconfig request and kept for the cluster's life (see
+    /// [`super::state::State::kube_credentials`]); stale views may lack them.
+    pub kube_credentials: Option<Arc<KubeCredentials>>,
 }
 
 impl Cluster {

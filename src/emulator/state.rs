@@ -5,13 +5,17 @@
 //! `std::sync::Mutex` that is never held across an `.await`.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use time::OffsetDateTime;
 
+use axum::http::StatusCode;
+
 use super::Config;
+use super::configs::KubeCredentials;
 use super::error::ApiError;
 use super::faults::{Faults, RequestLog};
 use super::model::{
@@ -224,6 +228,28 @@ impl State {
             .ok_or_else(|| cluster_not_found(id))
     }
 
+    /// The kubeconfig credentials of cluster `id` (404 when unknown): made
+    /// at the first call, then the same for the cluster's life, whatever
+    /// its stale views show. A failure to make them is a 500.
+    pub fn kube_credentials(&mut self, id: &str) -> Result<Arc<KubeCredentials>, ApiError> {
+        let index = self.cluster_index(id)?;
+        let cluster = &mut self.clusters[index];
+        if let Some(credentials) = &cluster.kube_credentials {
+            return Ok(Arc::clone(credentials));
+        }
+        let credentials = KubeCredentials::generate(&cluster.identifier)
+            .map(Arc::new)
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    format!("Could not make the cluster's credentials: {e}"),
+                )
+            })?;
+        cluster.kube_credentials = Some(Arc::clone(&credentials));
+        Ok(credentials)
+    }
+
     fn cluster_index(&self, id: &str) -> Result<usize, ApiError> {
         self.clusters
             .iter()
@@ -276,6 +302,7 @@ impl State {
             failed: self.faults.take_cluster_failure(),
             network,
             stale: None,
+            kube_credentials: None,
         };
         for pool in spec.pools {
             // Initial pools come up together with the cluster.

@@ -22,3 +22,16 @@ output "kubeconfig" {
   value     = data.xelon_kubernetes_cluster.shared.kubeconfig_raw
   sensitive = true
 }
+
+# The API server's URL is not sensitive. With the CA certificate and client
+# credentials it configures the kubernetes and helm providers, e.g.
+#
+#   provider "kubernetes" {
+#     host                   = data.xelon_kubernetes_cluster.shared.host
+#     cluster_ca_certificate = data.xelon_kubernetes_cluster.shared.cluster_ca_certificate
+#     client_certificate     = data.xelon_kubernetes_cluster.shared.client_certificate
+#     client_key             = data.xelon_kubernetes_cluster.shared.client_key
+#   }
+output "api_server" {
+  value = data.xelon_kubernetes_cluster.shared.host
+}

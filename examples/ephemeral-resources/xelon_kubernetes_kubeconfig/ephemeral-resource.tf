@@ -9,18 +9,23 @@ ephemeral "xelon_kubernetes_kubeconfig" "staging" {
   kubernetes_cluster_id = var.kubernetes_cluster_id
 }
 
-# Ephemeral values can configure other providers (kubernetes, helm, ...),
-# e.g. from the decoded kubeconfig:
-#
-#   locals {
-#     kubeconfig = yamldecode(ephemeral.xelon_kubernetes_kubeconfig.staging.kubeconfig_raw)
-#   }
+# Ephemeral values can configure other providers. The kubernetes and helm
+# providers take the cluster's connection straight from the attributes:
 #
 #   provider "kubernetes" {
-#     host                   = local.kubeconfig.clusters[0].cluster.server
-#     cluster_ca_certificate = base64decode(local.kubeconfig.clusters[0].cluster["certificate-authority-data"])
-#     client_certificate     = base64decode(local.kubeconfig.users[0].user["client-certificate-data"])
-#     client_key             = base64decode(local.kubeconfig.users[0].user["client-key-data"])
+#     host                   = ephemeral.xelon_kubernetes_kubeconfig.staging.host
+#     cluster_ca_certificate = ephemeral.xelon_kubernetes_kubeconfig.staging.cluster_ca_certificate
+#     client_certificate     = ephemeral.xelon_kubernetes_kubeconfig.staging.client_certificate
+#     client_key             = ephemeral.xelon_kubernetes_kubeconfig.staging.client_key
+#   }
+#
+#   provider "helm" {
+#     kubernetes = {   # helm provider 3.x; a `kubernetes { ... }` block in 2.x
+#       host                   = ephemeral.xelon_kubernetes_kubeconfig.staging.host
+#       cluster_ca_certificate = ephemeral.xelon_kubernetes_kubeconfig.staging.cluster_ca_certificate
+#       client_certificate     = ephemeral.xelon_kubernetes_kubeconfig.staging.client_certificate
+#       client_key             = ephemeral.xelon_kubernetes_kubeconfig.staging.client_key
+#     }
 #   }
 #
 # or feed provisioners, here to wait for the cluster's nodes with kubectl:

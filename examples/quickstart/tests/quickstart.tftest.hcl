@@ -36,6 +36,51 @@ run "pools_are_ready" {
   }
 }
 
+# The connection attributes that configure the kubernetes and helm providers
+# (see main.tf). The helper module checks that the ephemeral resource's equal
+# the data source's asserted here.
+run "kubeconfig_wires_providers" {
+  command = apply
+
+  module {
+    source = "./tests/kubeconfig"
+  }
+
+  variables {
+    cluster_id = run.pools_are_ready.cluster_id
+  }
+
+  assert {
+    condition     = startswith(data.xelon_kubernetes_cluster.this.host, "https://") && endswith(data.xelon_kubernetes_cluster.this.host, ":6443")
+    error_message = "host should be the API server's https URL."
+  }
+
+  assert {
+    condition     = startswith(data.xelon_kubernetes_cluster.this.cluster_ca_certificate, "-----BEGIN CERTIFICATE-----")
+    error_message = "cluster_ca_certificate should be a PEM certificate."
+  }
+
+  assert {
+    condition     = startswith(data.xelon_kubernetes_cluster.this.client_certificate, "-----BEGIN CERTIFICATE-----")
+    error_message = "client_certificate should be a PEM certificate."
+  }
+
+  assert {
+    condition     = data.xelon_kubernetes_cluster.this.client_certificate != data.xelon_kubernetes_cluster.this.cluster_ca_certificate
+    error_message = "client_certificate should not be the CA certificate."
+  }
+
+  assert {
+    condition     = can(regex("^-----BEGIN [A-Z ]*PRIVATE KEY-----", data.xelon_kubernetes_cluster.this.client_key))
+    error_message = "client_key should be a PEM private key."
+  }
+
+  assert {
+    condition     = strcontains(data.xelon_kubernetes_cluster.this.kubeconfig_raw, base64encode(data.xelon_kubernetes_cluster.this.client_key))
+    error_message = "client_key should be the kubeconfig's client-key-data, decoded."
+  }
+}
+
 run "renamed_cluster" {
   command = plan
 
