@@ -138,23 +138,11 @@ pub fn api_error(summary: &str, error: &Error) -> Diagnostics {
 pub trait OrDiagnose<T> {
     /// The value, or the diagnostics of the failure of `summary`.
     fn or_diagnose(self, summary: &str) -> Result<T, Diagnostics>;
-    /// The value, or the diagnostics that `failure` builds from the error.
-    fn or_diagnose_with(
-        self,
-        failure: impl FnOnce(&Error) -> Failure<'_>,
-    ) -> Result<T, Diagnostics>;
 }
 
 impl<T> OrDiagnose<T> for Result<T, Error> {
     fn or_diagnose(self, summary: &str) -> Result<T, Diagnostics> {
         self.map_err(|e| api_error(summary, &e))
-    }
-
-    fn or_diagnose_with(
-        self,
-        failure: impl FnOnce(&Error) -> Failure<'_>,
-    ) -> Result<T, Diagnostics> {
-        self.map_err(|e| failure(&e).diagnostics())
     }
 }
 

@@ -15,6 +15,7 @@
 //! (not even a context's name), and the YAML parser's own messages, which
 //! may quote the input, are not used.
 
+use crate::framework::Attribute;
 use std::fmt;
 
 use base64::Engine;
@@ -282,6 +283,29 @@ fn holds_pem_block(text: &str, label: &str) -> bool {
         };
         found.ends_with(label) && text.contains(&format!("-----END {found}-----"))
     })
+}
+
+/// The schema of the four connection attributes (shared with the
+/// `xelon_kubernetes_cluster` data source), each described with `note`
+/// appended.
+pub(super) fn connection_attributes(note: &str) -> Vec<Attribute> {
+    vec![
+        Attribute::string("host")
+            .computed()
+            .description(format!("The URL of the cluster's Kubernetes API server (`https://<address>:6443`), from the kubeconfig's current context: the `host` of the `kubernetes` provider and of the `helm` provider's `kubernetes` block.{note}")),
+        Attribute::string("cluster_ca_certificate")
+            .computed()
+            .sensitive()
+            .description(format!("The PEM certificate of the cluster's certificate authority, decoded from the kubeconfig's `certificate-authority-data`: the `cluster_ca_certificate` of the `kubernetes` and `helm` providers. Sensitive.{note}")),
+        Attribute::string("client_certificate")
+            .computed()
+            .sensitive()
+            .description(format!("The PEM client certificate the kubeconfig authenticates with, decoded from its `client-certificate-data`: the `client_certificate` of the `kubernetes` and `helm` providers. Sensitive.{note}")),
+        Attribute::string("client_key")
+            .computed()
+            .sensitive()
+            .description(format!("The PEM private key of `client_certificate`, decoded from the kubeconfig's `client-key-data`: the `client_key` of the `kubernetes` and `helm` providers. Sensitive.{note}")),
+    ]
 }
 
 #[cfg(test)]

@@ -6,59 +6,32 @@
 //! that cannot be parsed is an error (whose text never quotes it): the
 //! resource exists to configure those providers.
 
-use async_trait::async_trait;
+use std::sync::OnceLock;
 
-use crate::cty::{AttributePath, Value};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::cty::{AttributePath, Type, Value};
+use crate::framework::model;
 use crate::framework::validators::NotEmpty;
 use crate::framework::{
     Attribute, Diagnostics, EphemeralResource, OpenRequest, OpenResponse, Schema,
 };
 use crate::xelon::Client;
 
-use super::kubeconfig::{self, Connection};
+use super::errors::api_error;
+use super::kubeconfig::{self, connection_attributes};
 
-/// The schema of the four connection attributes (shared with the
-/// `xelon_kubernetes_cluster` data source), each described with `note`
-/// appended.
-pub(super) fn connection_attributes(note: &str) -> Vec<Attribute> {
-    vec![
-        Attribute::string("host")
-            .computed()
-            .description(format!("The URL of the cluster's Kubernetes API server (`https://<address>:6443`), from the kubeconfig's current context: the `host` of the `kubernetes` provider and of the `helm` provider's `kubernetes` block.{note}")),
-        Attribute::string("cluster_ca_certificate")
-            .computed()
-            .sensitive()
-            .description(format!("The PEM certificate of the cluster's certificate authority, decoded from the kubeconfig's `certificate-authority-data`: the `cluster_ca_certificate` of the `kubernetes` and `helm` providers. Sensitive.{note}")),
-        Attribute::string("client_certificate")
-            .computed()
-            .sensitive()
-            .description(format!("The PEM client certificate the kubeconfig authenticates with, decoded from its `client-certificate-data`: the `client_certificate` of the `kubernetes` and `helm` providers. Sensitive.{note}")),
-        Attribute::string("client_key")
-            .computed()
-            .sensitive()
-            .description(format!("The PEM private key of `client_certificate`, decoded from the kubeconfig's `client-key-data`: the `client_key` of the `kubernetes` and `helm` providers. Sensitive.{note}")),
-    ]
-}
-
-/// The four connection attributes of `connection`, or nulls.
-pub(super) fn connection_values(connection: Option<Connection>) -> [(&'static str, Value); 4] {
-    match connection {
-        Some(c) => [
-            ("host", Value::String(c.host)),
-            (
-                "cluster_ca_certificate",
-                Value::String(c.cluster_ca_certificate),
-            ),
-            ("client_certificate", Value::String(c.client_certificate)),
-            ("client_key", Value::String(c.client_key)),
-        ],
-        None => [
-            ("host", Value::Null),
-            ("cluster_ca_certificate", Value::Null),
-            ("client_certificate", Value::Null),
-            ("client_key", Value::Null),
-        ],
-    }
+/// The ephemeral resource's model: its configuration, and what it opens.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct KubeconfigModel {
+    kubernetes_cluster_id: String,
+    kubeconfig_raw: Option<String>,
+    talosconfig_raw: Option<String>,
+    host: Option<String>,
+    cluster_ca_certificate: Option<String>,
+    client_certificate: Option<String>,
+    client_key: Option<String>,
 }
 
 /// The `xelon_kubernetes_kubeconfig` ephemeral resource.
@@ -95,63 +68,61 @@ impl EphemeralResource<Client> for KubernetesKubeconfig {
         )
     }
 
+    fn check_model(&self) -> Vec<String> {
+        model::check_model::<KubeconfigModel>(&self.schema())
+    }
+
     async fn open(&self, req: OpenRequest<'_, Client>) -> OpenResponse {
-        let client = req.client.with_cancel(req.cancel.clone());
-        let id = req
-            .config
-            .get_attr("kubernetes_cluster_id")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let configs = async {
-            let kube = client.kubeconfig(id).await?;
-            let talos = client.talosconfig(id).await?;
-            Ok::<_, crate::xelon::Error>((kube, talos))
-        };
-        match configs.await {
-            Ok((kube, talos)) => match kubeconfig::parse(&kube) {
-                Ok(connection) => OpenResponse {
-                    result: Value::object(
-                        [
-                            ("kubernetes_cluster_id", Value::string(id)),
-                            ("kubeconfig_raw", Value::String(kube)),
-                            ("talosconfig_raw", Value::String(talos)),
-                        ]
-                        .into_iter()
-                        .chain(connection_values(Some(connection))),
-                    ),
-                    diagnostics: Diagnostics::new(),
-                },
-                Err(e) => {
-                    let mut diagnostics = Diagnostics::new();
-                    diagnostics.error(
-                        kubeconfig::PARSE_FAILURE,
-                        format!("Cluster {id:?}: {}", e.detail()),
-                    );
-                    OpenResponse {
-                        result: Value::Null,
-                        diagnostics,
-                    }
-                }
+        match self.open_configs(req).await {
+            Ok(result) => OpenResponse {
+                result,
+                diagnostics: Diagnostics::new(),
             },
-            Err(e) => {
-                let mut diagnostics = Diagnostics::new();
-                if e.is_not_found() {
-                    diagnostics.attribute_error(
-                        AttributePath::attr("kubernetes_cluster_id"),
-                        "Kubernetes cluster not found",
-                        format!("The Xelon API knows no cluster {id:?}."),
-                    );
-                } else {
-                    diagnostics.error(
-                        "Unable to read the cluster's configuration files",
-                        e.to_string(),
-                    );
-                }
-                OpenResponse {
-                    result: Value::Null,
-                    diagnostics,
-                }
-            }
+            Err(diagnostics) => OpenResponse {
+                result: Value::Null,
+                diagnostics,
+            },
         }
+    }
+}
+
+impl KubernetesKubeconfig {
+    async fn open_configs(&self, req: OpenRequest<'_, Client>) -> Result<Value, Diagnostics> {
+        let config: KubeconfigModel = model::read(req.config, "Invalid configuration")?;
+        let client = req.client.with_cancel(req.cancel.clone());
+        let id = config.kubernetes_cluster_id.as_str();
+        let failure = |e: crate::xelon::Error| {
+            let mut d = Diagnostics::new();
+            if e.is_not_found() {
+                d.attribute_error(
+                    AttributePath::attr("kubernetes_cluster_id"),
+                    "Kubernetes cluster not found",
+                    format!("The Xelon API knows no cluster {id:?}."),
+                );
+                return d;
+            }
+            api_error("Unable to read the cluster's configuration files", &e)
+        };
+        let kube = client.kubeconfig(id).await.map_err(failure)?;
+        let talos = client.talosconfig(id).await.map_err(failure)?;
+        let connection = kubeconfig::parse(&kube).map_err(|e| {
+            let mut d = Diagnostics::new();
+            d.error(
+                kubeconfig::PARSE_FAILURE,
+                format!("Cluster {id:?}: {}", e.detail()),
+            );
+            d
+        })?;
+        let opened = KubeconfigModel {
+            kubernetes_cluster_id: id.to_owned(),
+            kubeconfig_raw: Some(kube),
+            talosconfig_raw: Some(talos),
+            host: Some(connection.host),
+            cluster_ca_certificate: Some(connection.cluster_ca_certificate),
+            client_certificate: Some(connection.client_certificate),
+            client_key: Some(connection.client_key),
+        };
+        static TYPE: OnceLock<Type> = OnceLock::new();
+        model::write(&opened, TYPE.get_or_init(|| self.schema().ty()))
     }
 }

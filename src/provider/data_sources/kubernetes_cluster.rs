@@ -18,17 +18,38 @@
 //! break them. The ephemeral resource, whose purpose is the provider wiring,
 //! makes it an error.
 
-use async_trait::async_trait;
+use std::sync::OnceLock;
 
-use crate::cty::Value;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::cty::{Type, Value};
+use crate::framework::model;
 use crate::framework::validators::NotEmpty;
 use crate::framework::{Attribute, DataReadRequest, DataSource, Diagnostics, ReadResponse, Schema};
 use crate::xelon::Client;
 
-use super::super::kubeconfig;
-use super::super::kubernetes_kubeconfig::{connection_attributes, connection_values};
-use super::super::values::string;
-use super::common::{api_failure, failed, failed_at, found, opt_string};
+use super::super::kubeconfig::{self, connection_attributes};
+use super::common::api_failure;
+
+/// The data source's model: its configuration, and what it reads.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct ClusterDataModel {
+    cloud_id: Option<String>,
+    health: Option<String>,
+    id: Option<String>,
+    kubeconfig_raw: Option<String>,
+    kubernetes_cluster_id: String,
+    kubernetes_version: Option<String>,
+    name: Option<String>,
+    status: Option<String>,
+    talos_version: Option<String>,
+    talosconfig_raw: Option<String>,
+    host: Option<String>,
+    cluster_ca_certificate: Option<String>,
+    client_certificate: Option<String>,
+    client_key: Option<String>,
+}
 
 /// The `xelon_kubernetes_cluster` data source.
 pub struct KubernetesClusterDataSource;
@@ -83,52 +104,54 @@ impl DataSource<Client> for KubernetesClusterDataSource {
         )
     }
 
+    fn check_model(&self) -> Vec<String> {
+        model::check_model::<ClusterDataModel>(&self.schema())
+    }
+
     async fn read(&self, req: DataReadRequest<'_, Client>) -> ReadResponse {
+        match self.read_cluster(req).await {
+            Ok((state, diagnostics)) => ReadResponse { state, diagnostics },
+            Err(diagnostics) => ReadResponse {
+                state: Value::Null,
+                diagnostics,
+            },
+        }
+    }
+}
+
+impl KubernetesClusterDataSource {
+    async fn read_cluster(
+        &self,
+        req: DataReadRequest<'_, Client>,
+    ) -> Result<(Value, Diagnostics), Diagnostics> {
         const ID: &str = "kubernetes_cluster_id";
-        let Some(id) = string(req.config, ID) else {
-            return failed_at(ID, "Missing cluster ID", format!("Set `{ID}`."));
-        };
+        let config: ClusterDataModel = model::read(req.config, "Invalid configuration")?;
+        let id = config.kubernetes_cluster_id;
         let client = req.client.with_cancel(req.cancel.clone());
-        let not_found = || {
-            format!(
-                "The Xelon API knows no Kubernetes cluster {id:?}: check `{ID}` (the cluster may have been deleted)."
-            )
+        let failure = |summary: &'static str| {
+            let id = &id;
+            move |e: crate::xelon::Error| {
+                api_failure(summary, &e, ID, || {
+                    format!(
+                        "The Xelon API knows no Kubernetes cluster {id:?}: check `{ID}` (the cluster may have been deleted)."
+                    )
+                })
+            }
         };
         tracing::debug!(cluster_id = %id, "reading cluster");
-        let cluster = match client.get_cluster(&id).await {
-            Ok(c) => c,
-            Err(e) => {
-                return failed(api_failure(
-                    "Unable to read the Kubernetes cluster",
-                    &e,
-                    ID,
-                    not_found,
-                ));
-            }
-        };
+        let cluster = client
+            .get_cluster(&id)
+            .await
+            .map_err(failure("Unable to read the Kubernetes cluster"))?;
         // The secrets: only ever moved into the state, never formatted.
-        let kubeconfig = match client.kubeconfig(&id).await {
-            Ok(k) => k,
-            Err(e) => {
-                return failed(api_failure(
-                    "Unable to read the cluster's kubeconfig",
-                    &e,
-                    ID,
-                    not_found,
-                ));
-            }
-        };
-        let talosconfig = match client.talosconfig(&id).await {
-            Ok(t) => t,
-            Err(e) => {
-                return failed(api_failure(
-                    "Unable to read the cluster's talosconfig",
-                    &e,
-                    ID,
-                    not_found,
-                ));
-            }
-        };
+        let kubeconfig = client
+            .kubeconfig(&id)
+            .await
+            .map_err(failure("Unable to read the cluster's kubeconfig"))?;
+        let talosconfig = client
+            .talosconfig(&id)
+            .await
+            .map_err(failure("Unable to read the cluster's talosconfig"))?;
         let mut diagnostics = Diagnostics::new();
         let connection = match kubeconfig::parse(&kubeconfig) {
             Ok(c) => Some(c),
@@ -144,32 +167,37 @@ impl DataSource<Client> for KubernetesClusterDataSource {
             }
         };
         tracing::debug!(cluster_id = %id, status = %cluster.status, "read cluster and its config files");
-        let mut response = found(Value::object(
-            [
-                (
-                    "cloud_id",
-                    opt_string(cluster.cloud.as_ref().map(|c| c.identifier.as_str())),
-                ),
-                ("health", opt_string(Some(cluster.health()))),
-                ("id", Value::string(&id)),
-                ("kubeconfig_raw", Value::String(kubeconfig)),
-                (ID, Value::string(&id)),
-                (
-                    "kubernetes_version",
-                    opt_string(cluster.k8s_version.as_deref()),
-                ),
-                ("name", Value::string(&cluster.name)),
-                ("status", Value::string(&cluster.status)),
-                (
-                    "talos_version",
-                    opt_string(cluster.talos_version.as_deref()),
-                ),
-                ("talosconfig_raw", Value::String(talosconfig)),
-            ]
-            .into_iter()
-            .chain(connection_values(connection)),
-        ));
-        response.diagnostics = diagnostics;
-        response
+        let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        let (host, cluster_ca_certificate, client_certificate, client_key) = match connection {
+            Some(c) => (
+                Some(c.host),
+                Some(c.cluster_ca_certificate),
+                Some(c.client_certificate),
+                Some(c.client_key),
+            ),
+            None => (None, None, None, None),
+        };
+        let state = ClusterDataModel {
+            cloud_id: cluster
+                .cloud
+                .as_ref()
+                .and_then(|c| non_empty(&c.identifier)),
+            health: non_empty(cluster.health()),
+            id: Some(id.clone()),
+            kubeconfig_raw: Some(kubeconfig),
+            kubernetes_version: cluster.k8s_version.as_deref().and_then(non_empty),
+            name: Some(cluster.name.clone()),
+            status: Some(cluster.status.clone()),
+            talos_version: cluster.talos_version.as_deref().and_then(non_empty),
+            talosconfig_raw: Some(talosconfig),
+            host,
+            cluster_ca_certificate,
+            client_certificate,
+            client_key,
+            kubernetes_cluster_id: id,
+        };
+        static TYPE: OnceLock<Type> = OnceLock::new();
+        let state = model::write(&state, TYPE.get_or_init(|| self.schema().ty()))?;
+        Ok((state, diagnostics))
     }
 }
