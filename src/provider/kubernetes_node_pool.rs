@@ -86,6 +86,13 @@ impl Resource<Client> for KubernetesNodePool {
         )
     }
 
+    fn identity(&self) -> Option<crate::framework::Identity> {
+        Some(crate::framework::Identity::new(&[
+            "kubernetes_cluster_id",
+            "id",
+        ]))
+    }
+
     async fn modify_plan(&self, req: PlanRequest<'_, Client>, resp: &mut PlanResponse) {
         if req.prior.is_null() {
             // A new pool in an existing cluster: check the cluster is there
@@ -432,6 +439,17 @@ fn nodes_to_remove(nodes: &[&Node], count: usize) -> Result<Vec<String>, String>
         ));
     }
     Ok(removable.into_iter().take(count).collect())
+}
+
+/// The state of `pool` of cluster `cluster_id` as an import of it stores
+/// after its refresh (from a state holding only the IDs), for the node pool
+/// list resource.
+pub(crate) fn imported_state(pool: &NodePool, cluster_id: &str) -> Value {
+    let base = Value::object([
+        ("kubernetes_cluster_id", Value::string(cluster_id)),
+        ("id", Value::string(pool.identifier.clone())),
+    ]);
+    state_from_api(pool, &base)
 }
 
 /// The pool as state, keeping from `base` what the API does not return

@@ -91,6 +91,34 @@ pub(super) async fn read_state(
     Ok(Some(ClusterRead { state, warnings }))
 }
 
+/// The state of cluster `id` as an import of it stores after its refresh
+/// ([`read_state`] from a state holding only the ID), for the cluster list
+/// resource; `Ok(None)` when it is gone. `tenant` is the token's own tenant,
+/// which that refresh takes when the API names none (the list resource asks
+/// for it once). One difference: the list never reads the kubeconfig
+/// (`terraform query -json` prints results in the clear), so
+/// `kube_config_raw` is null; an import reads it.
+pub(crate) async fn listed_state(
+    client: &Client,
+    id: &str,
+    tenant: Option<String>,
+) -> Result<Option<Value>, Error> {
+    let mut base = vec![
+        ("id", Value::string(id)),
+        // A kubeconfig known already is not read again (see read_state).
+        ("kube_config_raw", Value::string("")),
+    ];
+    if let Some(tenant) = tenant {
+        base.push(("tenant_id", Value::string(tenant)));
+    }
+    let read = read_state(client, &Value::object(base)).await?;
+    Ok(read.map(|read| {
+        let mut state = read.state;
+        super::super::values::set(&mut state, "kube_config_raw", Value::Null);
+        state
+    }))
+}
+
 /// A part of a cluster answered 404 (the cluster going away meanwhile) is
 /// a part not reported.
 fn not_found_is_unreported<T: Default>(part: Result<T, Error>) -> Result<T, Error> {
