@@ -17,4 +17,4 @@ XELON_EMULATOR_PROFILE=rich cargo test --locked "$@"
 echo "==> the acceptance suites again, emulator profile sdk"
 XELON_EMULATOR_PROFILE=sdk cargo test --locked \
   --test cluster --test node_pool --test data_sources --test migration \
-  --test quickstart --test ephemeral --test emulator "$@"
+  --test quickstart --test ephemeral --test emulator --test identity --test query "$@"
