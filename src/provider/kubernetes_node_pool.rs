@@ -441,21 +441,10 @@ fn nodes_to_remove(nodes: &[&Node], count: usize) -> Result<Vec<String>, String>
     Ok(removable.into_iter().take(count).collect())
 }
 
-/// The state of `pool` of cluster `cluster_id` as an import of it stores
-/// after its refresh (from a state holding only the IDs), for the node pool
-/// list resource.
-pub(crate) fn imported_state(pool: &NodePool, cluster_id: &str) -> Value {
-    let base = Value::object([
-        ("kubernetes_cluster_id", Value::string(cluster_id)),
-        ("id", Value::string(pool.identifier.clone())),
-    ]);
-    state_from_api(pool, &base)
-}
-
 /// The pool as state, keeping from `base` what the API does not return
 /// (the cluster ID and the timeouts) or does not report (a missing size or
 /// name, an empty node list: never zeros).
-fn state_from_api(pool: &NodePool, base: &Value) -> Value {
+pub(crate) fn state_from_api(pool: &NodePool, base: &Value) -> Value {
     let keep = |name: &str| base.get_attr(name).cloned().unwrap_or(Value::Null);
     let reported = |name: &str, value: Option<u32>| match value {
         Some(n) => Value::number(i64::from(n)),

@@ -10,7 +10,7 @@ use crate::framework::{
 };
 use crate::xelon::Client;
 
-use super::super::kubernetes_node_pool::imported_state;
+use super::super::kubernetes_node_pool::state_from_api;
 use super::super::values::{api_error, string};
 
 /// The `xelon_kubernetes_node_pool` list resource.
@@ -66,15 +66,17 @@ impl ListResource<Client> for KubernetesNodePoolList {
             } else {
                 pool.name.clone()
             };
-            // The pools' list answers each pool as its own GET does: its
-            // state needs no further call.
+            // What an import stores before its refresh: the identity.
+            let imported = Value::object([
+                ("kubernetes_cluster_id", Value::string(&cluster)),
+                ("id", Value::string(pool.identifier.clone())),
+            ]);
+            // The refresh, by the pool resource's own mapping: the pools'
+            // list answers each pool as its own GET does, so no further call.
             let state = if req.include_resource {
-                imported_state(&pool, &cluster)
+                state_from_api(&pool, &imported)
             } else {
-                Value::object([
-                    ("kubernetes_cluster_id", Value::string(&cluster)),
-                    ("id", Value::string(pool.identifier.clone())),
-                ])
+                imported
             };
             if !out.push(ListItem::new(display_name, state)).await {
                 break;
