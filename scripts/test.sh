@@ -18,8 +18,5 @@ XELON_EMULATOR_PROFILE=rich cargo test --locked "$@"
 echo "==> the acceptance and in-process suites again, emulator profile sdk"
 XELON_EMULATOR_PROFILE=sdk cargo test --locked \
   --test cluster --test node_pool --test data_sources --test migration \
-<<<<<<< HEAD
-  --test quickstart --test ephemeral --test emulator --test in_process "$@"
-=======
-  --test quickstart --test ephemeral --test kubeconfig --test emulator "$@"
->>>>>>> kubeconfig
+  --test quickstart --test ephemeral --test kubeconfig --test emulator --test in_process \
+  --test identity --test query "$@"

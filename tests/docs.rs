@@ -43,6 +43,11 @@ fn registered() -> Vec<(&'static str, &'static str)> {
             .iter()
             .map(|e| ("ephemeral-resources", e.type_name())),
     );
+    types.extend(
+        p.list_resources()
+            .iter()
+            .map(|l| ("list-resources", l.type_name())),
+    );
     types
 }
 
@@ -53,7 +58,8 @@ fn every_registered_type_has_a_page() {
     assert!(
         types.iter().any(|(f, _)| *f == "resources")
             && types.iter().any(|(f, _)| *f == "data-sources")
-            && types.iter().any(|(f, _)| *f == "ephemeral-resources"),
+            && types.iter().any(|(f, _)| *f == "ephemeral-resources")
+            && types.iter().any(|(f, _)| *f == "list-resources"),
         "{types:?}"
     );
     let mut missing = Vec::new();

@@ -618,6 +618,42 @@ async fn cluster_provisions_then_becomes_ready_and_healthy() {
 }
 
 #[tokio::test]
+async fn max_per_page_caps_pages_and_meta_tells_the_client() {
+    let emu = Emu::start(Config {
+        max_per_page: 2,
+        ..config(Duration::ZERO, Duration::ZERO)
+    })
+    .await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(
+            emu.create_cluster(cluster_body(&format!("c-{n}"), "test"))
+                .await,
+        );
+    }
+    // Asked for 50, answered 2: the meta says so, and paging by lastPage
+    // finds every cluster once, in order.
+    let mut seen = Vec::new();
+    for page in 1..=3 {
+        let (status, list) = emu.get(&format!("kubernetes?page={page}&perPage=50")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list["meta"]["perPage"], 2, "{list}");
+        assert_eq!(list["meta"]["lastPage"], 3, "{list}");
+        assert_eq!(list["meta"]["total"], 5, "{list}");
+        for c in list["data"].as_array().unwrap() {
+            seen.push(c["identifier"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(seen, ids);
+    // A smaller perPage than the cap is honoured; so is the cap for tenants.
+    let (_, one) = emu.get("kubernetes?perPage=1").await;
+    assert_eq!(one["meta"]["lastPage"], 5);
+    let (_, tenants) = emu.get("tenants?perPage=10").await;
+    assert_eq!(tenants["data"].as_array().map(Vec::len), Some(2));
+    assert_eq!(tenants["meta"]["perPage"], 2);
+}
+
+#[tokio::test]
 async fn production_and_test_clusters_differ_in_node_and_instance_counts() {
     let emu = Emu::start(config(Duration::ZERO, Duration::ZERO)).await;
     for (kind, nodes, instances) in [("production", 3, 2), ("test", 1, 1)] {

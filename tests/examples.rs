@@ -1,9 +1,13 @@
 //! Every example configuration is a valid Terraform root module: each
 //! directory under `examples/provider`, `examples/resources/*`,
-//! `examples/data-sources/*`, `examples/ephemeral-resources/*` and
-//! `examples/quickstart` passes `terraform fmt -check` and
-//! `terraform validate` with the real Terraform CLI and the built provider
-//! (which checks the attributes against the schemas and runs the validators).
+//! `examples/data-sources/*`, `examples/ephemeral-resources/*`,
+//! `examples/list-resources/*` and `examples/quickstart` passes
+//! `terraform fmt -check` and `terraform validate` (with `-query` where it
+//! has `.tfquery.hcl` files) with the real Terraform CLI and the built
+//! provider (which checks the attributes against the schemas and runs the
+//! validators). A resource's two ways to import with an `import` block
+//! (`import-block.tf` by ID, `import-by-identity.tf` by identity) are
+//! alternatives: each is validated without the other.
 //!
 //! The docs examples leave out the `terraform { required_providers { ... } }`
 //! block, as is the convention for Registry examples (the Registry shows the
@@ -28,7 +32,12 @@ fn examples_dir() -> PathBuf {
 fn example_dirs() -> Vec<PathBuf> {
     let root = examples_dir();
     let mut dirs = vec![root.join("provider"), root.join("quickstart")];
-    for kind in ["resources", "data-sources", "ephemeral-resources"] {
+    for kind in [
+        "resources",
+        "data-sources",
+        "ephemeral-resources",
+        "list-resources",
+    ] {
         let kind_dir = root.join(kind);
         let entries =
             std::fs::read_dir(&kind_dir).unwrap_or_else(|e| panic!("{}: {e}", kind_dir.display()));
@@ -46,12 +55,16 @@ fn example_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-/// The `.tf` files of `dir` (not recursive: subdirectories are copied, not read).
+/// The `.tf` and `.tfquery.hcl` files of `dir` (not recursive:
+/// subdirectories are copied, not read).
 fn tf_files(dir: &Path) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("read example dir").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+        .filter(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            name.ends_with(".tf") || name.ends_with(".tfquery.hcl")
+        })
         .map(|p| {
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
             let text = std::fs::read_to_string(&p).expect("read example");
@@ -90,7 +103,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn check(dir: &Path) -> Result<(), String> {
     let files = tf_files(dir);
     if files.is_empty() {
-        return Err("no .tf files".into());
+        return Err("no .tf or .tfquery.hcl files".into());
     }
     let ws = Workspace::bare();
     copy_dir(dir, ws.path());
@@ -126,9 +139,38 @@ fn check(dir: &Path) -> Result<(), String> {
             return Err(format!("terraform init failed:\n{}", init.all()));
         }
     }
-    let validate = ws.tf(&["validate", "-no-color"]);
-    if validate.code != 0 {
-        return Err(format!("terraform validate failed:\n{}", validate.all()));
+    let mut validate = vec!["validate", "-no-color"];
+    if files.iter().any(|(name, _)| name.ends_with(".tfquery.hcl")) {
+        validate.push("-query");
+    }
+    // The two import blocks of a resource are alternatives (one import
+    // block per resource): each is validated without the other.
+    let imports = ["import-block.tf", "import-by-identity.tf"];
+    let alternatives: Vec<Option<&str>> = if imports
+        .iter()
+        .all(|f| files.iter().any(|(name, _)| name == f))
+    {
+        imports.iter().map(|f| Some(*f)).collect()
+    } else {
+        vec![None]
+    };
+    for keep in alternatives {
+        let mut set_aside = Vec::new();
+        if let Some(keep) = keep {
+            for other in imports.iter().filter(|f| **f != keep) {
+                let text = ws.read(other);
+                std::fs::remove_file(ws.path().join(other)).expect("set an import aside");
+                set_aside.push((*other, text));
+            }
+        }
+        let run = ws.tf(&validate);
+        for (name, text) in set_aside {
+            ws.write(name, &text);
+        }
+        if run.code != 0 {
+            let with = keep.map(|k| format!(" (with {k})")).unwrap_or_default();
+            return Err(format!("terraform validate failed{with}:\n{}", run.all()));
+        }
     }
     Ok(())
 }
@@ -146,6 +188,7 @@ fn every_example_is_a_valid_root_module() {
         "resources/",
         "data-sources/",
         "ephemeral-resources/",
+        "list-resources/",
     ] {
         assert!(
             dirs.iter().any(|d| shown(d).starts_with(kind)),

@@ -8,9 +8,10 @@
 //! ```
 //!
 //! Run it after changing a schema description or an example; `tests/docs.rs`
-//! fails while `docs/` is out of date. Every registered resource, data source
-//! and ephemeral resource needs its example file
-//! (`examples/<kind>/<type>/<kind>.tf`) or generation fails.
+//! fails while `docs/` is out of date. Every registered resource, data source,
+//! ephemeral resource and list resource needs its example file
+//! (`examples/<kind>/<type>/<kind>.tf`, `list-resource.tfquery.hcl` for list
+//! resources) or generation fails.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -154,6 +154,12 @@ struct Args {
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
     stale_reads: Duration,
 
+    /// The most items a list page holds (clusters, tenants), whatever
+    /// `perPage` asks, as an API that caps its pages; `meta.perPage` and
+    /// `meta.lastPage` say so (1-100).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=100))]
+    max_per_page: u64,
+
     /// Chaos: added to every API answer (not to /_emulator/ admin calls); the
     /// request waits this long before it is handled (e.g. 100ms).
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
@@ -232,6 +238,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         seed: args.seed,
         api_profile: args.api_profile.into(),
         stale_reads: args.stale_reads,
+        max_per_page: args.max_per_page,
         chaos: Chaos {
             latency: args.latency,
             fault_rate: args.fault_rate.unwrap_or_default(),
@@ -244,6 +251,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         node_delay = ?config.node_delay,
         api_profile = %config.api_profile,
         stale_reads = ?config.stale_reads,
+        max_per_page = config.max_per_page,
         seed = ?config.seed,
         latency = ?config.chaos.latency,
         fault_rate = %config.chaos.fault_rate,

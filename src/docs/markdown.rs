@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::cty::Type;
+use crate::framework::identity::IdentitySchema;
 use crate::framework::schema::{Attribute, AttributeType, NestedAttributes, Nesting, Schema};
 
 use super::{DocsError, Entry, Example, GENERATED_MARKER, SCHEMA_MARKER};
@@ -21,7 +22,7 @@ pub(super) fn provider_page(
     Ok(out)
 }
 
-/// A resource, data source or ephemeral resource page.
+/// A resource, data source, ephemeral resource or list resource page.
 pub(super) fn type_page(
     provider: &str,
     entry: &Entry,
@@ -37,8 +38,24 @@ pub(super) fn type_page(
     body_intro(&mut out, &entry.schema);
     example_usage(&mut out, &example.main);
     out.push_str(&schema_section(&entry.schema, name)?);
-    if example.import_command.is_some() || example.import_block.is_some() {
+    if example.import_command.is_some()
+        || example.import_block.is_some()
+        || example.import_identity.is_some()
+    {
         out.push_str("\n## Import\n\nImport is supported using the following syntax:\n");
+        if let (Some(block), Some(identity)) = (&example.import_identity, &entry.identity) {
+            out.push_str(
+                "\nIn Terraform v1.12.0 and later, the [`import` block](https://developer.hashicorp.com/terraform/language/import) can be used with the `identity` attribute, for example:\n\n",
+            );
+            out.push_str(&code_block("terraform", block));
+            out.push('\n');
+            out.push_str(&identity_section(identity));
+        } else if example.import_identity.is_some() {
+            return Err(DocsError::Identity {
+                type_name: name.clone(),
+                reason: "the examples import it by identity, but it has none".into(),
+            });
+        }
         if let Some(block) = &example.import_block {
             out.push_str(
                 "\nIn Terraform v1.5.0 and later, the [`import` block](https://developer.hashicorp.com/terraform/language/import) can be used with the `id` attribute, for example:\n\n",
@@ -53,6 +70,24 @@ pub(super) fn type_page(
         }
     }
     Ok(out)
+}
+
+/// The "### Identity Schema" of an import by identity, as tfplugindocs
+/// writes it: the attributes sorted by name, all required for import.
+fn identity_section(identity: &IdentitySchema) -> String {
+    let mut attributes: Vec<_> = identity.attributes.iter().collect();
+    attributes.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut out = String::from("### Identity Schema\n\n#### Required\n\n");
+    for a in attributes {
+        let description = a.description.trim();
+        out.push_str(&format!("- `{}` ({})", a.name, plain_type_label(&a.ty)));
+        if !description.is_empty() {
+            out.push(' ');
+            out.push_str(description);
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// The YAML front matter: title, empty subcategory, plain-text description.

@@ -8,12 +8,17 @@
 //! | `resources/<name>.md` | `examples/resources/<type>/resource.tf` |
 //! | `data-sources/<name>.md` | `examples/data-sources/<type>/data-source.tf` |
 //! | `ephemeral-resources/<name>.md` | `examples/ephemeral-resources/<type>/ephemeral-resource.tf` |
+//! | `list-resources/<name>.md` | `examples/list-resources/<type>/list-resource.tfquery.hcl` |
 //!
 //! `<type>` is the full type name (`acme_widget`) and `<name>` the type name
 //! without the provider prefix (`widget`). A resource page gets an "Import"
-//! section when its example directory has `import.sh` (a `terraform import`
-//! command, shown as a shell block) and/or `import-block.tf` (an `import {}`
-//! block).
+//! section when its example directory has `import-by-identity.tf` (an
+//! `import {}` block with `identity`, shown with the resource's "Identity
+//! Schema"), `import-block.tf` (an `import {}` block with `id`) and/or
+//! `import.sh` (a `terraform import` command, shown as a shell block), in
+//! that order, as tfplugindocs renders `import-by-identity.tf`,
+//! `import-by-string-id.tf` and `import.sh`. A list resource page documents
+//! the schema of the list block's `config`.
 //!
 //! Every registered type must have its example file and every example
 //! directory must belong to a registered type; otherwise [`render`] fails, so
@@ -42,6 +47,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::framework::identity::IdentitySchema;
 use crate::framework::{Provider, Schema};
 
 mod files;
@@ -72,7 +78,7 @@ pub enum DocsError {
     /// Two types of the same kind share a name, or their pages share a file.
     #[error("{kind} {type_name} is registered twice (or shares its page {page} with another type)")]
     Duplicate {
-        /// "Resource", "Data Source" or "Ephemeral Resource".
+        /// "Resource", "Data Source", "Ephemeral Resource" or "List Resource".
         kind: &'static str,
         /// The type name.
         type_name: String,
@@ -88,6 +94,14 @@ pub enum DocsError {
         type_name: String,
         /// The attribute path, e.g. `control_plane.memory`.
         attribute: String,
+    },
+    /// A resource's identity does not fit its schema.
+    #[error("{type_name}: invalid identity: {reason}")]
+    Identity {
+        /// The resource type.
+        type_name: String,
+        /// What is wrong.
+        reason: String,
     },
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
@@ -132,16 +146,22 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> DocsError + '_ {
     }
 }
 
-/// The three kinds of typed pages.
+/// The kinds of typed pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
     Resource,
     DataSource,
     EphemeralResource,
+    ListResource,
 }
 
 impl Kind {
-    const ALL: [Kind; 3] = [Kind::Resource, Kind::DataSource, Kind::EphemeralResource];
+    const ALL: [Kind; 4] = [
+        Kind::Resource,
+        Kind::DataSource,
+        Kind::EphemeralResource,
+        Kind::ListResource,
+    ];
 
     /// The label in titles, as on the Registry.
     fn label(self) -> &'static str {
@@ -149,6 +169,7 @@ impl Kind {
             Kind::Resource => "Resource",
             Kind::DataSource => "Data Source",
             Kind::EphemeralResource => "Ephemeral Resource",
+            Kind::ListResource => "List Resource",
         }
     }
 
@@ -158,6 +179,7 @@ impl Kind {
             Kind::Resource => "resources",
             Kind::DataSource => "data-sources",
             Kind::EphemeralResource => "ephemeral-resources",
+            Kind::ListResource => "list-resources",
         }
     }
 
@@ -167,6 +189,7 @@ impl Kind {
             Kind::Resource => "resource.tf",
             Kind::DataSource => "data-source.tf",
             Kind::EphemeralResource => "ephemeral-resource.tf",
+            Kind::ListResource => "list-resource.tfquery.hcl",
         }
     }
 }
@@ -176,6 +199,8 @@ struct Entry {
     kind: Kind,
     type_name: String,
     schema: Schema,
+    /// A resource's identity, if it has one.
+    identity: Option<IdentitySchema>,
 }
 
 /// Renders every documentation page of `provider`: `(path under docs/,
@@ -184,8 +209,8 @@ struct Entry {
 /// `provider_name` is the name used in configurations (`xelon`; a
 /// `terraform-provider-` prefix is dropped); type names lose its `<name>_`
 /// prefix in page file names. `examples_dir` holds `provider/`,
-/// `resources/`, `data-sources/` and `ephemeral-resources/` as described in
-/// the [module docs](self).
+/// `resources/`, `data-sources/`, `ephemeral-resources/` and
+/// `list-resources/` as described in the [module docs](self).
 pub fn render<P: Provider>(
     provider: &P,
     provider_name: &str,
@@ -195,20 +220,40 @@ pub fn render<P: Provider>(
         .strip_prefix("terraform-provider-")
         .unwrap_or(provider_name);
     let mut entries: Vec<Entry> = Vec::new();
-    entries.extend(provider.resources().iter().map(|r| Entry {
-        kind: Kind::Resource,
-        type_name: r.type_name().to_string(),
-        schema: r.schema(),
-    }));
+    for r in provider.resources() {
+        let schema = r.schema();
+        let identity = r
+            .identity()
+            .map(|identity| IdentitySchema::new(&identity, &schema))
+            .transpose()
+            .map_err(|reason| DocsError::Identity {
+                type_name: r.type_name().to_string(),
+                reason,
+            })?;
+        entries.push(Entry {
+            kind: Kind::Resource,
+            type_name: r.type_name().to_string(),
+            schema,
+            identity,
+        });
+    }
     entries.extend(provider.data_sources().iter().map(|d| Entry {
         kind: Kind::DataSource,
         type_name: d.type_name().to_string(),
         schema: d.schema(),
+        identity: None,
     }));
     entries.extend(provider.ephemeral_resources().iter().map(|e| Entry {
         kind: Kind::EphemeralResource,
         type_name: e.type_name().to_string(),
         schema: e.schema(),
+        identity: None,
+    }));
+    entries.extend(provider.list_resources().iter().map(|l| Entry {
+        kind: Kind::ListResource,
+        type_name: l.type_name().to_string(),
+        schema: l.schema(),
+        identity: None,
     }));
     entries.sort_by(|a, b| (a.kind, &a.type_name).cmp(&(b.kind, &b.type_name)));
 
@@ -242,6 +287,7 @@ struct Example {
     main: String,
     import_command: Option<String>,
     import_block: Option<String>,
+    import_identity: Option<String>,
 }
 
 /// Every example file the pages embed.
@@ -276,6 +322,8 @@ impl Examples {
             if entry.kind == Kind::Resource {
                 example.import_command = read_optional(&dir.join(&folder).join("import.sh"))?;
                 example.import_block = read_optional(&dir.join(&folder).join("import-block.tf"))?;
+                example.import_identity =
+                    read_optional(&dir.join(&folder).join("import-by-identity.tf"))?;
             }
             if types
                 .insert((entry.kind, entry.type_name.clone()), example)
@@ -327,8 +375,8 @@ mod tests {
     use crate::cty::Type;
     use crate::framework::{
         ApplyResponse, Attribute, ConfigureRequest, ConfigureResponse, CreateRequest,
-        DataReadRequest, DataSource, DeleteRequest, Diagnostics, ReadRequest, ReadResponse,
-        Resource, UpdateRequest,
+        DataReadRequest, DataSource, DeleteRequest, Diagnostics, Identity, ListRequest,
+        ListResource, ListResults, ReadRequest, ReadResponse, Resource, UpdateRequest,
     };
 
     /// A provider with one resource and one data source, for rendering.
@@ -337,6 +385,8 @@ mod tests {
     struct Widget;
 
     struct Gadgets;
+
+    struct WidgetList;
 
     fn widget_schema() -> Schema {
         Schema::new(
@@ -395,6 +445,9 @@ mod tests {
         fn schema(&self) -> Schema {
             widget_schema()
         }
+        fn identity(&self) -> Option<Identity> {
+            Some(Identity::new(&["name", "id"]))
+        }
         async fn create(&self, _: CreateRequest<'_, ()>) -> ApplyResponse {
             unreachable!()
         }
@@ -426,6 +479,26 @@ mod tests {
     }
 
     #[async_trait]
+    impl ListResource<()> for WidgetList {
+        fn type_name(&self) -> &'static str {
+            "fake_widget"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(
+                "Lists widgets.",
+                vec![
+                    Attribute::string("prefix")
+                        .optional()
+                        .description("Only widgets whose name starts so."),
+                ],
+            )
+        }
+        async fn list(&self, _: ListRequest<'_, ()>, _: &mut ListResults) -> Diagnostics {
+            unreachable!()
+        }
+    }
+
+    #[async_trait]
     impl Provider for Fake {
         type Client = ();
         fn schema(&self) -> Schema {
@@ -447,6 +520,9 @@ mod tests {
         }
         fn data_sources(&self) -> Vec<Box<dyn DataSource<()>>> {
             vec![Box::new(Gadgets)]
+        }
+        fn list_resources(&self) -> Vec<Box<dyn ListResource<()>>> {
+            vec![Box::new(WidgetList)]
         }
     }
 
@@ -475,8 +551,16 @@ mod tests {
             "import {\n  to = fake_widget.w\n  id = \"w-1\"\n}\n",
         ),
         (
+            "resources/fake_widget/import-by-identity.tf",
+            "import {\n  to       = fake_widget.w\n  identity = { name = \"w\", id = \"w-1\" }\n}\n",
+        ),
+        (
             "data-sources/fake_gadgets/data-source.tf",
             "data \"fake_gadgets\" \"all\" {}\n",
+        ),
+        (
+            "list-resources/fake_widget/list-resource.tfquery.hcl",
+            "list \"fake_widget\" \"all\" {\n  provider = fake\n}\n",
         ),
     ];
 
@@ -495,7 +579,12 @@ mod tests {
         let paths: Vec<_> = files.iter().map(|(p, _)| p.display().to_string()).collect();
         assert_eq!(
             paths,
-            ["data-sources/gadgets.md", "index.md", "resources/widget.md"]
+            [
+                "data-sources/gadgets.md",
+                "index.md",
+                "list-resources/widget.md",
+                "resources/widget.md"
+            ]
         );
         let expected = format!(
             r#"---
@@ -571,6 +660,22 @@ Read-Only:
 
 Import is supported using the following syntax:
 
+In Terraform v1.12.0 and later, the [`import` block](https://developer.hashicorp.com/terraform/language/import) can be used with the `identity` attribute, for example:
+
+```terraform
+import {{
+  to       = fake_widget.w
+  identity = {{ name = "w", id = "w-1" }}
+}}
+```
+
+### Identity Schema
+
+#### Required
+
+- `id` (String) The ID.
+- `name` (String) The name. Changing it replaces the widget.
+
 In Terraform v1.5.0 and later, the [`import` block](https://developer.hashicorp.com/terraform/language/import) can be used with the `id` attribute, for example:
 
 ```terraform
@@ -608,6 +713,18 @@ terraform import fake_widget.w w-1
         );
         assert!(data.contains("# fake_gadgets (Data Source)\n"), "{data}");
         assert!(!data.contains("## Import"), "{data}");
+        let list = page(&files, "list-resources/widget.md");
+        assert!(
+            list.contains("page_title: \"fake_widget List Resource - fake\""),
+            "{list}"
+        );
+        assert!(list.contains("# fake_widget (List Resource)\n\nLists widgets.\n\n## Example Usage\n\n```terraform\nlist \"fake_widget\" \"all\" {\n  provider = fake\n}\n```\n"), "{list}");
+        assert!(
+            list.ends_with(
+                "### Optional\n\n- `prefix` (String) Only widgets whose name starts so.\n"
+            ),
+            "{list}"
+        );
         // Deterministic.
         assert_eq!(files, render(&Fake, "fake", dir.path()).unwrap());
     }
@@ -617,6 +734,10 @@ terraform import fake_widget.w w-1
         let dir = examples(&[
             ("resources/fake_widget/resource.tf", "# w\n"),
             ("resources/fake_gone/resource.tf", "# gone\n"),
+            (
+                "list-resources/fake_gone/list-resource.tfquery.hcl",
+                "# gone\n",
+            ),
         ]);
         let err = render(&Fake, "fake", dir.path()).unwrap_err();
         let DocsError::Examples { missing, orphaned } = &err else {
@@ -627,13 +748,76 @@ terraform import fake_widget.w w-1
             &[
                 PathBuf::from("provider/provider.tf"),
                 PathBuf::from("data-sources/fake_gadgets/data-source.tf"),
+                PathBuf::from("list-resources/fake_widget/list-resource.tfquery.hcl"),
             ]
         );
-        assert_eq!(orphaned, &[PathBuf::from("resources/fake_gone")]);
+        assert_eq!(
+            orphaned,
+            &[
+                PathBuf::from("list-resources/fake_gone"),
+                PathBuf::from("resources/fake_gone")
+            ]
+        );
         let message = err.to_string();
         assert!(
             message.contains("data-sources/fake_gadgets/data-source.tf"),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn an_identity_import_example_needs_an_identity() {
+        struct Plain;
+        #[async_trait]
+        impl Provider for Plain {
+            type Client = ();
+            fn schema(&self) -> Schema {
+                Schema::new("p", vec![])
+            }
+            async fn configure(&self, _: ConfigureRequest<'_>) -> ConfigureResponse<()> {
+                unreachable!()
+            }
+            fn resources(&self) -> Vec<Box<dyn Resource<()>>> {
+                vec![Box::new(Gizmo)]
+            }
+            fn data_sources(&self) -> Vec<Box<dyn DataSource<()>>> {
+                vec![]
+            }
+        }
+        struct Gizmo;
+        #[async_trait]
+        impl Resource<()> for Gizmo {
+            fn type_name(&self) -> &'static str {
+                "fake_gizmo"
+            }
+            fn schema(&self) -> Schema {
+                Schema::new(
+                    "g",
+                    vec![Attribute::string("id").computed().description("i")],
+                )
+            }
+            async fn create(&self, _: CreateRequest<'_, ()>) -> ApplyResponse {
+                unreachable!()
+            }
+            async fn read(&self, _: ReadRequest<'_, ()>) -> ReadResponse {
+                unreachable!()
+            }
+            async fn update(&self, _: UpdateRequest<'_, ()>) -> ApplyResponse {
+                unreachable!()
+            }
+            async fn delete(&self, _: DeleteRequest<'_, ()>) -> Diagnostics {
+                unreachable!()
+            }
+        }
+        let dir = examples(&[
+            ("provider/provider.tf", "# p\n"),
+            ("resources/fake_gizmo/resource.tf", "# g\n"),
+            ("resources/fake_gizmo/import-by-identity.tf", "# i\n"),
+        ]);
+        let err = render(&Plain, "fake", dir.path()).unwrap_err();
+        assert!(
+            matches!(&err, DocsError::Identity { type_name, .. } if type_name == "fake_gizmo"),
+            "{err}"
         );
     }
 
@@ -669,7 +853,7 @@ terraform import fake_widget.w w-1
             diffs.contains(&Difference::Stale("resources/old.md".into())),
             "{diffs:?}"
         );
-        assert_eq!(diffs.len(), 4, "{diffs:?}");
+        assert_eq!(diffs.len(), 5, "{diffs:?}");
 
         assert_eq!(write(docs.path(), &files).unwrap(), diffs);
         assert!(differences(docs.path(), &files).unwrap().is_empty());

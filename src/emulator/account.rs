@@ -37,6 +37,7 @@ pub async fn list_tenants(
 ) -> Result<Json<Page<TenantView>>, ApiError> {
     let query = query_map(&uri)?;
     let (page, per_page) = pagination(&query)?;
+    let per_page = per_page.min(shared.config.max_per_page);
     let search = query
         .get("search")
         .map(|s| s.trim().to_lowercase())

@@ -59,6 +59,7 @@ pub async fn list(
 ) -> Result<Json<Page<ClusterView>>, ApiError> {
     let query = query_map(&uri)?;
     let (page, per_page) = pagination(&query)?;
+    let per_page = per_page.min(shared.config.max_per_page);
     let profile = shared.config.api_profile;
     let (state, now) = shared.lock();
     let clusters = state

@@ -366,6 +366,11 @@ pub struct Config {
     /// object as it was before the call (eventual consistency); zero (the
     /// default) shows changes at once.
     pub stale_reads: Duration,
+    /// The most items a page holds, whatever `perPage` asks (`--max-per-page`,
+    /// default 100, the most `perPage` may ask): an API that caps its pages
+    /// so. `meta.perPage` and `meta.lastPage` say what was used; a client
+    /// that pages by `meta.lastPage` gets everything.
+    pub max_per_page: u64,
     /// Chaos for every API request from the start (`--latency`,
     /// `--fault-rate`, `--lost-response-rate`), drawn from a generator
     /// seeded by [`Config::seed`]; none by default. See "Chaos".
@@ -374,7 +379,7 @@ pub struct Config {
 
 impl Default for Config {
     /// Two seconds for clusters and nodes, any token, random identifiers,
-    /// the rich profile, no stale reads, no chaos.
+    /// the rich profile, no stale reads, pages of up to 100, no chaos.
     fn default() -> Self {
         Self {
             provision_delay: Duration::from_secs(2),
@@ -383,6 +388,7 @@ impl Default for Config {
             seed: None,
             api_profile: ApiProfile::Rich,
             stale_reads: Duration::ZERO,
+            max_per_page: 100,
             chaos: Chaos::default(),
         }
     }

@@ -1,10 +1,13 @@
 //! A small, Xelon-agnostic framework for Terraform providers, in the spirit
 //! of terraform-plugin-framework: declarative [`schema`]s with
 //! [`validators`], [`diagnostics`], the generic [`plan`] rules, the
-//! [`resource`] traits a provider implements, and the [`server`] that serves
-//! them over the plugin protocol.
+//! [`resource`] traits a provider implements (with resource [`identity`] and
+//! [`list`] resources), and the [`server`] that serves them over the plugin
+//! protocol.
 
 pub mod diagnostics;
+pub mod identity;
+pub mod list;
 pub mod model;
 pub mod plan;
 pub mod resource;
@@ -15,6 +18,8 @@ pub mod timeouts;
 pub mod validators;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
+pub use identity::Identity;
+pub use list::{ListItem, ListRequest, ListResource, ListResults};
 pub use resource::*;
 pub use schema::{Attribute, AttributeType, Nesting, Schema};
 pub use server::ProtocolServer;

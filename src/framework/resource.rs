@@ -1,5 +1,5 @@
 //! The traits a provider implements: [`Provider`], [`Resource`],
-//! [`DataSource`] and [`EphemeralResource`]. Every method takes a request struct (so new fields never
+//! [`DataSource`], [`EphemeralResource`] and [`ListResource`]. Every method takes a request struct (so new fields never
 //! break signatures) and returns a response; failures are [`Diagnostics`].
 
 use async_trait::async_trait;
@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cty::{AttributePath, Value};
 
-use super::{Diagnostics, Schema};
+use super::{Diagnostics, Identity, ListResource, Schema};
 
 /// A provider: its configuration schema, how it turns configuration into an
 /// API client, and the resources and data sources it offers.
@@ -32,6 +32,13 @@ pub trait Provider: Send + Sync + 'static {
 
     /// Every ephemeral resource type, registered once.
     fn ephemeral_resources(&self) -> Vec<Box<dyn EphemeralResource<Self::Client>>> {
+        Vec::new()
+    }
+
+    /// Every list resource type (`terraform query`, Terraform 1.14+),
+    /// registered once; each lists a managed resource type that has an
+    /// identity.
+    fn list_resources(&self) -> Vec<Box<dyn ListResource<Self::Client>>> {
         Vec::new()
     }
 }
@@ -68,6 +75,15 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync {
         vec![format!("{} has no typed model", self.type_name())]
     }
 
+    /// The state attributes that make up the resource's identity (Terraform
+    /// 1.12+), if it has one. The server derives the identity from every
+    /// state it answers and imports by identity from these attributes alone
+    /// (then [`Resource::read`] fills in the rest), so a resource with an
+    /// identity must read from a state that holds only them.
+    fn identity(&self) -> Option<Identity> {
+        None
+    }
+
     /// Checks across attributes of a (possibly partly unknown) configuration;
     /// attribute validators have already run.
     fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
@@ -92,7 +108,8 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync {
     async fn delete(&self, req: DeleteRequest<'_, C>) -> Diagnostics;
 
     /// Turns an import ID into a state that identifies the object; Terraform
-    /// then calls [`Resource::read`] to fill in the rest.
+    /// then calls [`Resource::read`] to fill in the rest. (An import by
+    /// identity never comes here: see [`Resource::identity`].)
     async fn import(&self, req: ImportRequest<'_, C>) -> ImportResponse {
         let mut diagnostics = Diagnostics::new();
         diagnostics.error(

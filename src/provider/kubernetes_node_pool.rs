@@ -87,6 +87,13 @@ impl Resource<Client> for KubernetesNodePool {
         )
     }
 
+    fn identity(&self) -> Option<crate::framework::Identity> {
+        Some(crate::framework::Identity::new(&[
+            "kubernetes_cluster_id",
+            "id",
+        ]))
+    }
+
     async fn modify_plan(&self, req: PlanRequest<'_, Client>, resp: &mut PlanResponse) {
         if req.prior.is_null() {
             // A new pool in an existing cluster: check the cluster is there
@@ -438,7 +445,7 @@ fn nodes_to_remove(nodes: &[&Node], count: usize) -> Result<Vec<String>, String>
 /// The pool as state, keeping from `base` what the API does not return
 /// (the cluster ID and the timeouts) or does not report (a missing size or
 /// name, an empty node list: never zeros).
-fn state_from_api(pool: &NodePool, base: &Value) -> Value {
+pub(crate) fn state_from_api(pool: &NodePool, base: &Value) -> Value {
     let keep = |name: &str| base.get_attr(name).cloned().unwrap_or(Value::Null);
     let reported = |name: &str, value: Option<u32>| match value {
         Some(n) => Value::number(i64::from(n)),

@@ -8,6 +8,7 @@ mod kubeconfig;
 mod kubernetes_cluster;
 mod kubernetes_kubeconfig;
 mod kubernetes_node_pool;
+mod list_resources;
 mod values;
 
 use async_trait::async_trait;
@@ -15,13 +16,14 @@ use async_trait::async_trait;
 use crate::cty::{AttributePath, Value};
 use crate::framework::{
     Attribute, ConfigureRequest, ConfigureResponse, DataSource, Diagnostics, EphemeralResource,
-    Provider, Resource, Schema,
+    ListResource, Provider, Resource, Schema,
 };
 use crate::xelon::{Client, ClientConfig};
 
 pub use kubernetes_cluster::KubernetesCluster;
 pub use kubernetes_kubeconfig::KubernetesKubeconfig;
 pub use kubernetes_node_pool::KubernetesNodePool;
+pub use list_resources::{KubernetesClusterList, KubernetesNodePoolList};
 
 /// The provider's registry address, the same as Xelon's own provider so that
 /// existing configurations and state files work unchanged.
@@ -208,6 +210,10 @@ impl Provider for XelonProvider {
     fn ephemeral_resources(&self) -> Vec<Box<dyn EphemeralResource<Client>>> {
         vec![Box::new(KubernetesKubeconfig)]
     }
+
+    fn list_resources(&self) -> Vec<Box<dyn ListResource<Client>>> {
+        list_resources::all()
+    }
 }
 
 #[cfg(test)]
@@ -246,6 +252,44 @@ mod tests {
                 d.schema().check()
             );
         }
+        for l in p.list_resources() {
+            assert!(
+                l.schema().check().is_empty(),
+                "{}: {:?}",
+                l.type_name(),
+                l.schema().check()
+            );
+        }
+    }
+
+    #[test]
+    fn identities_fit_their_schemas_and_every_list_resource_lists_one() {
+        use crate::framework::identity::IdentitySchema;
+        let p = XelonProvider;
+        let identities: Vec<(&str, Vec<&str>)> = p
+            .resources()
+            .iter()
+            .filter_map(|r| {
+                let identity = r.identity()?;
+                if let Err(e) = IdentitySchema::new(&identity, &r.schema()) {
+                    panic!("{}: {e}", r.type_name());
+                }
+                Some((r.type_name(), identity.attributes))
+            })
+            .collect();
+        assert_eq!(
+            identities,
+            [
+                ("xelon_kubernetes_cluster", vec!["id"]),
+                (
+                    "xelon_kubernetes_node_pool",
+                    vec!["kubernetes_cluster_id", "id"]
+                ),
+            ]
+        );
+        let listed: Vec<&str> = p.list_resources().iter().map(|l| l.type_name()).collect();
+        let identified: Vec<&str> = identities.iter().map(|(t, _)| *t).collect();
+        assert_eq!(listed, identified);
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub fn fast_emulator() -> Config {
         api_profile: profile(),
         stale_reads: Duration::ZERO,
         chaos: Default::default(),
+        ..Config::default()
     }
 }
 

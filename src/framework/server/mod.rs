@@ -19,8 +19,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cty::Type;
 
+use super::identity::IdentitySchema;
 use super::resource::*;
-use super::{Diagnostic, Diagnostics, Schema};
+use super::{Diagnostic, Diagnostics, ListResource, Schema};
 
 /// Serves a [`Provider`] over `tfplugin6`. Cheap to clone.
 pub struct ProtocolServer<P: Provider> {
@@ -48,6 +49,9 @@ struct Inner<P: Provider> {
     resources: BTreeMap<&'static str, Typed<dyn Resource<P::Client>>>,
     data_sources: BTreeMap<&'static str, Typed<dyn DataSource<P::Client>>>,
     ephemeral: BTreeMap<&'static str, Typed<dyn EphemeralResource<P::Client>>>,
+    lists: BTreeMap<&'static str, Typed<dyn ListResource<P::Client>>>,
+    /// The identity schema of each resource type that has one.
+    identities: BTreeMap<&'static str, IdentitySchema>,
     client: RwLock<ClientState<P::Client>>,
     /// Cancelled by `StopProvider`; replaced by a fresh token afterwards.
     stop: Mutex<CancellationToken>,
@@ -96,6 +100,28 @@ impl<P: Provider> ProtocolServer<P> {
                 .map(|e| (e.type_name(), e.schema(), e))
                 .collect(),
         );
+        let lists = typed(
+            provider
+                .list_resources()
+                .into_iter()
+                .map(|l| (l.type_name(), l.schema(), l))
+                .collect(),
+        );
+        let identities = resources
+            .iter()
+            .filter_map(|(name, r)| {
+                let identity = r.item.identity()?;
+                match IdentitySchema::new(&identity, &r.schema) {
+                    Ok(schema) => Some((*name, schema)),
+                    Err(e) => {
+                        // A provider bug (its tests check every identity):
+                        // serve the resource without an identity.
+                        tracing::error!(resource = name, error = %e, "invalid resource identity; leaving it out");
+                        None
+                    }
+                }
+            })
+            .collect();
         Self {
             inner: Arc::new(Inner {
                 provider,
@@ -104,6 +130,8 @@ impl<P: Provider> ProtocolServer<P> {
                 resources,
                 data_sources,
                 ephemeral,
+                lists,
+                identities,
                 client: RwLock::new(ClientState::NotConfigured),
                 stop: Mutex::new(CancellationToken::new()),
             }),
@@ -166,3 +194,6 @@ fn lookup<'a, T: ?Sized>(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod identity_tests;

@@ -10,11 +10,14 @@
 
 use std::sync::Arc;
 
+use tokio::sync::mpsc;
+
 use crate::cty::{self, AttributePath, Type, Value};
 
+use super::super::identity::{self, IdentitySchema};
 use super::super::plan::{plan, validate_config};
 use super::super::resource::*;
-use super::super::{Diagnostic, Diagnostics, Schema, state};
+use super::super::{Diagnostic, Diagnostics, ListItem, ListRequest, ListResults, Schema, state};
 use super::{ClientState, ProtocolServer, Typed, lookup};
 
 /// A value as Terraform sends and receives it: msgpack, or JSON where
@@ -65,6 +68,8 @@ pub enum ConfigKind {
     DataSource,
     /// An ephemeral resource.
     Ephemeral,
+    /// A list resource's `config`.
+    List,
 }
 
 /// `ValidateProviderConfig`, `ValidateResourceConfig`, …: a configuration to check.
@@ -95,12 +100,35 @@ pub struct Configure {
     pub terraform_version: String,
 }
 
+/// `UpgradeResourceIdentity`: a stored identity to read with the current
+/// identity schema.
+pub struct UpgradeIdentity {
+    /// The resource type.
+    pub type_name: String,
+    /// The identity schema version the identity was written with.
+    pub version: i64,
+    /// The stored identity as JSON.
+    pub json: Vec<u8>,
+}
+
 /// `ReadResource`: a state to refresh.
 pub struct ReadState {
     /// The resource type.
     pub type_name: String,
     /// The current state.
     pub current: Option<Encoded>,
+    /// The current identity, if Terraform stored one.
+    pub identity: Option<Encoded>,
+}
+
+/// A state for Terraform to record, with the identity derived from it
+/// (none when the resource has no identity or the state lacks it).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Recorded {
+    /// The state.
+    pub state: Option<Encoded>,
+    /// Its identity.
+    pub identity: Option<Encoded>,
 }
 
 /// `PlanResourceChange`: what Terraform proposes.
@@ -113,6 +141,8 @@ pub struct PlanChange {
     pub proposed: Option<Encoded>,
     /// The configuration.
     pub config: Option<Encoded>,
+    /// The prior identity (null on create).
+    pub prior_identity: Option<Encoded>,
 }
 
 /// The answer to [`PlanChange`].
@@ -122,6 +152,8 @@ pub struct Planned {
     pub state: Option<Encoded>,
     /// Attributes whose change forces replacement, sorted and unique.
     pub requires_replace: Vec<AttributePath>,
+    /// The planned identity (none while an attribute of it is unknown).
+    pub identity: Option<Encoded>,
 }
 
 /// `ApplyResourceChange`: a planned change to carry out.
@@ -134,14 +166,45 @@ pub struct ApplyChange {
     pub planned: Option<Encoded>,
     /// The configuration.
     pub config: Option<Encoded>,
+    /// The planned identity.
+    pub planned_identity: Option<Encoded>,
 }
 
-/// `ImportResourceState`: an object to adopt.
+/// `ImportResourceState`: an object to adopt, by import ID or by identity.
 pub struct ImportState {
     /// The resource type.
     pub type_name: String,
-    /// The import ID the user gave.
+    /// The import ID the user gave (empty on an import by identity).
     pub id: String,
+    /// The identity the user gave (`import { identity = {...} }`); when
+    /// set, the import is by identity.
+    pub identity: Option<Encoded>,
+}
+
+/// `ListResource`: a list block to run.
+pub struct ListQuery {
+    /// The list resource type (the managed resource type it lists).
+    pub type_name: String,
+    /// The list block's `config`.
+    pub config: Option<Encoded>,
+    /// Whether to send each object's state.
+    pub include_resource: bool,
+    /// At most this many results (Terraform stops reading after them).
+    pub limit: i64,
+}
+
+/// One event of a `ListResource` stream: a result (identity, display name,
+/// state when asked for), or diagnostics alone.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListEvent {
+    /// The object's identity (none on an event of diagnostics alone).
+    pub identity: Option<Encoded>,
+    /// The name for people.
+    pub display_name: String,
+    /// The object's state, when the request includes resources.
+    pub resource_object: Option<Encoded>,
+    /// Warnings and errors; an error ends the listing.
+    pub diagnostics: Diagnostics,
 }
 
 /// `ReadDataSource` and `OpenEphemeralResource`: a configuration to read with.
@@ -180,6 +243,11 @@ impl<P: Provider> ProtocolServer<P> {
                         t.item.validate_config(c, d)
                     })
                 }),
+            ConfigKind::List => lookup(&i.lists, "list resource", &req.type_name).map(|t| {
+                validate_with(&t.schema, &t.ty, config, |c, d| {
+                    t.item.validate_config(c, d)
+                })
+            }),
         };
         result.unwrap_or_else(|d| d)
     }
@@ -189,6 +257,61 @@ impl<P: Provider> ProtocolServer<P> {
         let r = lookup(&self.inner.resources, "resource type", &req.type_name)?;
         let state = state::upgrade(&r.schema, &r.ty, &req.type_name, req.version, &req.json)?;
         Ok(Encoded::encode(&state, &r.ty)?)
+    }
+
+    /// The identity schema of each resource type that has one.
+    pub fn identity_schemas(&self) -> impl Iterator<Item = (&'static str, &IdentitySchema)> {
+        self.inner.identities.iter().map(|(k, v)| (*k, v))
+    }
+
+    /// Reads a stored identity with the current identity schema.
+    pub fn upgrade_identity(&self, req: &UpgradeIdentity) -> Result<Encoded, Diagnostics> {
+        lookup(&self.inner.resources, "resource type", &req.type_name)?;
+        let schema = self.identity_schema(&req.type_name)?;
+        let identity = schema.upgrade(&req.type_name, req.version, &req.json)?;
+        Ok(Encoded::encode(&identity, schema.ty())?)
+    }
+
+    fn identity_schema(&self, type_name: &str) -> Result<&IdentitySchema, Diagnostics> {
+        self.inner.identities.get(type_name).ok_or_else(|| {
+            Diagnostic::error(
+                "Resource has no identity",
+                format!("{type_name} has no resource identity in this provider version."),
+            )
+            .into()
+        })
+    }
+
+    /// The identity of `state` for Terraform to record, encoded: none when
+    /// the type has no identity or the state lacks part of it. When `check`
+    /// names the operation, an identity that differs from Terraform's
+    /// stored `prior` one is an error (identities never change in place).
+    fn identity_of(
+        &self,
+        type_name: &str,
+        state: &Value,
+        prior: Option<&Encoded>,
+        check: Option<&str>,
+        diags: &mut Diagnostics,
+    ) -> Option<Encoded> {
+        let schema = self.inner.identities.get(type_name)?;
+        let identity = schema.of_state(state)?;
+        if let Some(operation) = check {
+            match Encoded::decode(prior, schema.ty()) {
+                Ok(prior) if !identity::is_empty(&prior) && prior != identity => {
+                    diags.extend(identity::changed(operation, &prior, &identity).into())
+                }
+                Ok(_) => {}
+                Err(d) => diags.extend(d.into()),
+            }
+        }
+        match Encoded::encode(&identity, schema.ty()) {
+            Ok(encoded) => Some(encoded),
+            Err(d) => {
+                diags.extend(d.into());
+                None
+            }
+        }
     }
 
     /// Builds the API client from the provider block.
@@ -214,19 +337,31 @@ impl<P: Provider> ProtocolServer<P> {
         *self.inner.client.write().unwrap_or_else(|e| e.into_inner()) = state;
     }
 
-    /// Refreshes a state. On failure the current state stands (a failed
-    /// refresh must not drop the object); null means the object is gone.
-    pub async fn read(&self, req: ReadState, diags: &mut Diagnostics) -> Option<Encoded> {
-        let current_encoded = req.current;
+    /// Refreshes a state. On failure the current state (and identity)
+    /// stands (a failed refresh must not drop the object); null means the
+    /// object is gone.
+    pub async fn read(&self, req: ReadState, diags: &mut Diagnostics) -> Recorded {
+        let unchanged = Recorded {
+            state: req.current.clone(),
+            identity: req.identity.clone(),
+        };
         let result = async {
             let r = lookup(&self.inner.resources, "resource type", &req.type_name)?;
-            let current = Encoded::decode(current_encoded.as_ref(), &r.ty)?;
+            let current = Encoded::decode(req.current.as_ref(), &r.ty)?;
             let Some(client) = self.client_if_known() else {
                 diags.warning(
                     "Skipped refreshing state",
                     format!("The provider configuration is not known yet, so {} was not refreshed from the API.", req.type_name),
                 );
-                return Ok(None);
+                // Not refreshed; a state stored before identities still gets one.
+                let identity = match &req.identity {
+                    Some(known) => Some(known.clone()),
+                    None => self.identity_of(&req.type_name, &current, None, None, diags),
+                };
+                return Ok(Recorded {
+                    state: req.current.clone(),
+                    identity,
+                });
             };
             let resp = r
                 .item
@@ -241,17 +376,23 @@ impl<P: Provider> ProtocolServer<P> {
             }
             diags.extend(resp.diagnostics);
             let state = state::finish(resp.state, &r.ty, diags);
-            Ok(Some(Encoded::encode(&state, &r.ty)?))
+            let identity = self.identity_of(
+                &req.type_name,
+                &state,
+                req.identity.as_ref(),
+                Some("read"),
+                diags,
+            );
+            Ok::<_, Diagnostics>(Recorded {
+                state: Some(Encoded::encode(&state, &r.ty)?),
+                identity,
+            })
         }
         .await;
-        match result {
-            Ok(Some(state)) => Some(state),
-            Ok(None) => current_encoded,
-            Err(d) => {
-                diags.extend(d);
-                current_encoded
-            }
-        }
+        result.unwrap_or_else(|d| {
+            diags.extend(d);
+            unchanged
+        })
     }
 
     /// Plans a change: the generic rules of [`plan`], then the resource's hook.
@@ -282,9 +423,19 @@ impl<P: Provider> ProtocolServer<P> {
             diags.extend(resp.diagnostics);
             resp.requires_replace.sort();
             resp.requires_replace.dedup();
+            // An update in place keeps the identity; a replacement may change it.
+            let in_place = !prior.is_null() && resp.requires_replace.is_empty();
+            let identity = self.identity_of(
+                &req.type_name,
+                &resp.planned,
+                req.prior_identity.as_ref(),
+                in_place.then_some("planning"),
+                diags,
+            );
             Ok::<_, Diagnostics>(Planned {
                 state: Some(Encoded::encode(&resp.planned, &r.ty)?),
                 requires_replace: resp.requires_replace,
+                identity,
             })
         }
         .await;
@@ -297,12 +448,15 @@ impl<P: Provider> ProtocolServer<P> {
     /// Carries out a planned create, update or delete. What it answers is
     /// what Terraform records: on failure the new object's partial state
     /// (tainted on create), or the prior state when nothing changed.
-    pub async fn apply(&self, req: ApplyChange, diags: &mut Diagnostics) -> Option<Encoded> {
+    pub async fn apply(&self, req: ApplyChange, diags: &mut Diagnostics) -> Recorded {
         let result = self.apply_decoded(&req, diags).await;
         result.unwrap_or_else(|d| {
             diags.extend(d);
             // Nothing to record: the object stays as it was.
-            req.prior
+            Recorded {
+                state: req.prior,
+                identity: req.planned_identity,
+            }
         })
     }
 
@@ -310,7 +464,7 @@ impl<P: Provider> ProtocolServer<P> {
         &self,
         req: &ApplyChange,
         diags: &mut Diagnostics,
-    ) -> Result<Option<Encoded>, Diagnostics> {
+    ) -> Result<Recorded, Diagnostics> {
         let r = lookup(&self.inner.resources, "resource type", &req.type_name)?;
         let prior = Encoded::decode(req.prior.as_ref(), &r.ty)?;
         let planned = Encoded::decode(req.planned.as_ref(), &r.ty)?;
@@ -331,7 +485,10 @@ impl<P: Provider> ProtocolServer<P> {
                 return Err(d);
             }
             diags.extend(d);
-            return Ok(Some(Encoded::encode(&Value::Null, &r.ty)?));
+            return Ok(Recorded {
+                state: Some(Encoded::encode(&Value::Null, &r.ty)?),
+                identity: None,
+            });
         }
         let resp = if prior.is_null() {
             r.item
@@ -358,30 +515,57 @@ impl<P: Provider> ProtocolServer<P> {
         }
         diags.extend(resp.diagnostics);
         let state = state::finish(resp.state, &r.ty, diags);
-        Ok(Some(Encoded::encode(&state, &r.ty)?))
+        // An update keeps the planned identity; a create makes the first one.
+        let identity = self.identity_of(
+            &req.type_name,
+            &state,
+            req.planned_identity.as_ref(),
+            (!prior.is_null()).then_some("apply"),
+            diags,
+        );
+        Ok(Recorded {
+            state: Some(Encoded::encode(&state, &r.ty)?),
+            identity,
+        })
     }
 
-    /// Adopts an existing object by its import ID; answers its state, which
-    /// Terraform then refreshes with [`Self::read`].
-    pub async fn import(&self, req: ImportState, diags: &mut Diagnostics) -> Option<Encoded> {
+    /// Adopts an existing object by its import ID or by its identity;
+    /// answers its state (with its identity), which Terraform then
+    /// refreshes with [`Self::read`].
+    pub async fn import(&self, req: ImportState, diags: &mut Diagnostics) -> Option<Recorded> {
         let result = async {
             let r = lookup(&self.inner.resources, "resource type", &req.type_name)?;
-            let client = self.client()?;
-            let resp = r
-                .item
-                .import(ImportRequest {
-                    client: &client,
-                    type_name: &req.type_name,
-                    id: &req.id,
-                    cancel: &self.stop_token(),
-                })
-                .await;
-            if resp.diagnostics.has_errors() || resp.state.is_null() {
-                return Err(resp.diagnostics);
-            }
-            diags.extend(resp.diagnostics);
-            let state = state::finish(resp.state, &r.ty, diags);
-            Ok::<_, Diagnostics>(Encoded::encode(&state, &r.ty)?)
+            let state = match &req.identity {
+                Some(given) if !given.msgpack.is_empty() || !given.json.is_empty() => {
+                    // By identity: its attributes are the first state.
+                    let schema = self.identity_schema(&req.type_name)?;
+                    let given = Encoded::decode(Some(given), schema.ty())?;
+                    schema.import_state(&given)?
+                }
+                _ => {
+                    let client = self.client()?;
+                    let resp = r
+                        .item
+                        .import(ImportRequest {
+                            client: &client,
+                            type_name: &req.type_name,
+                            id: &req.id,
+                            cancel: &self.stop_token(),
+                        })
+                        .await;
+                    if resp.diagnostics.has_errors() || resp.state.is_null() {
+                        return Err(resp.diagnostics);
+                    }
+                    diags.extend(resp.diagnostics);
+                    resp.state
+                }
+            };
+            let state = state::finish(state, &r.ty, diags);
+            let identity = self.identity_of(&req.type_name, &state, None, None, diags);
+            Ok::<_, Diagnostics>(Recorded {
+                state: Some(Encoded::encode(&state, &r.ty)?),
+                identity,
+            })
         }
         .await;
         result.map_err(|d| diags.extend(d)).ok()
@@ -425,6 +609,102 @@ impl<P: Provider> ProtocolServer<P> {
         }
         .await;
         result.map_err(|d| diags.extend(d)).ok()
+    }
+}
+
+impl<P: Provider> ProtocolServer<P> {
+    /// Runs a list block: streams each object the list resource finds to
+    /// `events`, at most `limit` of them, then its diagnostics. Problems
+    /// before the listing starts (an unknown type, no client) are one event
+    /// of diagnostics.
+    pub async fn list(&self, req: ListQuery, events: mpsc::Sender<ListEvent>) {
+        let i = &self.inner;
+        let setup = (|| {
+            let l = lookup(&i.lists, "list resource", &req.type_name)?;
+            let r = lookup(&i.resources, "resource type", &req.type_name)?;
+            let identity = i.identities.get(req.type_name.as_str()).ok_or_else(|| {
+                Diagnostic::error(
+                    "List resource without identity",
+                    format!("The list resource {} lists a resource type without an identity. This is a bug in the provider; please report it.", req.type_name),
+                )
+            })?;
+            let config = Encoded::decode(req.config.as_ref(), &l.ty)?;
+            let client = self.client()?;
+            Ok::<_, Diagnostics>((l, r.ty.clone(), identity.clone(), config, client))
+        })();
+        let (l, ty, identity, config, client) = match setup {
+            Ok(s) => s,
+            Err(diagnostics) => {
+                let _ = events
+                    .send(ListEvent {
+                        diagnostics,
+                        ..Default::default()
+                    })
+                    .await;
+                return;
+            }
+        };
+        let limit = usize::try_from(req.limit).unwrap_or(0);
+        let include = req.include_resource;
+        let encode = Box::new(move |item: ListItem| list_event(item, &ty, &identity, include));
+        let mut out = ListResults::new(limit, encode, events);
+        if out.is_stopped() {
+            return;
+        }
+        let diagnostics = l
+            .item
+            .list(
+                ListRequest {
+                    client: &client,
+                    config: &config,
+                    include_resource: include,
+                    limit,
+                    cancel: &self.stop_token(),
+                },
+                &mut out,
+            )
+            .await;
+        out.diagnostics(diagnostics).await;
+    }
+}
+
+/// One list result as Terraform receives it: the identity derived from its
+/// state (none is a provider bug, reported as an error), and the state
+/// itself when asked for.
+fn list_event(item: ListItem, ty: &Type, identity: &IdentitySchema, include: bool) -> ListEvent {
+    let mut diagnostics = item.diagnostics;
+    let state = state::finish(item.state, ty, &mut diagnostics);
+    let Some(id) = identity.of_state(&state) else {
+        diagnostics.error(
+            "Incomplete list result",
+            format!(
+                "The provider listed {:?} without its identity. This is a bug in the provider; please report it.",
+                item.display_name
+            ),
+        );
+        return ListEvent {
+            diagnostics,
+            ..Default::default()
+        };
+    };
+    let encoded = Encoded::encode(&id, identity.ty()).and_then(|identity| {
+        let object = include.then(|| Encoded::encode(&state, ty)).transpose()?;
+        Ok((identity, object))
+    });
+    match encoded {
+        Ok((identity, resource_object)) => ListEvent {
+            identity: Some(identity),
+            display_name: item.display_name,
+            resource_object,
+            diagnostics,
+        },
+        Err(d) => {
+            diagnostics.extend(d.into());
+            ListEvent {
+                diagnostics,
+                ..Default::default()
+            }
+        }
     }
 }
 

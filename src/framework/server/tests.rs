@@ -21,7 +21,7 @@ struct TestProvider;
 /// Set once a create is hanging, waiting to be cancelled.
 static HANGING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-struct TestClient {
+pub(super) struct TestClient {
     next_id: Mutex<u32>,
 }
 
@@ -59,6 +59,10 @@ impl Provider for TestProvider {
     fn data_sources(&self) -> Vec<Box<dyn DataSource<TestClient>>> {
         vec![]
     }
+
+    fn list_resources(&self) -> Vec<Box<dyn ListResource<TestClient>>> {
+        vec![Box::new(super::identity_tests::WidgetList)]
+    }
 }
 
 #[async_trait]
@@ -87,6 +91,10 @@ impl Resource<TestClient> for Widget {
                 timeouts::attribute(Duration::from_secs(60)),
             ],
         )
+    }
+
+    fn identity(&self) -> Option<crate::framework::Identity> {
+        Some(crate::framework::Identity::new(&["id"]))
     }
 
     async fn create(&self, req: CreateRequest<'_, TestClient>) -> ApplyResponse {
@@ -136,7 +144,7 @@ impl Resource<TestClient> for Widget {
     }
 }
 
-async fn connect() -> ProviderClient<tonic::transport::Channel> {
+pub(super) async fn connect() -> ProviderClient<tonic::transport::Channel> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let service = ProtocolServer::new(TestProvider).into_service();
@@ -151,22 +159,22 @@ async fn connect() -> ProviderClient<tonic::transport::Channel> {
         .unwrap()
 }
 
-fn widget_ty() -> Type {
+pub(super) fn widget_ty() -> Type {
     Widget.schema().ty()
 }
 
-fn dv(v: &Value, ty: &Type) -> Option<pb::DynamicValue> {
+pub(super) fn dv(v: &Value, ty: &Type) -> Option<pb::DynamicValue> {
     Some(pb::DynamicValue {
         msgpack: encode_msgpack(v, ty).unwrap(),
         json: vec![],
     })
 }
 
-fn undv(v: Option<pb::DynamicValue>, ty: &Type) -> Value {
+pub(super) fn undv(v: Option<pb::DynamicValue>, ty: &Type) -> Value {
     decode_msgpack(&v.expect("a value").msgpack, ty).unwrap()
 }
 
-fn widget(id: Value, name: &str, size: Value, hang: Value) -> Value {
+pub(super) fn widget(id: Value, name: &str, size: Value, hang: Value) -> Value {
     Value::object([
         ("id", id),
         ("name", Value::string(name)),
@@ -176,7 +184,10 @@ fn widget(id: Value, name: &str, size: Value, hang: Value) -> Value {
     ])
 }
 
-async fn configure(client: &mut ProviderClient<tonic::transport::Channel>, endpoint: Value) {
+pub(super) async fn configure(
+    client: &mut ProviderClient<tonic::transport::Channel>,
+    endpoint: Value,
+) {
     let ty = TestProvider.schema().ty();
     let resp = client
         .configure_provider(pb::configure_provider::Request {

@@ -37,6 +37,7 @@ mod update;
 use plan_checks::{
     check_high_availability, check_no_downgrade, check_upgrade_path, check_version_pair,
 };
+pub(crate) use state::listed_state;
 use state::read_state;
 use update::{plan_update, wait_applied};
 
@@ -279,6 +280,10 @@ impl Resource<Client> for KubernetesCluster {
 
     fn check_model(&self) -> Vec<String> {
         model::check_model::<ClusterModel>(&self.schema())
+    }
+
+    fn identity(&self) -> Option<crate::framework::Identity> {
+        Some(crate::framework::Identity::new(&["id"]))
     }
 
     async fn modify_plan(&self, req: PlanRequest<'_, Client>, resp: &mut PlanResponse) {

@@ -1,12 +1,13 @@
 //! Reading a cluster into state: what the API reports, and the known value
 //! where it reports nothing.
 
-use crate::cty::AttributePath;
+use crate::cty::{AttributePath, Value};
 use crate::framework::Diagnostics;
 use crate::framework::model::Tri;
 use crate::xelon::models::{Cluster, ControlPlane, LoadBalancer};
 use crate::xelon::{Client, Error};
 
+use super::super::errors::OrDiagnose;
 use super::{ClusterModel, KUBECONFIG_RETRIES, Spec};
 
 /// A cluster read from the API: its state, and warnings about parts that
@@ -87,6 +88,36 @@ pub(super) async fn read_state(
     state.tenant_id = Tri::Known(tenant);
     state.kube_config_raw = kubeconfig;
     Ok(Some(ClusterRead { state, warnings }))
+}
+
+/// The state of cluster `id` as an import of it stores after its refresh
+/// ([`read_state`] from a state holding only the ID), for the cluster list
+/// resource; `Ok(None)` when it is gone. `tenant` is the token's own tenant,
+/// which that refresh takes when the API names none (the list resource asks
+/// for it once). One difference: the list never reads the kubeconfig
+/// (`terraform query -json` prints results in the clear), so
+/// `kube_config_raw` is null; an import reads it.
+pub(crate) async fn listed_state(
+    client: &Client,
+    id: &str,
+    tenant: Option<String>,
+) -> Result<Option<Value>, Diagnostics> {
+    let base = ClusterModel {
+        id: Tri::Known(id.to_owned()),
+        // A kubeconfig known already is not read again (see read_state).
+        kube_config_raw: Tri::Known(String::new()),
+        tenant_id: tenant.into(),
+        ..ClusterModel::default()
+    };
+    let read = read_state(client, &base)
+        .await
+        .or_diagnose("Unable to read a listed Kubernetes cluster")?;
+    read.map(|read| {
+        let mut state = read.state;
+        state.kube_config_raw = Tri::Null;
+        state.write()
+    })
+    .transpose()
 }
 
 /// A part of a cluster answered 404 (the cluster going away meanwhile) is

@@ -2,6 +2,7 @@
 //! messages.
 
 use crate::cty::{AttributePath, PathStep};
+use crate::framework::identity::IdentitySchema;
 use crate::framework::schema::{Attribute, AttributeType, Nesting, Schema};
 use crate::framework::{Diagnostics, Severity};
 use crate::proto::tfplugin6 as pb;
@@ -72,6 +73,25 @@ pub fn schema_to_proto(schema: &Schema) -> pb::Schema {
             description_kind: pb::StringKind::Markdown as i32,
             deprecated: schema.deprecation.is_some(),
         }),
+    }
+}
+
+/// An identity schema as a protocol identity schema: every attribute is
+/// required to import by identity.
+pub fn identity_schema_to_proto(schema: &IdentitySchema) -> pb::ResourceIdentitySchema {
+    pb::ResourceIdentitySchema {
+        version: schema.version,
+        identity_attributes: schema
+            .attributes
+            .iter()
+            .map(|a| pb::resource_identity_schema::IdentityAttribute {
+                name: a.name.clone(),
+                r#type: a.ty.to_json_bytes(),
+                required_for_import: true,
+                optional_for_import: false,
+                description: a.description.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -6,7 +6,9 @@
 pub(crate) mod convert;
 
 use std::collections::{BTreeMap, HashMap};
+use std::pin::Pin;
 
+use futures::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
@@ -15,7 +17,7 @@ use crate::proto::tfplugin6 as pb;
 
 use super::operations::*;
 use super::{ProtocolServer, Typed};
-use convert::{diagnostics_to_proto, path_to_proto, schema_to_proto};
+use convert::{diagnostics_to_proto, identity_schema_to_proto, path_to_proto, schema_to_proto};
 
 impl<P: Provider> ProtocolServer<P> {
     /// The generated tonic service for this server.
@@ -67,6 +69,19 @@ fn wire(v: Option<Encoded>) -> Option<pb::DynamicValue> {
     v.map(pb::DynamicValue::from)
 }
 
+fn identity_value(v: Option<pb::ResourceIdentityData>) -> Option<Encoded> {
+    v.and_then(|i| i.identity_data).map(Encoded::from)
+}
+
+fn identity_wire(v: Option<Encoded>) -> Option<pb::ResourceIdentityData> {
+    v.map(|v| pb::ResourceIdentityData {
+        identity_data: Some(v.into()),
+    })
+}
+
+/// How many list events may wait for Terraform to read them.
+const LIST_BUFFER: usize = 16;
+
 fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: false,
@@ -96,6 +111,9 @@ impl<P: Provider> ProtocolServer<P> {
 
 #[tonic::async_trait]
 impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
+    type ListResourceStream =
+        Pin<Box<dyn Stream<Item = Result<pb::list_resource::Event, Status>> + Send + 'static>>;
+
     async fn get_metadata(
         &self,
         _request: Request<pb::get_metadata::Request>,
@@ -121,6 +139,10 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
                 .into_iter()
                 .map(|type_name| m::EphemeralMetadata { type_name })
                 .collect(),
+            list_resources: names(&i.lists)
+                .into_iter()
+                .map(|type_name| m::ListResourceMetadata { type_name })
+                .collect(),
         })
     }
 
@@ -142,6 +164,7 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
             resource_schemas: schemas(&i.resources),
             data_source_schemas: schemas(&i.data_sources),
             ephemeral_resource_schemas: schemas(&i.ephemeral),
+            list_resource_schemas: schemas(&i.lists),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         })
@@ -228,7 +251,34 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         &self,
         _request: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
-        ok(pb::get_resource_identity_schemas::Response::default())
+        ok(pb::get_resource_identity_schemas::Response {
+            identity_schemas: self
+                .identity_schemas()
+                .map(|(name, schema)| (name.to_string(), identity_schema_to_proto(schema)))
+                .collect(),
+            diagnostics: Vec::new(),
+        })
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        request: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
+        let req = request.into_inner();
+        let _span = span("UpgradeResourceIdentity", &req.type_name).entered();
+        let result = self.upgrade_identity(&UpgradeIdentity {
+            type_name: req.type_name,
+            version: req.version,
+            json: req.raw_identity.map(|s| s.json).unwrap_or_default(),
+        });
+        let (upgraded_identity, diags) = match result {
+            Ok(identity) => (identity_wire(Some(identity)), Diagnostics::new()),
+            Err(d) => (None, d),
+        };
+        ok(pb::upgrade_resource_identity::Response {
+            upgraded_identity,
+            diagnostics: diagnostics_to_proto(&diags),
+        })
     }
 
     async fn configure_provider(
@@ -259,14 +309,15 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         let read = ReadState {
             type_name: req.type_name,
             current: value(req.current_state),
+            identity: identity_value(req.current_identity),
         };
-        let new_state = self.read(read, &mut diags).instrument(span).await;
+        let read = self.read(read, &mut diags).instrument(span).await;
         ok(pb::read_resource::Response {
-            new_state: wire(new_state),
+            new_state: wire(read.state),
             diagnostics: diagnostics_to_proto(&diags),
             private: req.private,
             deferred: None,
-            new_identity: None,
+            new_identity: identity_wire(read.identity),
         })
     }
 
@@ -282,6 +333,7 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
             prior: value(req.prior_state),
             proposed: value(req.proposed_new_state),
             config: value(req.config),
+            prior_identity: identity_value(req.prior_identity),
         };
         let planned = self.plan(change, &mut diags).instrument(span).await;
         ok(pb::plan_resource_change::Response {
@@ -290,7 +342,7 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
             planned_private: req.prior_private,
             diagnostics: diagnostics_to_proto(&diags),
             deferred: None,
-            planned_identity: None,
+            planned_identity: identity_wire(planned.identity),
         })
     }
 
@@ -306,13 +358,14 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
             prior: value(req.prior_state),
             planned: value(req.planned_state),
             config: value(req.config),
+            planned_identity: identity_value(req.planned_identity),
         };
-        let new_state = self.apply(change, &mut diags).instrument(span).await;
+        let applied = self.apply(change, &mut diags).instrument(span).await;
         ok(pb::apply_resource_change::Response {
-            new_state: wire(new_state),
+            new_state: wire(applied.state),
             private: req.planned_private,
             diagnostics: diagnostics_to_proto(&diags),
-            new_identity: None,
+            new_identity: identity_wire(applied.identity),
         })
     }
 
@@ -327,14 +380,15 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         let import = ImportState {
             type_name: req.type_name,
             id: req.id,
+            identity: identity_value(req.identity),
         };
-        let state = self.import(import, &mut diags).instrument(span).await;
-        let imported_resources = state
-            .map(|state| pb::import_resource_state::ImportedResource {
+        let imported = self.import(import, &mut diags).instrument(span).await;
+        let imported_resources = imported
+            .map(|imported| pb::import_resource_state::ImportedResource {
                 type_name,
-                state: Some(state.into()),
+                state: wire(imported.state),
                 private: Vec::new(),
-                identity: None,
+                identity: identity_wire(imported.identity),
             })
             .into_iter()
             .collect();
@@ -396,6 +450,48 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
         _request: Request<pb::close_ephemeral_resource::Request>,
     ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
         ok(pb::close_ephemeral_resource::Response::default())
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        request: Request<pb::validate_list_resource_config::Request>,
+    ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
+        let req = request.into_inner();
+        let diagnostics = self.validate_rpc(
+            "ValidateListResourceConfig",
+            ConfigKind::List,
+            req.type_name,
+            req.config,
+        );
+        ok(pb::validate_list_resource_config::Response { diagnostics })
+    }
+
+    async fn list_resource(
+        &self,
+        request: Request<pb::list_resource::Request>,
+    ) -> Result<Response<Self::ListResourceStream>, Status> {
+        let req = request.into_inner();
+        let span = span("ListResource", &req.type_name);
+        let query = ListQuery {
+            type_name: req.type_name,
+            config: value(req.config),
+            include_resource: req.include_resource_object,
+            limit: req.limit,
+        };
+        // The listing runs on its own task and streams as it finds objects;
+        // when Terraform stops reading, sends fail and the listing stops.
+        let (tx, rx) = tokio::sync::mpsc::channel(LIST_BUFFER);
+        let server = self.clone();
+        tokio::spawn(async move { server.list(query, tx).await }.instrument(span));
+        let events = tokio_stream::wrappers::ReceiverStream::new(rx).map(|event| {
+            Ok(pb::list_resource::Event {
+                identity: identity_wire(event.identity),
+                display_name: event.display_name,
+                resource_object: wire(event.resource_object),
+                diagnostic: diagnostics_to_proto(&event.diagnostics),
+            })
+        });
+        ok(Box::pin(events))
     }
 
     async fn get_functions(

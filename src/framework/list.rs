@@ -1,0 +1,148 @@
+//! List resources (Terraform 1.14+, `terraform query`): a [`ListResource`]
+//! finds the remote objects of one managed resource type, and Terraform
+//! shows them or generates the configuration and `import` blocks that adopt
+//! them.
+//!
+//! A list resource has the name of the managed resource it lists, which
+//! must have an [`Identity`](super::Identity): each result is identified by
+//! that identity, derived by the server from the result's state as for the
+//! resource itself. Results stream to Terraform as they are pushed into
+//! [`ListResults`], which also enforces the list block's `limit`.
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::cty::Value;
+
+use super::server::operations::ListEvent;
+use super::{Diagnostics, Schema};
+
+/// A list resource type. `C` is the provider's configured client.
+#[async_trait]
+pub trait ListResource<C: Send + Sync + 'static>: Send + Sync {
+    /// The managed resource type it lists, e.g. `xelon_kubernetes_cluster`
+    /// (the same name: Terraform takes each result's identity and state
+    /// schema from that resource).
+    fn type_name(&self) -> &'static str;
+
+    /// The schema of the list block's `config { ... }`: the filters.
+    fn schema(&self) -> Schema;
+
+    /// Checks across attributes of the configuration; attribute validators
+    /// have already run.
+    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Finds the objects and pushes each into `out`, stopping when
+    /// [`ListResults::push`] says so (the limit is reached, or Terraform
+    /// stopped reading). The diagnostics returned are sent after the
+    /// results; an error ends the listing.
+    async fn list(&self, req: ListRequest<'_, C>, out: &mut ListResults) -> Diagnostics;
+}
+
+/// Input of [`ListResource::list`].
+pub struct ListRequest<'a, C> {
+    /// The configured client.
+    pub client: &'a C,
+    /// The list block's `config` (wholly known; null attributes where unset).
+    pub config: &'a Value,
+    /// Whether Terraform wants each object's full state (`include_resource`,
+    /// or `-generate-config-out`). Without it, a result's state needs only
+    /// the identity attributes.
+    pub include_resource: bool,
+    /// At most this many results are sent ([`ListResults::remaining`]).
+    pub limit: usize,
+    /// Cancelled when Terraform stops the provider (Ctrl-C).
+    pub cancel: &'a CancellationToken,
+}
+
+/// One object found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListItem {
+    /// A name for people, shown beside the identity.
+    pub display_name: String,
+    /// The object's state: at least its identity attributes; its whole
+    /// state, as a refresh of the resource would produce it, when the
+    /// request asks to include the resource.
+    pub state: Value,
+    /// Warnings about this object.
+    pub diagnostics: Diagnostics,
+}
+
+impl ListItem {
+    /// A result named `display_name` with `state`.
+    pub fn new(display_name: impl Into<String>, state: Value) -> Self {
+        Self {
+            display_name: display_name.into(),
+            state,
+            diagnostics: Diagnostics::new(),
+        }
+    }
+}
+
+/// Where a [`ListResource`] puts its results: each is encoded (identity,
+/// and the state when asked for) and streamed to Terraform at once.
+pub struct ListResults {
+    remaining: usize,
+    encode: Box<dyn Fn(ListItem) -> ListEvent + Send + Sync>,
+    events: mpsc::Sender<ListEvent>,
+    stopped: bool,
+}
+
+impl ListResults {
+    /// A sink for at most `limit` results, encoded with `encode` and sent to `events`.
+    pub(crate) fn new(
+        limit: usize,
+        encode: Box<dyn Fn(ListItem) -> ListEvent + Send + Sync>,
+        events: mpsc::Sender<ListEvent>,
+    ) -> Self {
+        Self {
+            remaining: limit,
+            encode,
+            events,
+            stopped: limit == 0,
+        }
+    }
+
+    /// Sends `item`; `false` when the listing should stop: the limit is
+    /// reached, Terraform stopped reading, or the item was invalid (a
+    /// provider bug, reported to Terraform as an error).
+    pub async fn push(&mut self, item: ListItem) -> bool {
+        if self.stopped {
+            return false;
+        }
+        let event = (self.encode)(item);
+        let failed = event.diagnostics.has_errors();
+        if self.events.send(event).await.is_err() || failed {
+            self.stopped = true;
+            return false;
+        }
+        self.remaining -= 1;
+        self.stopped = self.remaining == 0;
+        !self.stopped
+    }
+
+    /// How many more results may be sent.
+    pub fn remaining(&self) -> usize {
+        if self.stopped { 0 } else { self.remaining }
+    }
+
+    /// Whether the listing should stop (see [`ListResults::push`]).
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Sends diagnostics on their own (no result).
+    pub(crate) async fn diagnostics(&mut self, diagnostics: Diagnostics) {
+        if diagnostics.is_empty() {
+            return;
+        }
+        let _ = self
+            .events
+            .send(ListEvent {
+                diagnostics,
+                ..Default::default()
+            })
+            .await;
+    }
+}
