@@ -38,21 +38,11 @@ pub fn set(v: &mut Value, name: &str, new: Value) {
     }
 }
 
-/// The diagnostics of a guarded create that made nothing: `exists` for an
-/// object of that name found outside the state, else the failed check or
-/// create, summarised with `what` (e.g. `Kubernetes cluster`).
+/// [`super::errors::create_failure`] without a table of rejected fields.
 pub fn create_failure<T>(
     what: &str,
     error: crate::xelon::CreateError<T>,
     exists: impl FnOnce(T) -> Diagnostics,
 ) -> Diagnostics {
-    use crate::xelon::CreateError;
-    match error {
-        CreateError::Exists(existing) => exists(existing),
-        CreateError::Check(e) => super::errors::api_error(
-            &format!("Unable to check for an existing {what} of this name"),
-            &e,
-        ),
-        CreateError::Create(e) => super::errors::api_error(&format!("Unable to create {what}"), &e),
-    }
+    super::errors::create_failure(what, error, &[], exists)
 }
