@@ -5,8 +5,8 @@
 //! (`extra_storage_size`), the list of `nodes`, drift detection, import as
 //! `<cluster_id>/<pool_id>`, and scaling and resizing in one apply.
 //!
-//! The schema and its two models live here with the CRUD; `scaling` holds
-//! the update's steps and the mapping of the API's pool to a state.
+//! The schema, its two models and the CRUD live here; `update` holds the
+//! steps of an update (scaling down, resizing and renaming, scaling up).
 
 mod update;
 
@@ -24,7 +24,7 @@ use crate::framework::{
     ImportResponse, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema,
     UpdateRequest, timeouts,
 };
-use crate::xelon::models::{CreateNodePoolRequest, NodePool};
+use crate::xelon::models::{CreateNodePoolRequest, Node, NodePool};
 use crate::xelon::{Client, create_once, wait};
 
 use super::errors::{Fields, OrDiagnose, api_error, create_failure};
@@ -34,6 +34,10 @@ use update::{apply_update, live_nodes};
 const MAX_SIZE: i64 = u32::MAX as i64;
 /// How long operations wait by default, as in Xelon's Go provider.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// The summary of a plan that does not fit the model.
+const INVALID_PLAN: &str = "Invalid planned node pool";
+/// The summary of a stored state that does not fit the model.
+const INVALID_STATE: &str = "Invalid node pool state";
 
 /// Where a 422 on `POST kubernetes/{id}/pools` points: the create body's
 /// fields and the attributes they come from.
@@ -78,12 +82,23 @@ struct NodePoolModel {
     timeouts: Tri<Timeouts>,
 }
 
-/// One of the pool's `nodes`.
+/// One of a pool's `nodes` (of this resource and of the node pool data
+/// source).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct NodeModel {
+pub(crate) struct NodeModel {
     id: String,
     name: String,
     status: String,
+}
+
+impl From<&Node> for NodeModel {
+    fn from(n: &Node) -> Self {
+        NodeModel {
+            id: n.identifier.clone(),
+            name: n.name.clone(),
+            status: n.status.clone(),
+        }
+    }
 }
 
 /// The pool as planned for an apply, where every setting is known (the
@@ -165,11 +180,6 @@ fn stored_id<'a>(value: &'a Tri<String>, name: &str) -> Result<&'a str, Diagnost
 fn to_value(model: &NodePoolModel) -> Result<Value, Diagnostics> {
     model::write(model, &KubernetesNodePool.schema().ty())
 }
-
-/// The summary of a plan that does not fit the model.
-const INVALID_PLAN: &str = "Invalid planned node pool";
-/// The summary of a stored state that does not fit the model.
-const INVALID_STATE: &str = "Invalid node pool state";
 
 #[async_trait]
 impl Resource<Client> for KubernetesNodePool {
@@ -534,14 +544,7 @@ fn state_from_api(pool: &NodePool, base: &NodePoolModel) -> NodePoolModel {
         (base.node_count.clone(), base.nodes.clone())
     } else {
         let live = live_nodes(&pool.nodes);
-        let nodes = live
-            .iter()
-            .map(|n| NodeModel {
-                id: n.identifier.clone(),
-                name: n.name.clone(),
-                status: n.status.clone(),
-            })
-            .collect();
+        let nodes = live.iter().map(|n| NodeModel::from(*n)).collect();
         let count = u32::try_from(live.len()).unwrap_or(u32::MAX);
         (Tri::Known(count), Tri::Known(nodes))
     };
@@ -575,7 +578,6 @@ fn state_from_api(pool: &NodePool, base: &NodePoolModel) -> NodePoolModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xelon::models::Node;
 
     fn node(id: &str, status: &str) -> Node {
         Node {
