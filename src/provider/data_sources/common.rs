@@ -602,6 +602,52 @@ mod tests {
     }
 
     #[test]
+    fn pick_one_among_all_items() {
+        let items = [
+            ("workers", "p1"),
+            ("storage", "p2"),
+            ("twin", "p3"),
+            ("twin", "p4"),
+        ];
+        let among = Candidates {
+            noun: ("node pool", "node pools"),
+            items: &items,
+            source: Source::All {
+                owner: "Cluster k8s-1".into(),
+            },
+        };
+        assert_eq!(pick_one(&among, Want::Id("p2")), Ok(&items[1]));
+        assert_eq!(pick_one(&among, Want::Name("workers")), Ok(&items[0]));
+        assert_eq!(pick_one(&among, Want::Both("p4", "twin")), Ok(&items[3]));
+
+        let e = pick_one(&among, Want::Id("p9")).unwrap_err();
+        assert_eq!(
+            (e.attribute, e.summary.as_str()),
+            ("id", "Node pool not found")
+        );
+        assert!(
+            e.detail.starts_with("Cluster k8s-1 has no node pool with ID \"p9\". Its node pools: \"workers\" (p1), \"storage\" (p2)"),
+            "{}",
+            e.detail
+        );
+        let e = pick_one(&among, Want::Name("Workers")).unwrap_err();
+        assert_eq!(
+            (e.attribute, e.summary.as_str()),
+            ("name", "Node pool not found")
+        );
+        // A shared name lists the candidates and their IDs.
+        let e = pick_one(&among, Want::Name("twin")).unwrap_err();
+        assert_eq!(
+            (e.attribute, e.summary.as_str()),
+            ("name", "Several node pools have this name")
+        );
+        assert_eq!(
+            e.detail,
+            "2 node pools are named \"twin\": \"twin\" (p3), \"twin\" (p4). Set `id` to pick one: p3, p4."
+        );
+    }
+
+    #[test]
     fn candidate_lists() {
         let refs =
             |items: &'static [(&'static str, &'static str)]| items.iter().collect::<Vec<_>>();

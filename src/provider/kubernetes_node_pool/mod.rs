@@ -606,6 +606,48 @@ mod tests {
     }
 
     #[test]
+    fn an_imported_state_reads_and_a_size_that_does_not_fit_is_an_error_on_it() {
+        let ty = KubernetesNodePool.schema().ty();
+        let imported = to_value(&NodePoolModel {
+            kubernetes_cluster_id: Tri::Known("k".into()),
+            id: Tri::Known("p".into()),
+            ..NodePoolModel::default()
+        })
+        .unwrap();
+        let stored: NodePoolModel = model::read(&imported, INVALID_STATE).unwrap();
+        assert_eq!(stored.ids().unwrap(), ("k", "p"));
+        assert!(stored.name.is_null() && stored.memory.is_null());
+        assert!(model::read::<PlannedPool>(&imported, INVALID_PLAN).is_err());
+
+        let plan = PlannedPool {
+            cpu_core_count: 2,
+            disk_size: 50,
+            extra_storage_size: 0,
+            id: Tri::Unknown,
+            kubernetes_cluster_id: "k".into(),
+            memory: 4,
+            name: "workers".into(),
+            node_count: 3,
+            nodes: Tri::Unknown,
+            timeouts: Tri::Null,
+        };
+        let mut value = model::write(&plan, &ty).unwrap();
+        let read: PlannedPool = model::read(&value, INVALID_PLAN).unwrap();
+        assert_eq!(read, plan);
+        if let Value::Object(attrs) = &mut value {
+            attrs.insert("memory".into(), Value::number(5_000_000_000_i64));
+        }
+        // At apply, and already at plan (where the plan check reads it).
+        let at_apply = model::read::<PlannedPool>(&value, INVALID_PLAN).unwrap_err();
+        let at_plan = model::read::<NodePoolModel>(&value, INVALID_PLAN).unwrap_err();
+        for d in [at_apply, at_plan] {
+            let error = d.iter().next().unwrap();
+            assert_eq!(error.attribute, Some(AttributePath::attr("memory")));
+            assert!(error.detail.contains("5000000000"), "{}", error.detail);
+        }
+    }
+
+    #[test]
     fn import_ids() {
         assert_eq!(
             parse_import_id("k8s-1/pool-2").unwrap(),
