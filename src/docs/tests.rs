@@ -5,9 +5,9 @@ use super::markdown::{collapse_paragraphs, plain_markdown, schema_section};
 use super::*;
 use crate::cty::Type;
 use crate::framework::{
-    ApplyResponse, Attribute, ConfigureRequest, ConfigureResponse, CreateRequest,
-    DataReadRequest, DataSource, DeleteRequest, Diagnostics, Identity, ListRequest,
-    ListResource, ListResults, ReadRequest, ReadResponse, Resource, UpdateRequest,
+    ApplyResponse, Attribute, ConfigureRequest, ConfigureResponse, CreateRequest, DataReadRequest,
+    DataSource, DeleteRequest, Diagnostics, Identity, ListRequest, ListResource, ListResults,
+    ReadRequest, ReadResponse, Resource, UpdateRequest,
 };
 
 /// A provider with one resource and one data source, for rendering.
@@ -351,9 +351,7 @@ fn renders_index_and_data_source_pages() {
     );
     assert!(list.contains("# fake_widget (List Resource)\n\nLists widgets.\n\n## Example Usage\n\n```terraform\nlist \"fake_widget\" \"all\" {\n  provider = fake\n}\n```\n"), "{list}");
     assert!(
-        list.ends_with(
-            "### Optional\n\n- `prefix` (String) Only widgets whose name starts so.\n"
-        ),
+        list.ends_with("### Optional\n\n- `prefix` (String) Only widgets whose name starts so.\n"),
         "{list}"
     );
     // Deterministic.

@@ -29,6 +29,13 @@ pub trait ListResource<C: Send + Sync + 'static>: Send + Sync {
     /// The schema of the list block's `config { ... }`: the filters.
     fn schema(&self) -> Schema;
 
+    /// Checks the type's configuration model against its schema, with
+    /// [`crate::framework::model::check_model`]: an empty list when they
+    /// agree. One generic test calls it for every registered type.
+    fn check_model(&self) -> Vec<String> {
+        vec![format!("{} (list) has no typed model", self.type_name())]
+    }
+
     /// Checks across attributes of the configuration; attribute validators
     /// have already run.
     fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}

@@ -17,7 +17,7 @@
 
 use crate::cty::AttributePath;
 use crate::framework::Diagnostics;
-use crate::xelon::Error;
+use crate::xelon::{CreateError, Error};
 
 /// Which attribute each API field of a request body comes from, for a 422's
 /// `errors` map: `(API field, attribute path)` with the path in dotted form.
@@ -134,15 +134,51 @@ pub fn api_error(summary: &str, error: &Error) -> Diagnostics {
     Failure::new(summary, error).diagnostics()
 }
 
+/// The diagnostics of a guarded create ([`crate::xelon::create_once`]) that
+/// made nothing: `exists` for an object of that name found outside the
+/// state; else the failed check, or the refused create with its 422's
+/// rejected `fields` on their attributes, summarised with `what` (e.g.
+/// `node pool`).
+pub fn create_failure<T>(
+    what: &str,
+    error: CreateError<T>,
+    fields: Fields,
+    exists: impl FnOnce(T) -> Diagnostics,
+) -> Diagnostics {
+    match error {
+        CreateError::Exists(existing) => exists(existing),
+        CreateError::Check(e) => api_error(
+            &format!("Unable to check for an existing {what} of this name"),
+            &e,
+        ),
+        CreateError::Create(e) => Failure::new(&format!("Unable to create {what}"), &e)
+            .fields(fields)
+            .diagnostics(),
+    }
+}
+
 /// `?` for API results: the error becomes its diagnostics.
 pub trait OrDiagnose<T> {
     /// The value, or the diagnostics of the failure of `summary`.
     fn or_diagnose(self, summary: &str) -> Result<T, Diagnostics>;
+    /// The value, or the diagnostics that `failure` builds from the error
+    /// (e.g. with [`Failure::not_found_at`]).
+    fn or_diagnose_with(
+        self,
+        failure: impl FnOnce(&Error) -> Failure<'_>,
+    ) -> Result<T, Diagnostics>;
 }
 
 impl<T> OrDiagnose<T> for Result<T, Error> {
     fn or_diagnose(self, summary: &str) -> Result<T, Diagnostics> {
         self.map_err(|e| api_error(summary, &e))
+    }
+
+    fn or_diagnose_with(
+        self,
+        failure: impl FnOnce(&Error) -> Failure<'_>,
+    ) -> Result<T, Diagnostics> {
+        self.map_err(|e| failure(&e).diagnostics())
     }
 }
 

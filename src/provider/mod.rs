@@ -9,7 +9,6 @@ mod kubernetes_cluster;
 mod kubernetes_kubeconfig;
 mod kubernetes_node_pool;
 mod list_resources;
-mod values;
 
 use async_trait::async_trait;
 
@@ -307,6 +306,9 @@ mod tests {
         }
         for e in p.ephemeral_resources() {
             note(e.type_name(), e.check_model());
+        }
+        for l in p.list_resources() {
+            note(l.type_name(), l.check_model());
         }
         assert!(problems.is_empty(), "{problems:#?}");
     }

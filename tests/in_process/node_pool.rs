@@ -190,3 +190,49 @@ async fn import_then_read_fills_the_state_and_out_of_band_deletes_leave_it() {
     assert_no_errors(&read.diagnostics, "refresh of a deleted pool");
     assert!(read.state.is_null(), "{:?}", read.state);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sizes_the_api_rejects_are_errors_on_their_attributes() {
+    let mut h = Harness::start().await;
+    let cluster = h.api_cluster("limits").await;
+
+    // The create's 422 (`workerNodeRam`) lands on `memory`; nothing is made.
+    let mut cfg = pool_config(&cluster, "big", 1, 2);
+    cfg["memory"] = json!(100_000);
+    let plan = h.plan(POOL, &Value::Null, cfg).await;
+    assert_no_errors(&plan.diagnostics, "plan");
+    let applied = h.apply(&plan).await;
+    let errs = errors(&applied.diagnostics);
+    assert_eq!(
+        errs,
+        [(
+            "memory".to_owned(),
+            "The Xelon API rejected this value".to_owned()
+        )],
+        "{:#?}",
+        applied.diagnostics
+    );
+    assert!(applied.state.is_null(), "{:?}", applied.state);
+    assert_eq!(h.truth(&cluster).await["pools"], json!([]));
+
+    // The resize's 422 (`cpuCoreCount`) lands on `cpu_core_count`, and the
+    // pool stays in state as it is.
+    let state = h.create(POOL, pool_config(&cluster, "small", 1, 2)).await;
+    let plan = h
+        .plan(POOL, &state, pool_config(&cluster, "small", 1, 1000))
+        .await;
+    assert_no_errors(&plan.diagnostics, "plan");
+    let applied = h.apply(&plan).await;
+    let errs = errors(&applied.diagnostics);
+    assert_eq!(
+        errs,
+        [(
+            "cpu_core_count".to_owned(),
+            "The Xelon API rejected this value".to_owned()
+        )],
+        "{:#?}",
+        applied.diagnostics
+    );
+    assert_eq!(text(&applied.state, "id"), text(&state, "id"));
+    assert_eq!(int(&applied.state, "cpu_core_count"), 2);
+}

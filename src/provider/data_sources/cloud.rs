@@ -10,21 +10,31 @@
 //! (the API's order could change and silently switch the cloud).
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 use crate::cty::Value;
+use crate::framework::model;
 use crate::framework::{Attribute, DataReadRequest, DataSource, Diagnostics, ReadResponse, Schema};
-use crate::provider::errors::api_error;
+use crate::provider::errors::OrDiagnose;
 use crate::xelon::{Client, Cloud};
 
 use super::common::{
-    Given, NameMatch, candidates, failed, failed_at, found, given_nonempty, match_name, opt_string,
-    require_any_of,
+    Candidates, INVALID_CONFIG, Lookup, LookupError, Source, Want, failed, found_as, pick_one,
+    present,
 };
 
 /// The `xelon_cloud` data source.
 pub struct CloudDataSource;
 
-const LOOKUP: [&str; 2] = ["id", "name"];
+/// The configuration and the state of `xelon_cloud`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct CloudModel {
+    hv_type: Option<String>,
+    id: Option<String>,
+    name: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
 
 #[async_trait]
 impl DataSource<Client> for CloudDataSource {
@@ -54,150 +64,65 @@ impl DataSource<Client> for CloudDataSource {
         )
     }
 
+    fn check_model(&self) -> Vec<String> {
+        model::check_model::<CloudModel>(&self.schema())
+    }
+
     fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
-        require_any_of(config, &LOOKUP, diags);
+        match Lookup::of(config) {
+            Ok(lookup) => lookup.nonempty().require_any(diags),
+            Err(d) => diags.extend(d),
+        }
     }
 
     async fn read(&self, req: DataReadRequest<'_, Client>) -> ReadResponse {
-        let lookup = match (
-            given_nonempty(req.config, "id"),
-            given_nonempty(req.config, "name"),
-        ) {
-            (Given::Unknown, _) | (_, Given::Unknown) => {
-                return failed_at(
-                    "id",
-                    "Unknown lookup attribute",
-                    "`id` and `name` must be known when the data source is read.".into(),
-                );
-            }
-            (Given::Known(id), Given::Known(name)) => Lookup::Both(id, name),
-            (Given::Known(id), Given::Absent) => Lookup::Id(id),
-            (Given::Absent, Given::Known(name)) => Lookup::Name(name),
-            (Given::Absent, Given::Absent) => {
-                let mut diags = Diagnostics::new();
-                require_any_of(req.config, &LOOKUP, &mut diags);
-                return failed(diags);
-            }
-        };
-        let client = req.client.with_cancel(req.cancel.clone());
-        tracing::debug!("listing the clouds of the provider's tenant");
-        let clouds = match client.list_own_clouds().await {
-            Ok(c) => c,
-            Err(e) => return failed(api_error("Unable to list clouds", &e)),
-        };
-        match resolve(&clouds, &lookup) {
-            Ok(cloud) => found(state(cloud)),
-            Err(e) => failed_at(e.attribute, e.summary, e.detail),
+        read_cloud(&req).await.unwrap_or_else(failed)
+    }
+}
+
+/// Lists the tenant's clouds (one `GET clouds`) and picks the configured one.
+async fn read_cloud(req: &DataReadRequest<'_, Client>) -> Result<ReadResponse, Diagnostics> {
+    let config: CloudModel = model::read(req.config, INVALID_CONFIG)?;
+    let (id, name) = (
+        present(config.id.as_deref()),
+        present(config.name.as_deref()),
+    );
+    let want = match (id.as_deref(), name.as_deref()) {
+        (Some(id), Some(name)) => Want::Both(id, name),
+        (Some(id), None) => Want::Id(id),
+        (None, Some(name)) => Want::Name(name),
+        (None, None) => {
+            let mut diags = Diagnostics::new();
+            Lookup::default().require_any(&mut diags);
+            return Err(diags);
         }
-    }
-}
-
-/// What the configuration asks for.
-#[derive(Debug, Clone, PartialEq)]
-enum Lookup {
-    Id(String),
-    Name(String),
-    /// Both, which must name the same cloud.
-    Both(String, String),
-}
-
-/// Why a lookup failed: an error on `attribute`.
-#[derive(Debug, PartialEq)]
-struct LookupError {
-    attribute: &'static str,
-    summary: &'static str,
-    detail: String,
-}
-
-fn error(attribute: &'static str, summary: &'static str, detail: String) -> LookupError {
-    LookupError {
-        attribute,
-        summary,
-        detail,
-    }
-}
-
-fn listed(clouds: &[&Cloud]) -> String {
-    candidates(
-        clouds
-            .iter()
-            .map(|c| (c.name.as_str(), c.identifier.as_str())),
-    )
-}
-
-/// Finds the cloud `lookup` names among `clouds` (the provider's tenant's).
-fn resolve<'a>(clouds: &'a [Cloud], lookup: &Lookup) -> Result<&'a Cloud, LookupError> {
-    let all: Vec<&Cloud> = clouds.iter().collect();
-    let (id, name) = match lookup {
-        Lookup::Id(id) => (Some(id), None),
-        Lookup::Name(name) => (None, Some(name)),
-        Lookup::Both(id, name) => (Some(id), Some(name)),
     };
-    let by_name = |name: &str| match_name(clouds, name, |c| c.name.as_str(), false);
-    let Some(id) = id else {
-        let name = name.expect("a name without an id");
-        return match by_name(name) {
-            NameMatch::Exact(c) | NameMatch::Partial(c) => Ok(c),
-            NameMatch::SeveralExact(several) | NameMatch::SeveralPartial(several) => Err(error(
-                "name",
-                "Several clouds match",
-                format!(
-                    "{} clouds are named {name:?}: {}. Set `id` to pick one.",
-                    several.len(),
-                    listed(&several)
-                ),
-            )),
-            NameMatch::Nothing => Err(error(
-                "name",
-                "Cloud not found",
-                format!(
-                    "The provider's tenant has no cloud named {name:?} (names match exactly, case-sensitively). Its clouds: {}.",
-                    listed(&all)
-                ),
-            )),
-        };
+    let client = req.client.with_cancel(req.cancel.clone());
+    tracing::debug!("listing the clouds of the provider's tenant");
+    let clouds = client
+        .list_own_clouds()
+        .await
+        .or_diagnose("Unable to list clouds")?;
+    let cloud = resolve(&clouds, want)?;
+    let state = CloudModel {
+        hv_type: present(cloud.hv_type.as_deref()),
+        id: Some(cloud.identifier.clone()),
+        name: Some(cloud.name.clone()),
+        kind: present(cloud.kind.as_deref()),
     };
-    let Some(cloud) = clouds.iter().find(|c| &c.identifier == id) else {
-        return Err(error(
-            "id",
-            "Cloud not found",
-            format!(
-                "The provider's tenant has no cloud with id {id:?}. Its clouds: {}.",
-                listed(&all)
-            ),
-        ));
-    };
-    match name {
-        Some(name) if *name != cloud.name => {
-            let named = match by_name(name) {
-                NameMatch::Exact(other) | NameMatch::Partial(other) => {
-                    format!("is the name of the cloud {}", other.identifier)
-                }
-                NameMatch::SeveralExact(several) | NameMatch::SeveralPartial(several) => {
-                    format!("is the name of the clouds {}", listed(&several))
-                }
-                NameMatch::Nothing => "is the name of no cloud".to_owned(),
-            };
-            Err(error(
-                "name",
-                "`id` and `name` name different clouds",
-                format!(
-                    "`id` = {id:?} is the cloud {:?}, but `name` = {name:?} {named}. Names match exactly (case-sensitively). Set only one of them, or make them name the same cloud.",
-                    cloud.name
-                ),
-            ))
-        }
-        _ => Ok(cloud),
-    }
+    found_as(&state, &CloudDataSource.schema())
 }
 
-fn state(cloud: &Cloud) -> Value {
-    Value::object([
-        ("hv_type", opt_string(cloud.hv_type.as_deref())),
-        ("id", Value::string(&cloud.identifier)),
-        ("name", Value::string(&cloud.name)),
-        ("type", opt_string(cloud.kind.as_deref())),
-    ])
+/// Finds the cloud `want` names among `clouds` (the provider's tenant's).
+fn resolve<'a>(clouds: &'a [Cloud], want: Want<'a, Cloud>) -> Result<&'a Cloud, LookupError> {
+    let among = Candidates {
+        noun: ("cloud", "clouds"),
+        items: clouds,
+        source: Source::All {
+            owner: "The provider's tenant".into(),
+        },
+    };
+    pick_one(&among, want)
 }
 
 #[cfg(test)]
@@ -228,15 +153,18 @@ mod tests {
     #[test]
     fn by_id_or_by_exact_name() {
         let c = clouds();
-        let ok = |l: Lookup| id_of(resolve(&c, &l)).unwrap();
-        assert_eq!(ok(Lookup::Id("cloud-2".into())), "cloud-2");
-        assert_eq!(ok(Lookup::Name("Main HCP Cloud".into())), "cloud-1");
+        let ok = |w: Want<'_, Cloud>| id_of(resolve(&c, w)).unwrap();
+        assert_eq!(ok(Want::Id("cloud-2")), "cloud-2");
+        assert_eq!(ok(Want::Name("Main HCP Cloud")), "cloud-1");
 
         // Names match exactly, as in the Go provider: no partial or
         // case-insensitive match.
         for name in ["Main", "main hcp cloud", "Main HCP Cloud "] {
-            let e = resolve(&c, &Lookup::Name(name.into())).unwrap_err();
-            assert_eq!((e.attribute, e.summary), ("name", "Cloud not found"));
+            let e = resolve(&c, Want::Name(name)).unwrap_err();
+            assert_eq!(
+                (e.attribute, e.summary.as_str()),
+                ("name", "Cloud not found")
+            );
             assert!(
                 e.detail
                     .contains("\"Main HCP Cloud\" (cloud-1), \"Secondary Cloud\" (cloud-2)"),
@@ -244,12 +172,15 @@ mod tests {
                 e.detail
             );
         }
-        let e = resolve(&c, &Lookup::Id("cloud-9".into())).unwrap_err();
-        assert_eq!((e.attribute, e.summary), ("id", "Cloud not found"));
+        let e = resolve(&c, Want::Id("cloud-9")).unwrap_err();
+        assert_eq!((e.attribute, e.summary.as_str()), ("id", "Cloud not found"));
 
         // A shared name is ambiguous on its own.
-        let e = resolve(&c, &Lookup::Name("Twin".into())).unwrap_err();
-        assert_eq!((e.attribute, e.summary), ("name", "Several clouds match"));
+        let e = resolve(&c, Want::Name("Twin")).unwrap_err();
+        assert_eq!(
+            (e.attribute, e.summary.as_str()),
+            ("name", "Several clouds have this name")
+        );
         assert!(
             e.detail.contains("\"Twin\" (cloud-3), \"Twin\" (cloud-4)"),
             "{}",
@@ -260,7 +191,7 @@ mod tests {
     #[test]
     fn id_and_name_together() {
         let c = clouds();
-        let both = |id: &str, name: &str| id_of(resolve(&c, &Lookup::Both(id.into(), name.into())));
+        let both = |id: &str, name: &str| id_of(resolve(&c, Want::Both(id, name)));
         // Agreeing: accepted, even for a shared name (the id picks one).
         assert_eq!(both("cloud-1", "Main HCP Cloud").unwrap(), "cloud-1");
         assert_eq!(both("cloud-4", "Twin").unwrap(), "cloud-4");
@@ -268,7 +199,7 @@ mod tests {
         // Disagreeing: an error on `name` saying what each one names.
         let e = both("cloud-1", "Secondary Cloud").unwrap_err();
         assert_eq!(
-            (e.attribute, e.summary),
+            (e.attribute, e.summary.as_str()),
             ("name", "`id` and `name` name different clouds")
         );
         assert_eq!(
@@ -287,6 +218,6 @@ mod tests {
 
         // An unknown id is not found, whatever the name.
         let e = both("cloud-9", "Main HCP Cloud").unwrap_err();
-        assert_eq!((e.attribute, e.summary), ("id", "Cloud not found"));
+        assert_eq!((e.attribute, e.summary.as_str()), ("id", "Cloud not found"));
     }
 }

@@ -11,17 +11,42 @@
 //! type expression without per-field docs.
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
-use crate::cty::{Type, Value};
+use crate::cty::Type;
+use crate::framework::model;
 use crate::framework::validators::NotEmpty;
-use crate::framework::{Attribute, DataReadRequest, DataSource, ReadResponse, Schema};
+use crate::framework::{Attribute, DataReadRequest, DataSource, Diagnostics, ReadResponse, Schema};
+use crate::provider::errors::{Failure, OrDiagnose};
 use crate::xelon::{Client, VersionMap};
 
-use super::super::values::string;
-use super::common::{api_failure, failed, failed_at, found, newest_first};
+use super::common::{INVALID_CONFIG, failed, found_as, newest_first};
 
 /// The `xelon_kubernetes_cluster_versions` data source.
 pub struct KubernetesClusterVersions;
+
+/// The configuration and the state of `xelon_kubernetes_cluster_versions`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct ClusterVersionsModel {
+    cloud_id: String,
+    id: Option<String>,
+    latest: Option<LatestModel>,
+    versions: Option<Vec<TalosVersionsModel>>,
+}
+
+/// `latest`: the newest offered pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct LatestModel {
+    kubernetes_version: String,
+    talos_version: String,
+}
+
+/// One of the `versions`: a Talos version and the Kubernetes versions it runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct TalosVersionsModel {
+    kubernetes_versions: Vec<String>,
+    talos_version: String,
+}
 
 #[async_trait]
 impl DataSource<Client> for KubernetesClusterVersions {
@@ -72,71 +97,58 @@ impl DataSource<Client> for KubernetesClusterVersions {
         )
     }
 
-    async fn read(&self, req: DataReadRequest<'_, Client>) -> ReadResponse {
-        let Some(cloud) = string(req.config, "cloud_id") else {
-            return failed_at("cloud_id", "Missing cloud ID", "Set `cloud_id`.".into());
-        };
-        let client = req.client.with_cancel(req.cancel.clone());
-        tracing::debug!(cloud_id = %cloud, "reading the version mapping");
-        let map = match client.versions(&cloud).await {
-            Ok(m) => m,
-            Err(e) => {
-                return failed(api_failure(
-                    "Unable to read the Kubernetes versions",
-                    &e,
-                    "cloud_id",
-                    || {
-                        format!(
-                            "The Xelon API knows no cloud {cloud:?}; the `xelon_cloud` data source finds cloud IDs by name."
-                        )
-                    },
-                ));
-            }
-        };
-        let sorted = sort(&map);
-        let latest = sorted
-            .iter()
-            .find_map(|(talos, k8s)| k8s.first().map(|k| (*talos, *k)));
-        let mut resp = found(Value::object([
-            ("cloud_id", Value::string(&cloud)),
-            ("id", Value::string(&cloud)),
-            (
-                "latest",
-                latest.map_or(Value::Null, |(talos, k8s)| {
-                    Value::object([
-                        ("kubernetes_version", Value::string(k8s)),
-                        ("talos_version", Value::string(talos)),
-                    ])
-                }),
-            ),
-            (
-                "versions",
-                Value::List(
-                    sorted
-                        .iter()
-                        .map(|(talos, k8s)| {
-                            Value::object([
-                                (
-                                    "kubernetes_versions",
-                                    Value::List(k8s.iter().map(|v| Value::string(*v)).collect()),
-                                ),
-                                ("talos_version", Value::string(*talos)),
-                            ])
-                        })
-                        .collect(),
-                ),
-            ),
-        ]));
-        if latest.is_none() {
-            resp.diagnostics.warning(
-                "No Kubernetes versions offered",
-                format!(
-                    "Cloud {cloud:?} offers no Talos/Kubernetes version pair: `latest` is null."
-                ),
-            );
-        }
-        resp
+    fn check_model(&self) -> Vec<String> {
+        model::check_model::<ClusterVersionsModel>(&self.schema())
     }
+
+    async fn read(&self, req: DataReadRequest<'_, Client>) -> ReadResponse {
+        read_versions(&req).await.unwrap_or_else(failed)
+    }
+}
+
+/// Reads the cloud's version mapping, sorted, and its newest pair.
+async fn read_versions(req: &DataReadRequest<'_, Client>) -> Result<ReadResponse, Diagnostics> {
+    let config: ClusterVersionsModel = model::read(req.config, INVALID_CONFIG)?;
+    let cloud = config.cloud_id;
+    let client = req.client.with_cancel(req.cancel.clone());
+    tracing::debug!(cloud_id = %cloud, "reading the version mapping");
+    let map = client.versions(&cloud).await.or_diagnose_with(|e| {
+        Failure::new("Unable to read the Kubernetes versions", e).not_found_at(
+            "cloud_id",
+            format!(
+                "The Xelon API knows no cloud {cloud:?}; the `xelon_cloud` data source finds cloud IDs by name."
+            ),
+        )
+    })?;
+    let sorted = sort(&map);
+    let latest = sorted
+        .iter()
+        .find_map(|(talos, k8s)| k8s.first().map(|k| (*talos, *k)));
+    let state = ClusterVersionsModel {
+        id: Some(cloud.clone()),
+        latest: latest.map(|(talos, k8s)| LatestModel {
+            kubernetes_version: k8s.to_owned(),
+            talos_version: talos.to_owned(),
+        }),
+        versions: Some(
+            sorted
+                .iter()
+                .map(|(talos, k8s)| TalosVersionsModel {
+                    kubernetes_versions: k8s.iter().map(|v| (*v).to_owned()).collect(),
+                    talos_version: (*talos).to_owned(),
+                })
+                .collect(),
+        ),
+        cloud_id: cloud.clone(),
+    };
+    let mut resp = found_as(&state, &KubernetesClusterVersions.schema())?;
+    if latest.is_none() {
+        resp.diagnostics.warning(
+            "No Kubernetes versions offered",
+            format!("Cloud {cloud:?} offers no Talos/Kubernetes version pair: `latest` is null."),
+        );
+    }
+    Ok(resp)
 }
 
 /// The mapping as `(talos, kubernetes versions)`, Talos newest first and

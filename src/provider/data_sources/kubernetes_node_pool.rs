@@ -6,23 +6,38 @@
 //! missing pool on `id` or `name`, each with the pools that do exist.
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 use crate::cty::Value;
+use crate::framework::model;
 use crate::framework::validators::NotEmpty;
 use crate::framework::{Attribute, DataReadRequest, DataSource, Diagnostics, ReadResponse, Schema};
+use crate::provider::errors::{Failure, OrDiagnose};
+use crate::provider::kubernetes_node_pool::NodeModel;
 use crate::xelon::Client;
-use crate::xelon::models::{Node, NodePool};
+use crate::xelon::models::NodePool;
 
-use super::super::values::string;
-use super::common::{
-    Given, api_failure, candidates, check_one_of, failed, failed_at, found, given,
-};
+use super::common::{Candidates, INVALID_CONFIG, Lookup, Source, Want, failed, found_as, pick_one};
 
 /// The `xelon_kubernetes_node_pool` data source.
 pub struct KubernetesNodePoolDataSource;
 
 const CLUSTER: &str = "kubernetes_cluster_id";
-const LOOKUP: [&str; 2] = ["id", "name"];
+
+/// The configuration and the state of `xelon_kubernetes_node_pool`. The
+/// sizes are null where the API did not report them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct NodePoolDataModel {
+    cpu_core_count: Option<u32>,
+    disk_size: Option<u32>,
+    extra_storage_size: Option<u32>,
+    id: Option<String>,
+    kubernetes_cluster_id: String,
+    memory: Option<u32>,
+    name: Option<String>,
+    node_count: Option<u32>,
+    nodes: Option<Vec<NodeModel>>,
+}
 
 #[async_trait]
 impl DataSource<Client> for KubernetesNodePoolDataSource {
@@ -84,122 +99,77 @@ impl DataSource<Client> for KubernetesNodePoolDataSource {
         )
     }
 
+    fn check_model(&self) -> Vec<String> {
+        model::check_model::<NodePoolDataModel>(&self.schema())
+    }
+
     fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
-        check_one_of(config, &LOOKUP, true, diags);
+        match Lookup::of(config) {
+            Ok(lookup) => lookup.check_one_of(true, diags),
+            Err(d) => diags.extend(d),
+        }
     }
 
     async fn read(&self, req: DataReadRequest<'_, Client>) -> ReadResponse {
-        let mut diags = Diagnostics::new();
-        check_one_of(req.config, &LOOKUP, true, &mut diags);
-        if diags.has_errors() {
-            return failed(diags);
-        }
-        let Some(cluster) = string(req.config, CLUSTER) else {
-            return failed_at(CLUSTER, "Missing cluster ID", format!("Set `{CLUSTER}`."));
-        };
-        let client = req.client.with_cancel(req.cancel.clone());
-        tracing::debug!(cluster_id = %cluster, "listing node pools");
-        let pools = match client.list_pools(&cluster).await {
-            Ok(p) => p,
-            Err(e) => {
-                return failed(api_failure(
-                    "Unable to list the cluster's node pools",
-                    &e,
-                    CLUSTER,
-                    || {
-                        format!(
-                            "The Xelon API knows no Kubernetes cluster {cluster:?}: check `{CLUSTER}`."
-                        )
-                    },
-                ));
-            }
-        };
-        let existing = || {
-            candidates(
-                pools
-                    .iter()
-                    .map(|p| (p.name.as_str(), p.identifier.as_str())),
-            )
-        };
-        let pool = match (given(req.config, "id"), given(req.config, "name")) {
-            (Given::Known(id), _) => match pools.iter().find(|p| p.identifier == id) {
-                Some(p) => p,
-                None => {
-                    return failed_at(
-                        "id",
-                        "Node pool not found",
-                        format!(
-                            "Cluster {cluster} has no node pool with ID {id:?}. Its pools: {}.",
-                            existing()
-                        ),
-                    );
-                }
-            },
-            (_, Given::Known(name)) => {
-                let matches: Vec<&NodePool> = pools.iter().filter(|p| p.name == name).collect();
-                match matches.as_slice() {
-                    [p] => *p,
-                    [] => {
-                        return failed_at(
-                            "name",
-                            "Node pool not found",
-                            format!(
-                                "Cluster {cluster} has no node pool named {name:?}. Its pools: {}.",
-                                existing()
-                            ),
-                        );
-                    }
-                    several => {
-                        let ids: Vec<&str> =
-                            several.iter().map(|p| p.identifier.as_str()).collect();
-                        return failed_at(
-                            "name",
-                            "Several node pools have this name",
-                            format!(
-                                "Cluster {cluster} has {} node pools named {name:?}, with IDs {}. Set `id` instead of `name` to pick one.",
-                                several.len(),
-                                ids.join(", ")
-                            ),
-                        );
-                    }
-                }
-            }
-            _ => {
-                // Unreachable after check_one_of on a wholly known configuration.
-                return failed_at(
-                    "id",
-                    "Missing lookup attribute",
-                    "Set `id` or `name`.".into(),
-                );
-            }
-        };
-        found(state(&cluster, pool))
+        read_pool(&req).await.unwrap_or_else(failed)
     }
 }
 
-fn state(cluster: &str, pool: &NodePool) -> Value {
-    let node = |n: &Node| {
-        Value::object([
-            ("id", Value::string(&n.identifier)),
-            ("name", Value::string(&n.name)),
-            ("status", Value::string(&n.status)),
-        ])
+/// Lists the cluster's pools (`GET kubernetes/{id}/pools`) and picks the
+/// configured one.
+async fn read_pool(req: &DataReadRequest<'_, Client>) -> Result<ReadResponse, Diagnostics> {
+    let config: NodePoolDataModel = model::read(req.config, INVALID_CONFIG)?;
+    let lookup = Lookup {
+        id: config.id.clone().into(),
+        name: config.name.clone().into(),
     };
-    // Null where the API did not report a size.
-    let size = |n: Option<u32>| n.map_or(Value::Null, |n| Value::number(i64::from(n)));
-    Value::object([
-        ("cpu_core_count", size(pool.cpu)),
-        ("disk_size", size(pool.disk)),
+    let mut diags = Diagnostics::new();
+    lookup.check_one_of(true, &mut diags);
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let want = match (&config.id, &config.name) {
+        (Some(id), _) => Want::Id(id),
+        (None, Some(name)) => Want::Name(name),
+        // Refused by check_one_of just above.
+        (None, None) => return Err(diags),
+    };
+    let cluster = &config.kubernetes_cluster_id;
+    let client = req.client.with_cancel(req.cancel.clone());
+    tracing::debug!(cluster_id = %cluster, "listing node pools");
+    let pools = client.list_pools(cluster).await.or_diagnose_with(|e| {
+        Failure::new("Unable to list the cluster's node pools", e).not_found_at(
+            CLUSTER,
+            format!("The Xelon API knows no Kubernetes cluster {cluster:?}: check `{CLUSTER}`."),
+        )
+    })?;
+    let among = Candidates {
+        noun: ("node pool", "node pools"),
+        items: &pools,
+        source: Source::All {
+            owner: format!("Cluster {cluster}"),
+        },
+    };
+    let pool = pick_one(&among, want)?;
+    found_as(
+        &state(cluster, pool),
+        &KubernetesNodePoolDataSource.schema(),
+    )
+}
+
+/// The state of `pool`, of the cluster `cluster`.
+fn state(cluster: &str, pool: &NodePool) -> NodePoolDataModel {
+    NodePoolDataModel {
+        // Null where the API did not report a size.
+        cpu_core_count: pool.cpu,
+        disk_size: pool.disk,
         // The SDK leaves an extra disk of 0 out: absent means none.
-        (
-            "extra_storage_size",
-            Value::number(i64::from(pool.extra_storage.unwrap_or(0))),
-        ),
-        ("id", Value::string(&pool.identifier)),
-        (CLUSTER, Value::string(cluster)),
-        ("memory", size(pool.memory)),
-        ("name", Value::string(&pool.name)),
-        ("node_count", Value::number(pool.nodes.len() as i64)),
-        ("nodes", Value::List(pool.nodes.iter().map(node).collect())),
-    ])
+        extra_storage_size: Some(pool.extra_storage.unwrap_or(0)),
+        id: Some(pool.identifier.clone()),
+        kubernetes_cluster_id: cluster.to_owned(),
+        memory: pool.memory,
+        name: Some(pool.name.clone()),
+        node_count: Some(u32::try_from(pool.nodes.len()).unwrap_or(u32::MAX)),
+        nodes: Some(pool.nodes.iter().map(NodeModel::from).collect()),
+    }
 }

@@ -13,19 +13,30 @@
 //! lookups list the candidates.
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
-use crate::cty::Value;
-use crate::framework::{Attribute, DataReadRequest, DataSource, ReadResponse, Schema};
-use crate::provider::errors::api_error;
+use crate::framework::model;
+use crate::framework::{Attribute, DataReadRequest, DataSource, Diagnostics, ReadResponse, Schema};
+use crate::provider::errors::{Failure, OrDiagnose};
 use crate::xelon::{Client, Page, Tenant};
 
 use super::common::{
-    Given, NameMatch, api_failure, candidates, candidates_of, failed, failed_at, found,
-    given_nonempty, match_name, opt_string,
+    Candidates, INVALID_CONFIG, Source, Want, failed, found_as, pick_one, present,
 };
 
 /// The `xelon_tenant` data source.
 pub struct TenantDataSource;
+
+/// The configuration and the state of `xelon_tenant`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct TenantModel {
+    id: Option<String>,
+    name: Option<String>,
+    parent_tenant_id: Option<String>,
+    status: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
 
 #[async_trait]
 impl DataSource<Client> for TenantDataSource {
@@ -58,178 +69,90 @@ impl DataSource<Client> for TenantDataSource {
         )
     }
 
+    fn check_model(&self) -> Vec<String> {
+        model::check_model::<TenantModel>(&self.schema())
+    }
+
     async fn read(&self, req: DataReadRequest<'_, Client>) -> ReadResponse {
-        let client = req.client.with_cancel(req.cancel.clone());
-        match (
-            given_nonempty(req.config, "id"),
-            given_nonempty(req.config, "name"),
-        ) {
-            (Given::Unknown, _) | (_, Given::Unknown) => failed_at(
-                "id",
-                "Unknown lookup attribute",
-                "`id` and `name` must be known when the data source is read.".into(),
-            ),
-            (Given::Known(id), name) => {
-                tracing::debug!(tenant_id = %id, "reading tenant");
-                let tenant = match client.get_tenant(&id).await {
-                    Ok(t) => t,
-                    Err(e) => {
-                        return failed(api_failure("Unable to read the tenant", &e, "id", || {
-                            format!(
-                                "The Xelon API knows no tenant with ID {id:?} (or this token may not see it)."
-                            )
-                        }));
-                    }
-                };
-                let Given::Known(name) = name else {
-                    return found(state(&tenant));
-                };
-                if tenant.name == name {
-                    return found(state(&tenant));
-                }
+        read_tenant(&req).await.unwrap_or_else(failed)
+    }
+}
+
+/// Reads the configured tenant: by ID (`GET tenants/{id}`, and a search
+/// for a name that is not exactly its own), by name (one search), or the
+/// current one.
+async fn read_tenant(req: &DataReadRequest<'_, Client>) -> Result<ReadResponse, Diagnostics> {
+    let config: TenantModel = model::read(req.config, INVALID_CONFIG)?;
+    let client = req.client.with_cancel(req.cancel.clone());
+    let tenant = match (
+        present(config.id.as_deref()),
+        present(config.name.as_deref()),
+    ) {
+        (Some(id), name) => {
+            tracing::debug!(tenant_id = %id, "reading tenant");
+            let tenant = client.get_tenant(&id).await.or_diagnose_with(|e| {
+                Failure::new("Unable to read the tenant", e).not_found_at(
+                    "id",
+                    format!(
+                        "The Xelon API knows no tenant with ID {id:?} (or this token may not see it)."
+                    ),
+                )
+            })?;
+            if let Some(name) = name.filter(|n| *n != tenant.name) {
                 // Does `name` on its own name this tenant (a partial match)?
-                tracing::debug!(tenant_name = %name, "searching tenants");
-                match client.search_tenants(&name).await {
-                    Ok(page) => match agree(&tenant, &name, &page) {
-                        Ok(()) => found(state(&tenant)),
-                        Err(e) => failed_at(e.attribute, e.summary, e.detail),
-                    },
-                    Err(e) => failed(api_error("Unable to search tenants", &e)),
-                }
+                let page = search(&client, &name).await?;
+                pick_one(&searched(&page), Want::Read(&tenant, &name))?;
             }
-            (Given::Absent, Given::Known(name)) => {
-                tracing::debug!(tenant_name = %name, "searching tenants");
-                match client.search_tenants(&name).await {
-                    Ok(page) => match by_name(&page, &name) {
-                        Ok(t) => found(state(t)),
-                        Err(e) => failed_at(e.attribute, e.summary, e.detail),
-                    },
-                    Err(e) => failed(api_error("Unable to search tenants", &e)),
-                }
-            }
-            (Given::Absent, Given::Absent) => {
-                tracing::debug!("reading the current tenant");
-                match client.current_tenant().await {
-                    Ok(t) => found(state(&t)),
-                    Err(e) => failed(api_error("Unable to read the current tenant", &e)),
-                }
-            }
+            tenant
         }
-    }
+        (None, Some(name)) => {
+            let page = search(&client, &name).await?;
+            pick_one(&searched(&page), Want::Name(&name))?.clone()
+        }
+        (None, None) => {
+            tracing::debug!("reading the current tenant");
+            client
+                .current_tenant()
+                .await
+                .or_diagnose("Unable to read the current tenant")?
+        }
+    };
+    let state = TenantModel {
+        id: Some(tenant.identifier.clone()),
+        name: Some(tenant.name.clone()),
+        parent_tenant_id: present(tenant.parent.as_deref()),
+        status: present(tenant.status.as_deref()),
+        kind: present(tenant.kind.as_deref()),
+    };
+    found_as(&state, &TenantDataSource.schema())
 }
 
-/// Why a lookup failed: an error on `attribute`.
-#[derive(Debug, PartialEq)]
-struct LookupError {
-    attribute: &'static str,
-    summary: &'static str,
-    detail: String,
+/// One search of the tenants for `name` (`GET tenants?search=`).
+async fn search(client: &Client, name: &str) -> Result<Page<Tenant>, Diagnostics> {
+    tracing::debug!(tenant_name = %name, "searching tenants");
+    client
+        .search_tenants(name)
+        .await
+        .or_diagnose("Unable to search tenants")
 }
 
-/// How many tenants the search found in all (its answer is one page).
-fn total(page: &Page<Tenant>) -> usize {
-    usize::try_from(page.meta.total)
+/// The answer of a search for a name, as candidates for it: one page of
+/// all the search found ([`Source::Search`]).
+fn searched(page: &Page<Tenant>) -> Candidates<'_, Tenant> {
+    let total = usize::try_from(page.meta.total)
         .unwrap_or(usize::MAX)
-        .max(page.data.len())
-}
-
-/// Looks `name` up in the answer of a search for it: see [`match_name`].
-/// A single result is a partial match only if the search found no more.
-fn search_match<'a>(page: &'a Page<Tenant>, name: &str) -> NameMatch<'a, Tenant> {
-    match match_name(&page.data, name, |t| t.name.as_str(), true) {
-        NameMatch::Partial(t) if total(page) > 1 => NameMatch::SeveralPartial(vec![t]),
-        other => other,
+        .max(page.data.len());
+    Candidates {
+        noun: ("tenant", "tenants"),
+        items: &page.data,
+        source: Source::Search { total },
     }
-}
-
-fn listed(tenants: &[&Tenant], total: usize) -> String {
-    candidates_of(
-        tenants
-            .iter()
-            .map(|t| (t.name.as_str(), t.identifier.as_str())),
-        total,
-    )
-}
-
-/// The tenant a search for `name` names.
-fn by_name<'a>(page: &'a Page<Tenant>, name: &str) -> Result<&'a Tenant, LookupError> {
-    let error = |summary, detail| LookupError {
-        attribute: "name",
-        summary,
-        detail,
-    };
-    match search_match(page, name) {
-        NameMatch::Exact(t) | NameMatch::Partial(t) => Ok(t),
-        NameMatch::SeveralExact(several) => Err(error(
-            "Several tenants have this name",
-            format!(
-                "{} tenants are named {name:?}: {}. Set `id` to pick one.",
-                several.len(),
-                listed(&several, 0)
-            ),
-        )),
-        NameMatch::SeveralPartial(several) => Err(error(
-            "Several tenants match",
-            format!(
-                "No tenant is named exactly {name:?}, and the search for it found {} tenants: {}. Use the full name, or set `id`.",
-                total(page),
-                listed(&several, total(page))
-            ),
-        )),
-        NameMatch::Nothing => Err(error(
-            "Tenant not found",
-            format!(
-                "The search of the tenants for {name:?} found none (it matches parts of names, case-insensitively). Check the name, or set `id`."
-            ),
-        )),
-    }
-}
-
-/// Checks that `name`, looked up on its own (`page` is the search for it),
-/// names `tenant`, the tenant of the configured `id`.
-fn agree(tenant: &Tenant, name: &str, page: &Page<Tenant>) -> Result<(), LookupError> {
-    let names = match search_match(page, name) {
-        NameMatch::Exact(t) | NameMatch::Partial(t) if t.identifier == tenant.identifier => {
-            return Ok(());
-        }
-        NameMatch::Exact(t) => format!("is the name of the tenant {}", t.identifier),
-        NameMatch::Partial(t) => format!("matches only the tenant {:?} ({})", t.name, t.identifier),
-        NameMatch::SeveralExact(several) => format!(
-            "is the name of the tenants {}",
-            candidates(
-                several
-                    .iter()
-                    .map(|t| (t.name.as_str(), t.identifier.as_str()))
-            )
-        ),
-        NameMatch::SeveralPartial(several) => {
-            format!("matches several tenants: {}", listed(&several, total(page)))
-        }
-        NameMatch::Nothing => "matches no tenant".to_owned(),
-    };
-    Err(LookupError {
-        attribute: "name",
-        summary: "`id` and `name` name different tenants",
-        detail: format!(
-            "`id` = {:?} is the tenant {:?}, but `name` = {name:?} {names}. Set only one of them, or make them name the same tenant.",
-            tenant.identifier, tenant.name
-        ),
-    })
-}
-
-fn state(t: &Tenant) -> Value {
-    Value::object([
-        ("id", Value::string(&t.identifier)),
-        ("name", Value::string(&t.name)),
-        ("parent_tenant_id", opt_string(t.parent.as_deref())),
-        ("status", opt_string(t.status.as_deref())),
-        ("type", opt_string(t.kind.as_deref())),
-    ])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::data_sources::common::LookupError;
     use crate::xelon::PageMeta;
 
     fn tenant(id: &str, name: &str) -> Tenant {
@@ -257,6 +180,17 @@ mod tests {
         r.map(|t| t.identifier.as_str())
     }
 
+    /// The tenant a search for `name` names.
+    fn by_name<'a>(page: &'a Page<Tenant>, name: &'a str) -> Result<&'a Tenant, LookupError> {
+        pick_one(&searched(page), Want::Name(name))
+    }
+
+    /// Checks that `name`, looked up on its own (`page` is the search for
+    /// it), names `tenant`, the tenant of the configured `id`.
+    fn agree(tenant: &Tenant, name: &str, page: &Page<Tenant>) -> Result<(), LookupError> {
+        pick_one(&searched(page), Want::Read(tenant, name)).map(|_| ())
+    }
+
     #[test]
     fn exact_name_beats_partial_matches() {
         let p = page(
@@ -276,7 +210,7 @@ mod tests {
         let p = page(&[("t1", "Twin"), ("t2", "Twin"), ("t3", "Twin Sub")], 3);
         let e = by_name(&p, "Twin").unwrap_err();
         assert_eq!(
-            (e.attribute, e.summary),
+            (e.attribute, e.summary.as_str()),
             ("name", "Several tenants have this name")
         );
         assert!(
@@ -308,7 +242,10 @@ mod tests {
             2,
         );
         let e = by_name(&p, "Customer").unwrap_err();
-        assert_eq!((e.attribute, e.summary), ("name", "Several tenants match"));
+        assert_eq!(
+            (e.attribute, e.summary.as_str()),
+            ("name", "Several tenants match")
+        );
         assert!(
             e.detail.contains(
                 "found 2 tenants: \"Emulated Customer A\" (tenant-2), \"Emulated Customer B\" (tenant-3)."
@@ -331,7 +268,10 @@ mod tests {
     #[test]
     fn no_match_is_an_error() {
         let e = by_name(&page(&[], 0), "Nobody").unwrap_err();
-        assert_eq!((e.attribute, e.summary), ("name", "Tenant not found"));
+        assert_eq!(
+            (e.attribute, e.summary.as_str()),
+            ("name", "Tenant not found")
+        );
         assert!(e.detail.contains("\"Nobody\" found none"), "{}", e.detail);
     }
 
@@ -364,7 +304,7 @@ mod tests {
         let check = |name: &str, p: Page<Tenant>, names: &str| {
             let e = agree(&t2, name, &p).unwrap_err();
             assert_eq!(
-                (e.attribute, e.summary),
+                (e.attribute, e.summary.as_str()),
                 ("name", "`id` and `name` name different tenants")
             );
             assert_eq!(

@@ -27,8 +27,7 @@ use crate::framework::{
 use crate::xelon::models::{Cluster, CreateClusterRequest, DeploymentType};
 use crate::xelon::{Client, Error, create_once, wait};
 
-use super::errors::{Failure, Fields, OrDiagnose, api_error};
-use super::values::create_failure;
+use super::errors::{Failure, Fields, OrDiagnose, api_error, create_failure};
 
 mod plan_checks;
 mod state;
@@ -444,16 +443,9 @@ impl KubernetesCluster {
         )
         .await;
         let created = created.map_err(|e| {
-            let diagnostics = match e {
-                crate::xelon::CreateError::Create(e) => {
-                    Failure::new("Unable to create Kubernetes cluster", &e)
-                        .fields(CREATE_FIELDS)
-                        .diagnostics()
-                }
-                other => create_failure("Kubernetes cluster", other, |existing| {
-                    already_exists(&existing, tenant)
-                }),
-            };
+            let diagnostics = create_failure("Kubernetes cluster", e, CREATE_FIELDS, |existing| {
+                already_exists(&existing, tenant)
+            });
             (None, diagnostics)
         })?;
         let id = created.object.identifier.clone();

@@ -2,6 +2,9 @@
 //! can see, page by page, optionally only those of one name or cloud.
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::framework::model;
 use futures::{StreamExt, TryStreamExt};
 use tokio::sync::OnceCell;
 
@@ -15,8 +18,14 @@ use crate::xelon::models::Cluster;
 
 use super::super::errors::{OrDiagnose, api_error};
 use super::super::kubernetes_cluster::listed_state;
-use super::super::values::string;
 use super::CONCURRENT_READS;
+
+/// The list block's filters.
+#[derive(Debug, Serialize, Deserialize)]
+struct ClusterFilter {
+    cloud_id: Option<String>,
+    name: Option<String>,
+}
 
 /// The `xelon_kubernetes_cluster` list resource.
 pub struct KubernetesClusterList;
@@ -47,10 +56,17 @@ impl ListResource<Client> for KubernetesClusterList {
         )
     }
 
+    fn check_model(&self) -> Vec<String> {
+        model::check_model::<ClusterFilter>(&self.schema())
+    }
+
     async fn list(&self, req: ListRequest<'_, Client>, out: &mut ListResults) -> Diagnostics {
         let client = req.client.with_cancel(req.cancel.clone());
-        let name = string(req.config, "name");
-        let cloud = string(req.config, "cloud_id");
+        let filter: ClusterFilter = match model::read(req.config, "Invalid list configuration") {
+            Ok(f) => f,
+            Err(d) => return d,
+        };
+        let (name, cloud) = (filter.name, filter.cloud_id);
         let wanted = |c: &Cluster| {
             !c.is_gone()
                 && name.as_deref().is_none_or(|n| c.name == n)

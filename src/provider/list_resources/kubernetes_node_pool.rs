@@ -2,6 +2,9 @@
 //! cluster, optionally only those of one name.
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::framework::model;
 
 use crate::cty::{AttributePath, Value};
 use crate::framework::validators::{NotEmpty, PlainText};
@@ -11,8 +14,14 @@ use crate::framework::{
 use crate::xelon::Client;
 
 use super::super::errors::api_error;
-use super::super::kubernetes_node_pool::state_from_api;
-use super::super::values::string;
+use super::super::kubernetes_node_pool::listed_state;
+
+/// The list block's filters.
+#[derive(Debug, Serialize, Deserialize)]
+struct PoolFilter {
+    kubernetes_cluster_id: String,
+    name: Option<String>,
+}
 
 /// The `xelon_kubernetes_node_pool` list resource.
 pub struct KubernetesNodePoolList;
@@ -41,10 +50,17 @@ impl ListResource<Client> for KubernetesNodePoolList {
         )
     }
 
+    fn check_model(&self) -> Vec<String> {
+        model::check_model::<PoolFilter>(&self.schema())
+    }
+
     async fn list(&self, req: ListRequest<'_, Client>, out: &mut ListResults) -> Diagnostics {
         let client = req.client.with_cancel(req.cancel.clone());
-        let cluster = string(req.config, "kubernetes_cluster_id").unwrap_or_default();
-        let name = string(req.config, "name");
+        let filter: PoolFilter = match model::read(req.config, "Invalid list configuration") {
+            Ok(f) => f,
+            Err(d) => return d,
+        };
+        let (cluster, name) = (filter.kubernetes_cluster_id, filter.name);
         let pools = match client.list_pools(&cluster).await {
             Ok(pools) => pools,
             Err(e) if e.is_not_found() => {
@@ -67,17 +83,17 @@ impl ListResource<Client> for KubernetesNodePoolList {
             } else {
                 pool.name.clone()
             };
-            // What an import stores before its refresh: the identity.
-            let imported = Value::object([
-                ("kubernetes_cluster_id", Value::string(&cluster)),
-                ("id", Value::string(pool.identifier.clone())),
-            ]);
-            // The refresh, by the pool resource's own mapping: the pools'
-            // list answers each pool as its own GET does, so no further call.
             let state = if req.include_resource {
-                state_from_api(&pool, &imported)
+                match listed_state(&pool, &cluster) {
+                    Ok(state) => state,
+                    Err(d) => return d,
+                }
             } else {
-                imported
+                // What an import stores before its refresh: the identity.
+                Value::object([
+                    ("kubernetes_cluster_id", Value::string(&cluster)),
+                    ("id", Value::string(pool.identifier.clone())),
+                ])
             };
             if !out.push(ListItem::new(display_name, state)).await {
                 break;
