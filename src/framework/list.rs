@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cty::Value;
 
-use super::server::operations::ListEvent;
+use super::server::messages::ListEvent;
 use super::{Diagnostics, Schema};
 
 /// A list resource type. `C` is the provider's configured client.

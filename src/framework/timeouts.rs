@@ -4,8 +4,11 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::cty::Value;
 
+use super::model::Tri;
 use super::schema::Attribute;
 use super::validators;
 
@@ -37,15 +40,40 @@ pub fn attribute(default: Duration) -> Attribute {
     .description("Limits for how long Terraform waits for operations on this object.")
 }
 
-/// The timeout for `operation` (`create`, `update` or `delete`) in `state`
-/// (an object with a `timeouts` attribute), else `default`.
-pub fn get(state: &Value, operation: &str, default: Duration) -> Duration {
-    state
-        .get_attr("timeouts")
-        .and_then(|t| t.get_attr(operation))
-        .and_then(Value::as_str)
-        .and_then(|s| parse_duration(s).ok())
-        .unwrap_or(default)
+/// The `timeouts` attribute ([`attribute`]) in a model: declare it as `timeouts: Tri<Timeouts>`, and read it with
+/// [`Tri::create`], [`Tri::update`] and [`Tri::delete`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeouts {
+    /// How long a create may take, as a Go duration (`30m`).
+    pub create: Tri<String>,
+    /// How long an update may take.
+    pub update: Tri<String>,
+    /// How long a delete may take.
+    pub delete: Tri<String>,
+}
+
+impl Tri<Timeouts> {
+    /// The create timeout, or `default` where none is known and valid.
+    pub fn create(&self, default: Duration) -> Duration {
+        self.timeout(|t| &t.create, default)
+    }
+
+    /// The update timeout, or `default` where none is known and valid.
+    pub fn update(&self, default: Duration) -> Duration {
+        self.timeout(|t| &t.update, default)
+    }
+
+    /// The delete timeout, or `default` where none is known and valid.
+    pub fn delete(&self, default: Duration) -> Duration {
+        self.timeout(|t| &t.delete, default)
+    }
+
+    fn timeout(&self, which: fn(&Timeouts) -> &Tri<String>, default: Duration) -> Duration {
+        self.known()
+            .and_then(|t| which(t).known())
+            .and_then(|s| parse_duration(s).ok())
+            .unwrap_or(default)
+    }
 }
 
 /// Parses a Go duration string: a sequence of decimal numbers with units
@@ -107,24 +135,5 @@ mod tests {
         for bad in ["", "m", "10", "10x", "1h-3m", "abc"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn reads_timeouts_from_state() {
-        let d = Duration::from_secs(1800);
-        let state = Value::object([(
-            "timeouts",
-            Value::object([
-                ("create", Value::string("5m")),
-                ("update", Value::Null),
-                ("delete", Value::Null),
-            ]),
-        )]);
-        assert_eq!(get(&state, "create", d), Duration::from_secs(300));
-        assert_eq!(get(&state, "update", d), d);
-        assert_eq!(
-            get(&Value::object([("timeouts", Value::Null)]), "create", d),
-            d
-        );
     }
 }

@@ -56,14 +56,11 @@
 //! `flatten` (it cannot carry unknowns), `alias` (the alias reads as a
 //! missing, so null, attribute) and enums with data.
 
-use std::time::Duration;
-
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 use crate::cty::{Type, Value};
 use crate::framework::Diagnostics;
-use crate::framework::timeouts::parse_duration;
 
 mod check;
 mod de;
@@ -97,41 +94,4 @@ pub fn write<M: Serialize + ?Sized>(model: &M, ty: &Type) -> Result<Value, Diagn
         );
         d
     })
-}
-
-/// The `timeouts` attribute ([`crate::framework::timeouts::attribute`]) in a
-/// model: declare it as `timeouts: Tri<Timeouts>`, and read it with
-/// [`Tri::create`], [`Tri::update`] and [`Tri::delete`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Timeouts {
-    /// How long a create may take, as a Go duration (`30m`).
-    pub create: Tri<String>,
-    /// How long an update may take.
-    pub update: Tri<String>,
-    /// How long a delete may take.
-    pub delete: Tri<String>,
-}
-
-impl Tri<Timeouts> {
-    /// The create timeout, or `default` where none is known and valid.
-    pub fn create(&self, default: Duration) -> Duration {
-        self.timeout(|t| &t.create, default)
-    }
-
-    /// The update timeout, or `default` where none is known and valid.
-    pub fn update(&self, default: Duration) -> Duration {
-        self.timeout(|t| &t.update, default)
-    }
-
-    /// The delete timeout, or `default` where none is known and valid.
-    pub fn delete(&self, default: Duration) -> Duration {
-        self.timeout(|t| &t.delete, default)
-    }
-
-    fn timeout(&self, which: fn(&Timeouts) -> &Tri<String>, default: Duration) -> Duration {
-        self.known()
-            .and_then(|t| which(t).known())
-            .and_then(|s| parse_duration(s).ok())
-            .unwrap_or(default)
-    }
 }

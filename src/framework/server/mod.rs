@@ -1,7 +1,8 @@
 //! The protocol server, generic over a [`Provider`]: the registry of its
 //! types with their schemas, the configured client, and the stop token.
 //!
-//! - [`operations`]: what each RPC does, in the framework's own types.
+//! - [`messages`]: the framework's own request and answer types of the RPCs.
+//! - [`operations`]: what each RPC does, in those types.
 //! - `grpc`: the tonic service, a thin adapter (decode the protobuf
 //!   request, call the operation, encode the answer): the only code in the
 //!   crate that sees the generated `tfplugin6` types.
@@ -10,6 +11,7 @@
 //! transport-level failures.
 
 mod grpc;
+pub mod messages;
 pub mod operations;
 
 use std::collections::BTreeMap;

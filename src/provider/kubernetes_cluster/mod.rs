@@ -14,7 +14,8 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use crate::cty::{AttributePath, Type, Value};
-use crate::framework::model::{self, Timeouts, Tri};
+use crate::framework::model::{self, Tri};
+use crate::framework::timeouts::Timeouts;
 use crate::framework::validators::{Between, NotEmpty, PlainText};
 
 /// The largest size the API's fields carry (unsigned 32-bit).
@@ -24,11 +25,11 @@ use crate::framework::{
     ImportResponse, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema,
     UpdateRequest, timeouts,
 };
-use crate::xelon::models::{Cluster, CreateClusterRequest, DeploymentType};
-use crate::xelon::{Client, Error, create_once, wait};
+use crate::xelon::{Client, wait};
 
-use super::errors::{Failure, Fields, OrDiagnose, api_error, create_failure};
+use super::errors::{OrDiagnose, api_error};
 
+mod create;
 mod plan_checks;
 mod state;
 mod update;
@@ -38,7 +39,6 @@ use plan_checks::{
 };
 pub(crate) use state::listed_state;
 use state::read_state;
-use update::{plan_update, wait_applied};
 
 /// How long operations wait by default, as in Xelon's Go provider.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -48,9 +48,6 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 const SETTLE: Duration = Duration::from_secs(30);
 /// How long a read retries the kubeconfig before it warns and goes on.
 const KUBECONFIG_RETRIES: Duration = Duration::from_secs(10);
-/// Pod and service subnets: fixed by the Xelon backend today.
-const POD_SUBNET: &str = "100.111.0.0/16";
-const SERVICE_SUBNET: &str = "100.112.0.0/12";
 
 /// The `xelon_kubernetes_cluster` resource.
 pub struct KubernetesCluster;
@@ -80,36 +77,6 @@ pub(super) struct Spec {
     pub(super) high_availability_enabled: Tri<bool>,
     pub(super) memory: Tri<u32>,
 }
-
-/// Where a 422's rejected fields of a create come from.
-const CREATE_FIELDS: Fields = &[
-    ("cloudIdentifier", "cloud_id"),
-    ("tenantIdentifier", "tenant_id"),
-    ("clusterName", "name"),
-    ("k8sVersion", "kubernetes_version"),
-    ("talosVersion", "talos_version"),
-    ("controlPlaneCpu", "control_plane.cpu_core_count"),
-    ("controlPlaneRam", "control_plane.memory"),
-    ("controlPlaneDisk", "control_plane.disk_size"),
-    (
-        "controlPlaneType",
-        "control_plane.high_availability_enabled",
-    ),
-    ("loadBalancerCpu", "load_balancer.cpu_core_count"),
-    ("loadBalancerRam", "load_balancer.memory"),
-    ("loadBalancerDisk", "load_balancer.disk_size"),
-    (
-        "loadBalancerType",
-        "load_balancer.high_availability_enabled",
-    ),
-];
-
-/// Where a 422's rejected fields of a control-plane resize come from.
-const RESIZE_FIELDS: Fields = &[
-    ("cpuCoreCount", "control_plane.cpu_core_count"),
-    ("memory", "control_plane.memory"),
-    ("disk", "control_plane.disk_size"),
-];
 
 impl ClusterModel {
     fn read(value: &Value) -> Result<Self, Diagnostics> {
@@ -336,7 +303,7 @@ impl Resource<Client> for KubernetesCluster {
     }
 
     async fn create(&self, req: CreateRequest<'_, Client>) -> ApplyResponse {
-        respond(self.create_cluster(req).await)
+        respond(create::create_cluster(req).await)
     }
 
     async fn read(&self, req: ReadRequest<'_, Client>) -> ReadResponse {
@@ -364,7 +331,7 @@ impl Resource<Client> for KubernetesCluster {
     }
 
     async fn update(&self, req: UpdateRequest<'_, Client>) -> ApplyResponse {
-        respond(self.update_cluster(req).await)
+        respond(update::update_cluster(req).await)
     }
 
     async fn delete(&self, req: DeleteRequest<'_, Client>) -> Diagnostics {
@@ -417,192 +384,6 @@ impl Resource<Client> for KubernetesCluster {
 /// with the state to record (none when nothing exists).
 type Outcome = Result<(ClusterModel, Diagnostics), (Option<ClusterModel>, Diagnostics)>;
 
-impl KubernetesCluster {
-    async fn create_cluster(&self, req: CreateRequest<'_, Client>) -> Outcome {
-        let planned = ClusterModel::read(req.planned).map_err(|d| (None, d))?;
-        let client = req.client.with_cancel(req.cancel.clone());
-        let body = create_body(&planned).map_err(|d| (None, d))?;
-        let (name, cloud, tenant) = (
-            &body.cluster_name,
-            &body.cloud_identifier,
-            &body.tenant_identifier,
-        );
-        let timeout = planned.timeouts.create(DEFAULT_TIMEOUT);
-        let deadline = tokio::time::Instant::now() + timeout;
-        let body = &body;
-        let created = create_once(
-            &client,
-            deadline,
-            req.cancel,
-            &format!("cluster {name:?}"),
-            move |creator| async move { creator.create_cluster(body).await },
-            || async {
-                let found = existing_clusters(&client, name, cloud, tenant).await?;
-                Ok(found.into_iter().next())
-            },
-        )
-        .await;
-        let created = created.map_err(|e| {
-            let diagnostics = create_failure("Kubernetes cluster", e, CREATE_FIELDS, |existing| {
-                already_exists(&existing, tenant)
-            });
-            (None, diagnostics)
-        })?;
-        let id = created.object.identifier.clone();
-        tracing::info!(
-            cluster_id = %id,
-            found_after_lost_answer = created.found_after_lost_answer,
-            "cluster created; waiting until it is ready"
-        );
-        // From here on the cluster exists: every failure still records its ID.
-        let mut partial = planned.clone();
-        partial.id = Tri::Known(id.clone());
-        // Nothing was read yet: the kubeconfig is null rather than unknown.
-        partial.kube_config_raw = Tri::Null;
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        if let Err(e) = wait::wait_cluster_ready(&client, &id, left, req.cancel).await {
-            let diagnostics = api_error("Kubernetes cluster did not become ready", &e);
-            return Err((Some(partial), diagnostics));
-        }
-        match read_state(&client, &partial).await {
-            Ok(Some(read)) => Ok((read.state, read.warnings)),
-            Ok(None) => Err((
-                Some(partial),
-                vanished("Kubernetes cluster vanished after creation", &id),
-            )),
-            // The cluster is ready: a read that fails now must not taint it.
-            Err(e) => {
-                let mut warnings = Diagnostics::new();
-                warnings.warning(
-                    "The new Kubernetes cluster is ready but could not be read back",
-                    format!(
-                        "Its state holds the planned values; the next refresh reads it again. {e}"
-                    ),
-                );
-                Ok((partial, warnings))
-            }
-        }
-    }
-
-    async fn update_cluster(&self, req: UpdateRequest<'_, Client>) -> Outcome {
-        let (prior, planned) = match (
-            ClusterModel::read(req.prior),
-            ClusterModel::read(req.planned),
-        ) {
-            (Ok(prior), Ok(planned)) => (prior, planned),
-            (Err(d), _) | (_, Err(d)) => return Err((None, d)),
-        };
-        let client = req.client.with_cancel(req.cancel.clone());
-        let id = required(&prior.id, AttributePath::attr("id"))
-            .map_err(|d| (Some(prior.clone()), d))?
-            .clone();
-        let timeout = planned.timeouts.update(DEFAULT_TIMEOUT);
-        let deadline = tokio::time::Instant::now() + timeout;
-        // The cloud's version mapping only decides the order when both versions change.
-        let changes = |old: &Tri<String>, new: &Tri<String>| old.is_known() && old != new;
-        let both_versions_change = changes(&prior.talos_version, &planned.talos_version)
-            && changes(&prior.kubernetes_version, &planned.kubernetes_version);
-        let versions = match prior.cloud_id.known() {
-            Some(cloud) if both_versions_change => client.versions(cloud).await.ok(),
-            _ => None,
-        };
-        // What has taken effect so far: the prior state plus each finished step.
-        let mut done = prior.clone();
-        for step in plan_update(&prior, &planned, versions.as_ref()) {
-            tracing::info!(cluster_id = %id, ?step, "updating cluster");
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let what = format!("cluster {id}: {}", step.describe());
-            let called = wait::retry_on_conflict(&client, left, req.cancel, &what, || {
-                step.call(&client, &id)
-            })
-            .await;
-            let applied = match called {
-                Ok(()) => {
-                    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-                    wait_applied(&client, &id, &step, left, req.cancel).await
-                }
-                Err(e) => Err(e),
-            };
-            if let Err(e) = applied {
-                // Record what the cluster looks like now, so the next plan shows what is left.
-                let summary = format!("Unable to update Kubernetes cluster ({})", step.describe());
-                let mut diagnostics = Failure::new(&summary, &e)
-                    .fields(RESIZE_FIELDS)
-                    .diagnostics();
-                let state = match read_state(&client, &done).await {
-                    Ok(Some(read)) => {
-                        diagnostics.extend(read.warnings);
-                        read.state
-                    }
-                    _ => done,
-                };
-                return Err((Some(state), diagnostics));
-            }
-            step.record(&mut done);
-        }
-        // Versions the API does not report (an imported cluster) are adopted as configured.
-        done.talos_version = planned.talos_version.clone();
-        done.kubernetes_version = planned.kubernetes_version.clone();
-        done.timeouts = planned.timeouts.clone();
-        match read_state(&client, &done).await {
-            Ok(Some(read)) => Ok((read.state, read.warnings)),
-            Ok(None) => Err((
-                None,
-                vanished("Kubernetes cluster vanished during the update", &id),
-            )),
-            Err(e) => Err((
-                Some(done),
-                api_error("Unable to read the updated Kubernetes cluster", &e),
-            )),
-        }
-    }
-}
-
-/// The body of the create call, from the planned model.
-fn create_body(planned: &ClusterModel) -> Result<CreateClusterRequest, Diagnostics> {
-    let spec = |part: &Tri<Spec>, name: &str| {
-        let at = |attr: &str| AttributePath::attr(name).push_attr(attr);
-        let s = required(part, AttributePath::attr(name))?;
-        let size = |v: &Tri<u32>, attr: &str| required(v, at(attr)).copied();
-        let ha = required(
-            &s.high_availability_enabled,
-            at("high_availability_enabled"),
-        )?;
-        Ok::<_, Diagnostics>((
-            size(&s.cpu_core_count, "cpu_core_count")?,
-            size(&s.memory, "memory")?,
-            size(&s.disk_size, "disk_size")?,
-            DeploymentType::from_ha(*ha),
-        ))
-    };
-    let (cp_cpu, cp_ram, cp_disk, cp_type) = spec(&planned.control_plane, "control_plane")?;
-    let (lb_cpu, lb_ram, lb_disk, lb_type) = spec(&planned.load_balancer, "load_balancer")?;
-    Ok(CreateClusterRequest {
-        cloud_identifier: required(&planned.cloud_id, AttributePath::attr("cloud_id"))?.clone(),
-        tenant_identifier: required(&planned.tenant_id, AttributePath::attr("tenant_id"))?.clone(),
-        cluster_name: required(&planned.name, AttributePath::attr("name"))?.clone(),
-        k8s_version: required(
-            &planned.kubernetes_version,
-            AttributePath::attr("kubernetes_version"),
-        )?
-        .clone(),
-        talos_version: required(&planned.talos_version, AttributePath::attr("talos_version"))?
-            .clone(),
-        control_plane_cpu: cp_cpu,
-        control_plane_ram: cp_ram,
-        control_plane_disk: cp_disk,
-        control_plane_type: cp_type,
-        load_balancer_cpu: lb_cpu,
-        load_balancer_ram: lb_ram,
-        load_balancer_disk: lb_disk,
-        load_balancer_type: lb_type,
-        pod_subnet: POD_SUBNET.into(),
-        service_subnet: SERVICE_SUBNET.into(),
-        notify: false,
-        worker_pool: Vec::new(),
-    })
-}
-
 /// Splits an import ID: `<cluster_id>` or `<tenant_id>/<cluster_id>`.
 fn parse_import_id(id: &str) -> Result<(Option<&str>, &str), String> {
     let valid = |s: &str| !s.is_empty() && !s.contains(char::is_whitespace);
@@ -613,44 +394,6 @@ fn parse_import_id(id: &str) -> Result<(Option<&str>, &str), String> {
             "Expected a Kubernetes cluster ID such as \"k8s-abc123\", or <tenant_id>/<cluster_id> such as \"tenant-2/k8s-abc123\" for a cluster of another tenant than the token's own, got {id:?}."
         )),
     }
-}
-
-/// The clusters a create of `name` in `cloud` for `tenant` would duplicate:
-/// the same name, in the same cloud and tenant where the API reports them.
-async fn existing_clusters(
-    client: &Client,
-    name: &str,
-    cloud: &str,
-    tenant: &str,
-) -> Result<Vec<Cluster>, Error> {
-    let named = client.clusters_named(name).await?;
-    Ok(named
-        .into_iter()
-        .filter(|c| {
-            c.cloud
-                .as_ref()
-                .is_none_or(|c| c.identifier.is_empty() || c.identifier == cloud)
-                && c.tenant_identifier.as_deref().is_none_or(|t| t == tenant)
-        })
-        .collect())
-}
-
-/// The error on `name` when a cluster of that name exists outside this
-/// state: nothing is created; the text gives the import that adopts it.
-fn already_exists(existing: &Cluster, tenant: &str) -> Diagnostics {
-    let id = format!("{tenant}/{}", existing.identifier);
-    let mut d = Diagnostics::new();
-    d.attribute_error(
-        AttributePath::attr("name"),
-        "A Kubernetes cluster of this name already exists",
-        format!(
-            "The Xelon API already has a cluster named {name:?} ({cluster}, status {status}) that this Terraform state does not hold, perhaps from an apply that was interrupted. The API allows several clusters of one name, so nothing was created: a second one would duplicate it.\n\nTo manage the existing cluster with this resource, import it, with an import block (the label is this resource's, as shown with this error):\n\n  import {{\n    to = xelon_kubernetes_cluster.<label>\n    id = \"{id}\"\n  }}\n\nor with the command: terraform import xelon_kubernetes_cluster.<label> {id}\n\nOtherwise choose another name, or delete the existing cluster.",
-            name = existing.name,
-            cluster = existing.identifier,
-            status = if existing.status.is_empty() { "unknown" } else { &existing.status },
-        ),
-    );
-    d
 }
 
 fn vanished(summary: &str, id: &str) -> Diagnostics {

@@ -1,12 +1,16 @@
-//! The steps of an in-place update, and how each is waited for.
+//! An in-place update: its steps, in order, and how each is waited for.
 
 use std::time::Duration;
 
+use crate::cty::AttributePath;
+use crate::framework::UpdateRequest;
 use crate::framework::model::Tri;
 use crate::xelon::models::{Cluster, ResizeControlPlane, VersionMap};
 use crate::xelon::{Client, Error, wait};
 
-use super::{ClusterModel, SETTLE, Spec};
+use super::super::errors::{Failure, Fields, api_error};
+use super::state::read_state;
+use super::{ClusterModel, DEFAULT_TIMEOUT, Outcome, SETTLE, Spec, required, vanished};
 
 /// One API step of an in-place update.
 #[derive(Debug, Clone, PartialEq)]
@@ -226,6 +230,87 @@ pub(super) fn plan_update(
         }
     }
     steps
+}
+
+/// Where a 422's rejected fields of a control-plane resize come from.
+const RESIZE_FIELDS: Fields = &[
+    ("cpuCoreCount", "control_plane.cpu_core_count"),
+    ("memory", "control_plane.memory"),
+    ("disk", "control_plane.disk_size"),
+];
+
+/// Takes the cluster from its prior state to the planned one, step by step;
+/// a failed step records every step that took effect.
+pub(super) async fn update_cluster(req: UpdateRequest<'_, Client>) -> Outcome {
+    let (prior, planned) = match (
+        ClusterModel::read(req.prior),
+        ClusterModel::read(req.planned),
+    ) {
+        (Ok(prior), Ok(planned)) => (prior, planned),
+        (Err(d), _) | (_, Err(d)) => return Err((None, d)),
+    };
+    let client = req.client.with_cancel(req.cancel.clone());
+    let id = required(&prior.id, AttributePath::attr("id"))
+        .map_err(|d| (Some(prior.clone()), d))?
+        .clone();
+    let timeout = planned.timeouts.update(DEFAULT_TIMEOUT);
+    let deadline = tokio::time::Instant::now() + timeout;
+    // The cloud's version mapping only decides the order when both versions change.
+    let changes = |old: &Tri<String>, new: &Tri<String>| old.is_known() && old != new;
+    let both_versions_change = changes(&prior.talos_version, &planned.talos_version)
+        && changes(&prior.kubernetes_version, &planned.kubernetes_version);
+    let versions = match prior.cloud_id.known() {
+        Some(cloud) if both_versions_change => client.versions(cloud).await.ok(),
+        _ => None,
+    };
+    // What has taken effect so far: the prior state plus each finished step.
+    let mut done = prior.clone();
+    for step in plan_update(&prior, &planned, versions.as_ref()) {
+        tracing::info!(cluster_id = %id, ?step, "updating cluster");
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let what = format!("cluster {id}: {}", step.describe());
+        let called =
+            wait::retry_on_conflict(&client, left, req.cancel, &what, || step.call(&client, &id))
+                .await;
+        let applied = match called {
+            Ok(()) => {
+                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                wait_applied(&client, &id, &step, left, req.cancel).await
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = applied {
+            // Record what the cluster looks like now, so the next plan shows what is left.
+            let summary = format!("Unable to update Kubernetes cluster ({})", step.describe());
+            let mut diagnostics = Failure::new(&summary, &e)
+                .fields(RESIZE_FIELDS)
+                .diagnostics();
+            let state = match read_state(&client, &done).await {
+                Ok(Some(read)) => {
+                    diagnostics.extend(read.warnings);
+                    read.state
+                }
+                _ => done,
+            };
+            return Err((Some(state), diagnostics));
+        }
+        step.record(&mut done);
+    }
+    // Versions the API does not report (an imported cluster) are adopted as configured.
+    done.talos_version = planned.talos_version.clone();
+    done.kubernetes_version = planned.kubernetes_version.clone();
+    done.timeouts = planned.timeouts.clone();
+    match read_state(&client, &done).await {
+        Ok(Some(read)) => Ok((read.state, read.warnings)),
+        Ok(None) => Err((
+            None,
+            vanished("Kubernetes cluster vanished during the update", &id),
+        )),
+        Err(e) => Err((
+            Some(done),
+            api_error("Unable to read the updated Kubernetes cluster", &e),
+        )),
+    }
 }
 
 #[cfg(test)]

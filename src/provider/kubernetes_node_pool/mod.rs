@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use crate::cty::{AttributePath, Value};
-use crate::framework::model::{self, Timeouts, Tri};
+use crate::framework::model::{self, Tri};
+use crate::framework::timeouts::Timeouts;
 use crate::framework::validators::{Between, NotEmpty, PlainText};
 use crate::framework::{
     ApplyResponse, Attribute, CreateRequest, DeleteRequest, Diagnostics, ImportRequest,

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::*;
 use crate::cty::{AttributePath, Number};
 use crate::framework::Schema;
+use crate::framework::timeouts::Timeouts;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Spec {

@@ -7,7 +7,7 @@ use crate::framework::schema::{Attribute, AttributeType, Nesting, Schema};
 use crate::framework::{Diagnostics, Severity};
 use crate::proto::tfplugin6 as pb;
 
-use super::super::operations::Encoded;
+use super::super::messages::Encoded;
 
 impl From<pb::DynamicValue> for Encoded {
     fn from(v: pb::DynamicValue) -> Self {

@@ -15,7 +15,7 @@ use tracing::Instrument;
 use crate::framework::{Diagnostics, Provider};
 use crate::proto::tfplugin6 as pb;
 
-use super::operations::*;
+use super::messages::*;
 use super::{ProtocolServer, Typed};
 use convert::{diagnostics_to_proto, identity_schema_to_proto, path_to_proto, schema_to_proto};
 
