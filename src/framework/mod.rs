@@ -1,6 +1,7 @@
 //! A small, Xelon-agnostic framework for Terraform providers, in the spirit
 //! of terraform-plugin-framework: declarative [`schema`]s with
-//! [`validators`], [`diagnostics`], the generic [`plan`] rules, the
+//! [`validators`], [`diagnostics`], typed [`model`]s read from and written
+//! to Terraform values, the generic [`plan`] rules, the [`state`] rules, the
 //! [`resource`] traits a provider implements (with resource [`identity`] and
 //! [`list`] resources), and the [`server`] that serves them over the plugin
 //! protocol.
