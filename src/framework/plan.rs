@@ -18,7 +18,8 @@ use super::schema::{Attribute, AttributeType, Nesting, Schema};
 pub struct Plan {
     /// The planned new state (null when the instance is destroyed).
     pub planned: Value,
-    /// Attributes whose change forces replacement, sorted.
+    /// Attributes whose change forces replacement, in schema order (the
+    /// server sorts them once, after the resource's own plan hook).
     pub requires_replace: Vec<AttributePath>,
 }
 
@@ -47,8 +48,6 @@ pub fn plan(schema: &Schema, prior: &Value, proposed: &Value, config: &Value) ->
             &mut requires_replace,
         );
     }
-    requires_replace.sort();
-    requires_replace.dedup();
     Plan {
         planned,
         requires_replace,
