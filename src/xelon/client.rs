@@ -25,7 +25,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::config::ClientConfig;
 use super::error::{Error, Result};
-use super::models::Page;
 use super::models::VersionMap;
 use super::retry::RetryPolicy;
 use super::wait::PollSchedule;
@@ -307,31 +306,6 @@ impl Client {
     pub(crate) async fn delete(&self, path: &str) -> Result<()> {
         self.execute(Method::DELETE, path, &[], None, JSON).await?;
         Ok(())
-    }
-
-    /// `GET path?query&page=N&perPage=M` for every page, concatenating the
-    /// items. Stops at `meta.lastPage`, at an empty page, or after
-    /// [`MAX_PAGES`] pages (a guard against a server that never ends).
-    pub(crate) async fn get_all_pages<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, &str)],
-    ) -> Result<Vec<T>> {
-        let per_page = PER_PAGE.to_string();
-        let mut items = Vec::new();
-        for page in 1..=MAX_PAGES {
-            let page_text = page.to_string();
-            let mut q = query.to_vec();
-            q.push(("page", &page_text));
-            q.push(("perPage", &per_page));
-            let answer: Page<T> = self.get(path, &q).await?;
-            let empty = answer.data.is_empty();
-            items.extend(answer.data);
-            if empty || answer.meta.current_page.max(page) >= answer.meta.last_page {
-                break;
-            }
-        }
-        Ok(items)
     }
 
     // ---- the core --------------------------------------------------------

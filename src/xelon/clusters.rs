@@ -4,7 +4,7 @@
 use super::client::{Client, seg};
 use super::error::Result;
 use super::models::{
-    Cluster, ControlPlane, CreateClusterRequest, Envelope, LoadBalancer, Page, ResizeControlPlane,
+    Cluster, ControlPlane, CreateClusterRequest, Envelope, LoadBalancer, ResizeControlPlane,
     VersionMap, VersionRequest,
 };
 
@@ -23,13 +23,6 @@ impl Client {
             .into_iter()
             .filter(|c| c.name == name && !c.is_gone())
             .collect())
-    }
-
-    /// One page of clusters (`GET kubernetes?page=&perPage=`), pages from 1.
-    pub async fn list_clusters_page(&self, page: u64, per_page: u64) -> Result<Page<Cluster>> {
-        let (page, per_page) = (page.to_string(), per_page.to_string());
-        self.get("kubernetes", &[("page", &page), ("perPage", &per_page)])
-            .await
     }
 
     /// One cluster (`GET kubernetes/{id}`); a 404 means it does not exist

@@ -1,36 +1,81 @@
-//! Listing page by page, for callers that may stop early (list resources
-//! with a limit): [`Client::cluster_pages`].
+//! Listing page by page: [`Pages`], the one paging loop of the client,
+//! used whole by the `list_*` calls and one page at a time by callers that
+//! may stop early (list resources with a limit: [`Client::cluster_pages`]).
+
+use std::marker::PhantomData;
+
+use serde::de::DeserializeOwned;
 
 use super::client::{Client, MAX_PAGES, PER_PAGE};
 use super::error::Result;
-use super::models::Cluster;
+use super::models::{Cluster, Page};
 
-/// The pages of `GET kubernetes?page=&perPage=`, fetched one at a time as
-/// [`ClusterPages::next`] asks for them. It pages by the answer's
-/// `meta.lastPage` (an API may hold fewer items per page than asked), and
-/// ends after the last page, at an empty page, or after [`MAX_PAGES`].
-pub struct ClusterPages<'a> {
+/// The pages of `GET path?query&page=N&perPage=M`, fetched one at a time as
+/// [`Pages::next`] asks for them. It pages by the answer's `meta.lastPage`
+/// (an API may hold fewer items per page than asked), and ends after the
+/// last page, at an empty page, or after [`MAX_PAGES`] (a guard against a
+/// server that never ends).
+pub struct Pages<'a, T> {
     client: &'a Client,
+    path: String,
+    query: Vec<(String, String)>,
     next: Option<u64>,
+    items: PhantomData<T>,
 }
 
 impl Client {
-    /// Every cluster, one page at a time (see [`ClusterPages`]).
-    pub fn cluster_pages(&self) -> ClusterPages<'_> {
-        ClusterPages {
+    /// The pages of `GET path?query` (see [`Pages`]).
+    pub(crate) fn pages<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Pages<'_, T> {
+        Pages {
             client: self,
+            path: path.to_owned(),
+            query: query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             next: Some(1),
+            items: PhantomData,
         }
+    }
+
+    /// Every item of every page of `GET path?query`, concatenated.
+    pub(crate) async fn get_all_pages<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Vec<T>> {
+        let mut pages = self.pages(path, query);
+        let mut items = Vec::new();
+        while let Some(page) = pages.next().await? {
+            items.extend(page);
+        }
+        Ok(items)
+    }
+
+    /// Every cluster, one page at a time (`GET kubernetes?page=&perPage=`).
+    pub fn cluster_pages(&self) -> Pages<'_, Cluster> {
+        self.pages("kubernetes", &[])
     }
 }
 
-impl ClusterPages<'_> {
-    /// The next page's clusters; `None` once every page has been read.
-    pub async fn next(&mut self) -> Result<Option<Vec<Cluster>>> {
+impl<T: DeserializeOwned> Pages<'_, T> {
+    /// The next page's items; `None` once every page has been read.
+    pub async fn next(&mut self) -> Result<Option<Vec<T>>> {
         let Some(page) = self.next else {
             return Ok(None);
         };
-        let answer = self.client.list_clusters_page(page, PER_PAGE).await?;
+        let (page_text, per_page) = (page.to_string(), PER_PAGE.to_string());
+        let mut query: Vec<(&str, &str)> = self
+            .query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        query.extend([("page", page_text.as_str()), ("perPage", per_page.as_str())]);
+        let answer: Page<T> = self.client.get(&self.path, &query).await?;
         let last = answer.data.is_empty()
             || answer.meta.current_page.max(page) >= answer.meta.last_page
             || page >= MAX_PAGES;

@@ -15,8 +15,8 @@
 //! - [`error`]: [`Error`], the one error type.
 //! - [`models`]: typed request and answer bodies, decoded leniently.
 //! - `clusters`, `pools`, `account`: the API calls, as methods of
-//!   [`Client`] (listed below); `listing`: [`ClusterPages`], clusters page
-//!   by page for callers that may stop early.
+//!   [`Client`] (listed below); `listing`: [`Pages`], the one paging
+//!   loop, whole or page by page for callers that may stop early.
 //! - [`wait`]: waiters for clusters and pools to become ready or disappear,
 //!   on a configurable [`PollSchedule`].
 //! - [`recover`]: creates whose answer was lost are recovered by name, never
@@ -26,7 +26,7 @@
 //!
 //! | method | HTTP |
 //! | --- | --- |
-//! | [`Client::list_clusters`], [`Client::list_clusters_page`], [`Client::cluster_pages`] | `GET kubernetes` |
+//! | [`Client::list_clusters`], [`Client::cluster_pages`] | `GET kubernetes` |
 //! | [`Client::get_cluster`] | `GET kubernetes/{id}` |
 //! | [`Client::create_cluster`] | `POST kubernetes` |
 //! | [`Client::delete_cluster`] | `DELETE kubernetes/{id}` |
@@ -89,7 +89,7 @@ mod test_support;
 pub use client::Client;
 pub use config::{ClientConfig, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, Secret};
 pub use error::{Error, Result};
-pub use listing::ClusterPages;
+pub use listing::Pages;
 pub use models::{
     Cloud, CloudRef, Cluster, ControlPlane, CreateClusterRequest, CreateNodePoolRequest,
     DeploymentType, Envelope, Health, LoadBalancer, LoadBalancerInstance, Node, NodePool, Page,
