@@ -242,6 +242,32 @@ pub struct ImportResponse {
     pub diagnostics: Diagnostics,
 }
 
+/// A state read with its warnings, or the errors that stopped the read.
+impl From<Result<(Value, Diagnostics), Diagnostics>> for ReadResponse {
+    fn from(result: Result<(Value, Diagnostics), Diagnostics>) -> Self {
+        let (state, diagnostics) = result.unwrap_or_else(|errors| (Value::Null, errors));
+        Self { state, diagnostics }
+    }
+}
+
+/// A state read, or the errors that stopped the read.
+impl From<Result<Value, Diagnostics>> for ReadResponse {
+    fn from(result: Result<Value, Diagnostics>) -> Self {
+        result.map(|state| (state, Diagnostics::new())).into()
+    }
+}
+
+/// The imported state, or the errors that stopped the import.
+impl From<Result<Value, Diagnostics>> for ImportResponse {
+    fn from(result: Result<Value, Diagnostics>) -> Self {
+        let read = ReadResponse::from(result);
+        Self {
+            state: read.state,
+            diagnostics: read.diagnostics,
+        }
+    }
+}
+
 /// A data source type. `C` is the provider's configured client.
 #[async_trait]
 pub trait DataSource<C: Send + Sync + 'static>: Send + Sync {
@@ -315,4 +341,15 @@ pub struct OpenResponse {
     pub result: Value,
     /// Errors and warnings.
     pub diagnostics: Diagnostics,
+}
+
+/// The value opened, or the errors that stopped it.
+impl From<Result<Value, Diagnostics>> for OpenResponse {
+    fn from(result: Result<Value, Diagnostics>) -> Self {
+        let read = ReadResponse::from(result);
+        Self {
+            result: read.state,
+            diagnostics: read.diagnostics,
+        }
+    }
 }

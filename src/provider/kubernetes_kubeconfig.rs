@@ -73,16 +73,7 @@ impl EphemeralResource<Client> for KubernetesKubeconfig {
     }
 
     async fn open(&self, req: OpenRequest<'_, Client>) -> OpenResponse {
-        match self.open_configs(req).await {
-            Ok(result) => OpenResponse {
-                result,
-                diagnostics: Diagnostics::new(),
-            },
-            Err(diagnostics) => OpenResponse {
-                result: Value::Null,
-                diagnostics,
-            },
-        }
+        self.open_configs(req).await.into()
     }
 }
 

@@ -109,13 +109,7 @@ impl DataSource<Client> for KubernetesClusterDataSource {
     }
 
     async fn read(&self, req: DataReadRequest<'_, Client>) -> ReadResponse {
-        match self.read_cluster(req).await {
-            Ok((state, diagnostics)) => ReadResponse { state, diagnostics },
-            Err(diagnostics) => ReadResponse {
-                state: Value::Null,
-                diagnostics,
-            },
-        }
+        self.read_cluster(req).await.into()
     }
 }
 

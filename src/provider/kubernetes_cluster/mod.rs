@@ -321,13 +321,7 @@ impl Resource<Client> for KubernetesCluster {
                 }
             }
         };
-        match read.await {
-            Ok((state, diagnostics)) => ReadResponse { state, diagnostics },
-            Err(diagnostics) => ReadResponse {
-                state: Value::Null,
-                diagnostics,
-            },
-        }
+        read.await.into()
     }
 
     async fn update(&self, req: UpdateRequest<'_, Client>) -> ApplyResponse {
@@ -367,16 +361,7 @@ impl Resource<Client> for KubernetesCluster {
                 Err(diagnostics)
             }
         };
-        match imported {
-            Ok(state) => ImportResponse {
-                state,
-                diagnostics: Diagnostics::new(),
-            },
-            Err(diagnostics) => ImportResponse {
-                state: Value::Null,
-                diagnostics,
-            },
-        }
+        imported.into()
     }
 }
 

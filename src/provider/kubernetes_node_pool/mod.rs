@@ -279,16 +279,7 @@ impl Resource<Client> for KubernetesNodePool {
     }
 
     async fn read(&self, req: ReadRequest<'_, Client>) -> ReadResponse {
-        match read_pool(&req).await {
-            Ok(state) => ReadResponse {
-                state,
-                diagnostics: Diagnostics::new(),
-            },
-            Err(diagnostics) => ReadResponse {
-                state: Value::Null,
-                diagnostics,
-            },
-        }
+        read_pool(&req).await.into()
     }
 
     async fn update(&self, req: UpdateRequest<'_, Client>) -> ApplyResponse {
@@ -317,16 +308,7 @@ impl Resource<Client> for KubernetesNodePool {
                     ..NodePoolModel::default()
                 })
             });
-        match state {
-            Ok(state) => ImportResponse {
-                state,
-                diagnostics: Diagnostics::new(),
-            },
-            Err(diagnostics) => ImportResponse {
-                state: Value::Null,
-                diagnostics,
-            },
-        }
+        state.into()
     }
 }
 
