@@ -19,6 +19,13 @@ pub trait Provider: Send + Sync + 'static {
     /// The provider block's schema.
     fn schema(&self) -> Schema;
 
+    /// Checks the provider block's model type against its schema, with
+    /// [`crate::framework::model::check_model`]: an empty list when they
+    /// agree. One generic test calls it with every registered type's.
+    fn check_model(&self) -> Vec<String> {
+        vec!["the provider block has no typed model".into()]
+    }
+
     /// Builds the client from the provider block. `Ok(None)` means the
     /// configuration is not known yet (it depends on other resources):
     /// planning goes on without API calls.

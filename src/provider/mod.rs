@@ -11,8 +11,10 @@ mod kubernetes_node_pool;
 mod list_resources;
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 use crate::cty::{AttributePath, Value};
+use crate::framework::model::{self, Tri};
 use crate::framework::{
     Attribute, ConfigureRequest, ConfigureResponse, DataSource, Diagnostics, EphemeralResource,
     ListResource, Provider, Resource, Schema,
@@ -54,6 +56,14 @@ const CLIENT_ID: Setting = Setting {
     env: "XELON_CLIENT_ID",
 };
 
+/// The provider block's model.
+#[derive(Debug, Serialize, Deserialize)]
+struct ProviderModel {
+    base_url: Tri<String>,
+    client_id: Tri<String>,
+    token: Tri<String>,
+}
+
 /// A setting's value: configured, unknown (depends on other resources), or absent.
 enum Resolved {
     Known(String),
@@ -62,10 +72,10 @@ enum Resolved {
 }
 
 impl Setting {
-    fn resolve(&self, config: &Value, env: &impl Fn(&str) -> Option<String>) -> Resolved {
-        match config.get_attr(self.name) {
-            Some(Value::Unknown) => Resolved::Unknown,
-            Some(Value::String(s)) if !s.is_empty() => Resolved::Known(s.clone()),
+    fn resolve(&self, value: &Tri<String>, env: &impl Fn(&str) -> Option<String>) -> Resolved {
+        match value {
+            Tri::Unknown => Resolved::Unknown,
+            Tri::Known(s) if !s.is_empty() => Resolved::Known(s.clone()),
             _ => match env(self.env).filter(|v| !v.is_empty()) {
                 Some(v) => Resolved::Known(v),
                 None => Resolved::Absent,
@@ -82,10 +92,19 @@ impl XelonProvider {
         terraform_version: &str,
         env: impl Fn(&str) -> Option<String>,
     ) -> ConfigureResponse<Client> {
+        let config: ProviderModel = match model::read(config, "Invalid provider configuration") {
+            Ok(c) => c,
+            Err(diagnostics) => {
+                return ConfigureResponse {
+                    client: None,
+                    diagnostics,
+                };
+            }
+        };
         let mut diagnostics = Diagnostics::new();
-        let base_url = BASE_URL.resolve(config, &env);
-        let token = TOKEN.resolve(config, &env);
-        let client_id = CLIENT_ID.resolve(config, &env);
+        let base_url = BASE_URL.resolve(&config.base_url, &env);
+        let token = TOKEN.resolve(&config.token, &env);
+        let client_id = CLIENT_ID.resolve(&config.client_id, &env);
 
         let unknown: Vec<&str> = [
             (&BASE_URL, &base_url),
@@ -173,6 +192,10 @@ impl XelonProvider {
 #[async_trait]
 impl Provider for XelonProvider {
     type Client = Client;
+
+    fn check_model(&self) -> Vec<String> {
+        model::check_model::<ProviderModel>(&self.schema())
+    }
 
     fn schema(&self) -> Schema {
         Schema::new(
@@ -298,6 +321,7 @@ mod tests {
         let mut note = |name: &str, found: Vec<String>| {
             problems.extend(found.into_iter().map(|f| format!("{name}: {f}")))
         };
+        note("provider", p.check_model());
         for r in p.resources() {
             note(r.type_name(), r.check_model());
         }
