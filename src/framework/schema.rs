@@ -291,6 +291,25 @@ impl Attribute {
         self
     }
 
+    /// For a single nested attribute whose every attribute has a default:
+    /// the object of those defaults is its own default, so each default is
+    /// written once, on its attribute.
+    pub fn default_from_nested(self) -> Self {
+        let defaults = match &self.ty {
+            AttributeType::Nested(n) if n.nesting == Nesting::Single => n
+                .attributes
+                .iter()
+                .map(|a| a.default.clone().map(|d| (a.name.clone(), d)))
+                .collect::<Option<Vec<_>>>(),
+            _ => None,
+        };
+        match defaults {
+            Some(defaults) => self.default(Value::Object(defaults.into_iter().collect())),
+            // Not all nested attributes have a default: Schema::check says so.
+            None => self,
+        }
+    }
+
     /// For a computed-only nested attribute: serve it to Terraform as a
     /// plain object type (`object({...})`, `list(object({...}))`), with the
     /// same values and state JSON. Terraform before 1.2.7 cannot reference
@@ -360,6 +379,29 @@ mod tests {
                 ("spec", Type::object([("cpu", Type::Number)])),
             ])
         );
+    }
+
+    #[test]
+    fn a_nested_default_is_made_of_its_attributes_defaults() {
+        let spec = |second: Attribute| {
+            Attribute::single_nested(
+                "spec",
+                vec![Attribute::int64("cpu").default(2).description("c"), second],
+            )
+            .default_from_nested()
+        };
+        let full = spec(Attribute::bool("ha").default(true).description("h"));
+        assert_eq!(
+            full.default,
+            Some(Value::object([
+                ("cpu", Value::number(2)),
+                ("ha", Value::Bool(true))
+            ]))
+        );
+        assert!(full.optional && full.computed);
+        // One attribute without a default: no default for the object.
+        let partial = spec(Attribute::bool("ha").optional().description("h"));
+        assert_eq!(partial.default, None);
     }
 
     #[test]

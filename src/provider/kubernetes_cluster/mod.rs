@@ -179,14 +179,8 @@ fn node_spec(part: Part) -> Attribute {
     let ha = Attribute::bool("high_availability_enabled").default(true).description(format!(
         "Whether the {what} runs highly available (several nodes). Defaults to `true`. It can be turned on after creation, for control plane and load balancer together, but never off."
     ));
-    let default = Value::object([
-        ("cpu_core_count", Value::number(2)),
-        ("disk_size", Value::number(50)),
-        ("high_availability_enabled", Value::Bool(true)),
-        ("memory", Value::number(4)),
-    ]);
     Attribute::single_nested(part.attr(), vec![cpu, disk, ha, memory])
-        .default(default)
+        .default_from_nested()
         .description(format!(
             "The size and availability of the cluster's {what}."
         ))
