@@ -9,7 +9,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::StreamExt;
 
-use super::tests::{TestClient, configure, connect, dv, undv, widget, widget_ty};
+use super::tests::{
+    TestClient, apply_request, configure, connect, dv, plan_request, undv, widget, widget_ty,
+};
 use crate::cty::{Type, Value, decode_msgpack, encode_msgpack};
 use crate::framework::validators::AtLeast;
 use crate::framework::{
@@ -182,13 +184,7 @@ async fn identity_follows_the_state_through_create_read_update_and_destroy() {
     let ty = widget_ty();
     let config = widget(Value::Null, "a", Value::Null, Value::Null);
     let plan = c
-        .plan_resource_change(pb::plan_resource_change::Request {
-            type_name: "test_widget".into(),
-            prior_state: dv(&Value::Null, &ty),
-            proposed_new_state: dv(&config, &ty),
-            config: dv(&config, &ty),
-            ..Default::default()
-        })
+        .plan_resource_change(plan_request(&Value::Null, &config, &config))
         .await
         .unwrap()
         .into_inner();
@@ -198,13 +194,7 @@ async fn identity_follows_the_state_through_create_read_update_and_destroy() {
     let planned = undv(plan.planned_state, &ty);
 
     let created = c
-        .apply_resource_change(pb::apply_resource_change::Request {
-            type_name: "test_widget".into(),
-            prior_state: dv(&Value::Null, &ty),
-            planned_state: dv(&planned, &ty),
-            config: dv(&config, &ty),
-            ..Default::default()
-        })
+        .apply_resource_change(apply_request(&Value::Null, &planned, &config))
         .await
         .unwrap()
         .into_inner();
@@ -236,12 +226,8 @@ async fn identity_follows_the_state_through_create_read_update_and_destroy() {
     let proposed = widget(Value::string("w-1"), "a", Value::number(5), Value::Null);
     let plan = c
         .plan_resource_change(pb::plan_resource_change::Request {
-            type_name: "test_widget".into(),
-            prior_state: dv(&state, &ty),
-            proposed_new_state: dv(&proposed, &ty),
-            config: dv(&bigger, &ty),
             prior_identity: identity("w-1"),
-            ..Default::default()
+            ..plan_request(&state, &proposed, &bigger)
         })
         .await
         .unwrap()
@@ -268,12 +254,8 @@ async fn identity_follows_the_state_through_create_read_update_and_destroy() {
 
     let destroyed = c
         .apply_resource_change(pb::apply_resource_change::Request {
-            type_name: "test_widget".into(),
-            prior_state: dv(&state, &ty),
-            planned_state: dv(&Value::Null, &ty),
-            config: dv(&Value::Null, &ty),
             planned_identity: identity("w-1"),
-            ..Default::default()
+            ..apply_request(&state, &Value::Null, &Value::Null)
         })
         .await
         .unwrap()
@@ -325,12 +307,12 @@ async fn an_identity_that_changes_in_place_is_an_error_but_a_replacement_may_cha
     // A plan in place that would carry another identity than the stored one.
     let plan = c
         .plan_resource_change(pb::plan_resource_change::Request {
-            type_name: "test_widget".into(),
-            prior_state: dv(&state, &ty),
-            proposed_new_state: dv(&state, &ty),
-            config: dv(&widget(Value::Null, "a", Value::Null, Value::Null), &ty),
             prior_identity: identity("w-9"),
-            ..Default::default()
+            ..plan_request(
+                &state,
+                &state,
+                &widget(Value::Null, "a", Value::Null, Value::Null),
+            )
         })
         .await
         .unwrap()
@@ -341,12 +323,12 @@ async fn an_identity_that_changes_in_place_is_an_error_but_a_replacement_may_cha
     let renamed = widget(Value::string("w-1"), "b", Value::number(3), Value::Null);
     let plan = c
         .plan_resource_change(pb::plan_resource_change::Request {
-            type_name: "test_widget".into(),
-            prior_state: dv(&state, &ty),
-            proposed_new_state: dv(&renamed, &ty),
-            config: dv(&widget(Value::Null, "b", Value::Null, Value::Null), &ty),
             prior_identity: identity("w-9"),
-            ..Default::default()
+            ..plan_request(
+                &state,
+                &renamed,
+                &widget(Value::Null, "b", Value::Null, Value::Null),
+            )
         })
         .await
         .unwrap()
@@ -357,12 +339,12 @@ async fn an_identity_that_changes_in_place_is_an_error_but_a_replacement_may_cha
     // An update whose result has another identity than planned.
     let applied = c
         .apply_resource_change(pb::apply_resource_change::Request {
-            type_name: "test_widget".into(),
-            prior_state: dv(&state, &ty),
-            planned_state: dv(&state, &ty),
-            config: dv(&widget(Value::Null, "a", Value::Null, Value::Null), &ty),
             planned_identity: identity("w-3"),
-            ..Default::default()
+            ..apply_request(
+                &state,
+                &state,
+                &widget(Value::Null, "a", Value::Null, Value::Null),
+            )
         })
         .await
         .unwrap()

@@ -170,6 +170,38 @@ pub(super) fn dv(v: &Value, ty: &Type) -> Option<pb::DynamicValue> {
     })
 }
 
+/// A widget's `PlanResourceChange` request.
+pub(super) fn plan_request(
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+) -> pb::plan_resource_change::Request {
+    let ty = widget_ty();
+    pb::plan_resource_change::Request {
+        type_name: "test_widget".into(),
+        prior_state: dv(prior, &ty),
+        proposed_new_state: dv(proposed, &ty),
+        config: dv(config, &ty),
+        ..Default::default()
+    }
+}
+
+/// A widget's `ApplyResourceChange` request.
+pub(super) fn apply_request(
+    prior: &Value,
+    planned: &Value,
+    config: &Value,
+) -> pb::apply_resource_change::Request {
+    let ty = widget_ty();
+    pb::apply_resource_change::Request {
+        type_name: "test_widget".into(),
+        prior_state: dv(prior, &ty),
+        planned_state: dv(planned, &ty),
+        config: dv(config, &ty),
+        ..Default::default()
+    }
+}
+
 pub(super) fn undv(v: Option<pb::DynamicValue>, ty: &Type) -> Value {
     decode_msgpack(&v.expect("a value").msgpack, ty).unwrap()
 }
@@ -276,13 +308,7 @@ async fn plan_apply_read_cycle() {
     let ty = widget_ty();
     let config = widget(Value::Null, "a", Value::Null, Value::Null);
     let plan = c
-        .plan_resource_change(pb::plan_resource_change::Request {
-            type_name: "test_widget".into(),
-            prior_state: dv(&Value::Null, &ty),
-            proposed_new_state: dv(&config, &ty),
-            config: dv(&config, &ty),
-            ..Default::default()
-        })
+        .plan_resource_change(plan_request(&Value::Null, &config, &config))
         .await
         .unwrap()
         .into_inner();
@@ -295,12 +321,8 @@ async fn plan_apply_read_cycle() {
 
     let applied = c
         .apply_resource_change(pb::apply_resource_change::Request {
-            type_name: "test_widget".into(),
-            prior_state: dv(&Value::Null, &ty),
-            planned_state: dv(&planned, &ty),
-            config: dv(&config, &ty),
             planned_private: b"opaque".to_vec(),
-            ..Default::default()
+            ..apply_request(&Value::Null, &planned, &config)
         })
         .await
         .unwrap()
@@ -314,13 +336,7 @@ async fn plan_apply_read_cycle() {
     let renamed = widget(Value::Null, "b", Value::Null, Value::Null);
     let proposed = widget(Value::string("w-1"), "b", Value::number(3), Value::Null);
     let plan = c
-        .plan_resource_change(pb::plan_resource_change::Request {
-            type_name: "test_widget".into(),
-            prior_state: dv(&state, &ty),
-            proposed_new_state: dv(&proposed, &ty),
-            config: dv(&renamed, &ty),
-            ..Default::default()
-        })
+        .plan_resource_change(plan_request(&state, &proposed, &renamed))
         .await
         .unwrap()
         .into_inner();
@@ -344,13 +360,7 @@ async fn plan_apply_read_cycle() {
 
     // Destroy: null planned state, null new state.
     let destroyed = c
-        .apply_resource_change(pb::apply_resource_change::Request {
-            type_name: "test_widget".into(),
-            prior_state: dv(&state, &ty),
-            planned_state: dv(&Value::Null, &ty),
-            config: dv(&Value::Null, &ty),
-            ..Default::default()
-        })
+        .apply_resource_change(apply_request(&state, &Value::Null, &Value::Null))
         .await
         .unwrap()
         .into_inner();
@@ -451,18 +461,11 @@ async fn unknown_provider_config_plans_without_client_and_skips_refresh() {
 async fn stop_provider_cancels_in_flight_apply_and_keeps_partial_state() {
     let mut c = connect().await;
     configure(&mut c, Value::Null).await;
-    let ty = widget_ty();
     let planned = widget(Value::Unknown, "slow", Value::number(3), Value::Bool(true));
     let mut applier = c.clone();
     let apply = tokio::spawn(async move {
         applier
-            .apply_resource_change(pb::apply_resource_change::Request {
-                type_name: "test_widget".into(),
-                prior_state: dv(&Value::Null, &ty),
-                planned_state: dv(&planned, &ty),
-                config: dv(&planned, &ty),
-                ..Default::default()
-            })
+            .apply_resource_change(apply_request(&Value::Null, &planned, &planned))
             .await
             .unwrap()
             .into_inner()

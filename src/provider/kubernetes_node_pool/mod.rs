@@ -582,7 +582,8 @@ fn state_from_api(pool: &NodePool, base: &NodePoolModel) -> NodePoolModel {
 mod tests {
     use super::*;
 
-    fn node(id: &str, status: &str) -> Node {
+    /// A node of `status`, for the tests of the pool's parts.
+    pub(super) fn node(id: &str, status: &str) -> Node {
         Node {
             identifier: id.into(),
             status: status.into(),

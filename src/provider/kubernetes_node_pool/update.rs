@@ -125,15 +125,8 @@ fn nodes_to_remove(nodes: &[&Node], count: usize) -> Result<Vec<String>, String>
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::node;
     use super::*;
-
-    fn node(id: &str, status: &str) -> Node {
-        Node {
-            identifier: id.into(),
-            status: status.into(),
-            ..Default::default()
-        }
-    }
 
     #[test]
     fn removes_newest_deployed_nodes_first() {
