@@ -554,6 +554,12 @@ async fn list_stops_at_the_limit() {
     let events = all_events(list(&mut c, list_config(10, "limit-0", &[]), false, 0).await).await;
     assert!(events.is_empty(), "{events:?}");
     assert_eq!(run_of("limit-0"), Run::default());
+
+    // A negative limit is an error, not a silent empty listing.
+    let events = all_events(list(&mut c, list_config(10, "limit-neg", &[]), false, -1).await).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].diagnostic[0].summary, "Invalid list limit");
+    assert_eq!(run_of("limit-neg"), Run::default());
 }
 
 #[tokio::test]

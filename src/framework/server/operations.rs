@@ -435,10 +435,19 @@ impl<P: Provider> ProtocolServer<P> {
                 )
             })?;
             let config = Encoded::decode(req.config.as_ref(), &l.ty)?;
+            let limit = usize::try_from(req.limit).map_err(|_| {
+                Diagnostic::error(
+                    "Invalid list limit",
+                    format!(
+                        "The limit of a list block must not be negative, got {}.",
+                        req.limit
+                    ),
+                )
+            })?;
             let client = self.client()?;
-            Ok::<_, Diagnostics>((l, r.ty.clone(), identity.clone(), config, client))
+            Ok::<_, Diagnostics>((l, r.ty.clone(), identity.clone(), config, limit, client))
         })();
-        let (l, ty, identity, config, client) = match setup {
+        let (l, ty, identity, config, limit, client) = match setup {
             Ok(s) => s,
             Err(diagnostics) => {
                 let _ = events
@@ -450,7 +459,6 @@ impl<P: Provider> ProtocolServer<P> {
                 return;
             }
         };
-        let limit = usize::try_from(req.limit).unwrap_or(0);
         let include = req.include_resource;
         let encode = Box::new(move |item: ListItem| list_event(item, &ty, &identity, include));
         let mut out = ListResults::new(limit, encode, events);
