@@ -31,6 +31,13 @@
 //!   profiles"). Identifiers look like
 //!   `k8s-<12 hex>`, `pool-<12 hex>`, `node-<12 hex>`; worker nodes are named
 //!   `<cluster>-<pool>-<n>`, control-plane nodes `<cluster>-cp-<n>`.
+//! - **`createdAt`**: when the object was created, RFC 3339 in UTC with
+//!   whole seconds (`2026-11-20T09:50:00Z`, as Go's `*time.Time`), from the
+//!   system clock at the create: on clusters in both profiles
+//!   (`KubernetesCluster.CreatedAt`), on pools in the rich profile only (the
+//!   SDK's pool model has none). The seeded tenants and clouds were created
+//!   at a fixed past instant, [`seed::SEEDED_AT`] (`2024-01-15T08:00:00Z`),
+//!   shown in the rich profile only (`Tenant` and `Cloud` have none).
 //! - **Pools**: `PATCH` fields are all optional; a size or extra-storage
 //!   change puts every node through `Updating`, a rename alone is instant.
 //!   Adding nodes is allowed while others still provision. Deleting a pool
@@ -101,10 +108,11 @@
 //!   empty (`KubernetesClusterLoadBalancer.Instances`, `omitempty`).
 //! - **Pool**: `extraStorage` left out when 0 and `nodes` left out when
 //!   empty: `KubernetesClusterNodePool` (`extraStorage,omitempty`,
-//!   `nodes,omitempty`).
+//!   `nodes,omitempty`); no `createdAt` (the model has none).
 //! - **Tenant**: `parent` left out instead of `null` for a top-level tenant
 //!   (and any empty field left out): `Tenant` in tenants.go (`parent` is a
-//!   plain string with `omitempty`).
+//!   plain string with `omitempty`); no `createdAt` (the model has none).
+//! - **Cloud**: no `createdAt` (`Cloud` in clouds.go has none).
 //! - **Page meta**: `from`/`to` left out instead of `null` on an empty page,
 //!   `total` left out when 0: `Meta` in type.go (every field an `int` with
 //!   `omitempty`).
@@ -119,7 +127,8 @@
 //!   model to `Client.Do` and read no body.
 //!
 //! The same in both profiles (checked against the SDK): clouds
-//! `{identifier, name, type, hvType}` (`Cloud`), nodes `{identifier,
+//! `{identifier, name, type, hvType}` (`Cloud`) but for rich's
+//! `createdAt`, nodes `{identifier,
 //! localvmid, name, status}` (`KubernetesClusterNode`), the load-balancer
 //! element and its instances (`KubernetesClusterLoadBalancer`,
 //! `KubernetesClusterLoadBalancerInstance`), the create answers `{"data",

@@ -169,6 +169,8 @@ pub struct Pool {
     /// Stale views of this pool, one per change accepted while stale reads
     /// last, oldest first (their `until`s never decrease).
     pub stale: Vec<Stale<Pool>>,
+    /// Creation time (the system clock when the pool was created).
+    pub created_at: OffsetDateTime,
 }
 
 impl Pool {
@@ -223,7 +225,7 @@ pub struct Cluster {
     pub load_balancers: Vec<LoadBalancer>,
     /// Worker node pools, oldest first.
     pub pools: Vec<Pool>,
-    /// Creation time.
+    /// Creation time (the system clock when the cluster was created).
     pub created_at: OffsetDateTime,
     /// What the cluster is busy with (if `until` lies ahead).
     pub phase: ClusterPhase,

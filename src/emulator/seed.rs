@@ -12,7 +12,15 @@
 //! | `cloud-1` | Main HCP Cloud | 1.9.1: 1.31.2, 1.32.0; 1.8.3: 1.30.6, 1.31.2; 1.7.7: 1.29.10, 1.30.6 |
 //! | `cloud-2` | Secondary Cloud | 1.8.3: 1.30.6, 1.31.2; 1.7.7: 1.29.10, 1.30.6 |
 //!
-//! Every tenant sees both clouds.
+//! Every tenant sees both clouds. Seeded objects were all created at
+//! [`SEEDED_AT`], a fixed past instant (`createdAt` in the rich profile).
+
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+/// When every seeded tenant and cloud was created: `2024-01-15T08:00:00Z`,
+/// a fixed instant in the past, the same in every run.
+pub const SEEDED_AT: OffsetDateTime = datetime!(2024-01-15 08:00:00 UTC);
 
 /// A tenant (organisation) as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +35,8 @@ pub struct Tenant {
     pub status: String,
     /// `reseller` for the current tenant, `customer` for its children.
     pub kind: String,
+    /// Creation time ([`SEEDED_AT`] for the seeded tenants).
+    pub created_at: OffsetDateTime,
 }
 
 /// A cloud (a Xelon HCP location) and the versions it can run.
@@ -42,6 +52,8 @@ pub struct Cloud {
     pub hv_type: String,
     /// Talos version to the Kubernetes versions it can run, newest Talos first.
     pub versions: Vec<(String, Vec<String>)>,
+    /// Creation time ([`SEEDED_AT`] for the seeded clouds).
+    pub created_at: OffsetDateTime,
 }
 
 impl Cloud {
@@ -85,6 +97,7 @@ pub fn tenants() -> Vec<Tenant> {
         parent: parent.map(str::to_owned),
         status: "active".to_owned(),
         kind: kind.to_owned(),
+        created_at: SEEDED_AT,
     };
     vec![
         tenant(CURRENT_TENANT, "Emulated Tenant", None, "reseller"),
@@ -127,6 +140,7 @@ pub fn clouds() -> Vec<Cloud> {
                 ("1.8.3", &["1.30.6", "1.31.2"]),
                 ("1.7.7", &["1.29.10", "1.30.6"]),
             ]),
+            created_at: SEEDED_AT,
         },
         Cloud {
             identifier: "cloud-2".to_owned(),
@@ -137,6 +151,7 @@ pub fn clouds() -> Vec<Cloud> {
                 ("1.8.3", &["1.30.6", "1.31.2"]),
                 ("1.7.7", &["1.29.10", "1.30.6"]),
             ]),
+            created_at: SEEDED_AT,
         },
     ]
 }

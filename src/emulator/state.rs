@@ -633,6 +633,7 @@ fn new_pool(ids: &mut Ids, cluster_name: &str, spec: NewPool, until: Instant) ->
         next_node_number: spec.nodes + 1,
         deleting_until: None,
         stale: Vec::new(),
+        created_at: OffsetDateTime::now_utc(),
     }
 }
 

@@ -70,7 +70,8 @@ fn nullable<T>(profile: ApiProfile, value: Option<T>) -> Option<Option<T>> {
     }
 }
 
-/// A tenant: `{"identifier", "name", "parent", "status", "type"}`.
+/// A tenant: `{"identifier", "name", "parent", "status", "type"}`, plus
+/// `createdAt` in rich (the SDK's `Tenant` has none).
 #[derive(Debug, Serialize)]
 pub struct TenantView {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -83,6 +84,8 @@ pub struct TenantView {
     status: Option<String>,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     kind: Option<String>,
+    #[serde(rename = "createdAt", skip_serializing_if = "Option::is_none")]
+    created_at: Option<String>,
 }
 
 impl TenantView {
@@ -100,11 +103,13 @@ impl TenantView {
             ),
             status: field(profile, t.status.clone()),
             kind: field(profile, t.kind.clone()),
+            created_at: rich_only(profile, rfc3339(t.created_at)),
         }
     }
 }
 
-/// A cloud: `{"identifier", "name", "type", "hvType"}`.
+/// A cloud: `{"identifier", "name", "type", "hvType"}`, plus `createdAt` in
+/// rich (the SDK's `Cloud` has none).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CloudView {
@@ -116,6 +121,8 @@ pub struct CloudView {
     kind: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hv_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_at: Option<String>,
 }
 
 impl CloudView {
@@ -126,6 +133,7 @@ impl CloudView {
             name: field(profile, c.name.clone()),
             kind: field(profile, c.kind.clone()),
             hv_type: field(profile, c.hv_type.clone()),
+            created_at: rich_only(profile, rfc3339(c.created_at)),
         }
     }
 }
@@ -219,7 +227,9 @@ impl NodeView {
 }
 
 /// A pool: `{"identifier", "name", "cpu", "memory", "disk", "extraStorage",
-/// "nodes"}`; sdk leaves out `extraStorage` when 0 and `nodes` when empty.
+/// "nodes", "createdAt"}`; sdk leaves out `extraStorage` when 0 and `nodes`
+/// when empty, and never sends `createdAt` (`KubernetesClusterNodePool` has
+/// none).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PoolView {
@@ -237,6 +247,8 @@ pub struct PoolView {
     extra_storage: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     nodes: Option<Vec<NodeView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_at: Option<String>,
 }
 
 impl PoolView {
@@ -257,6 +269,7 @@ impl PoolView {
                     .map(|n| NodeView::new(n, n.status(now), profile))
                     .collect(),
             ),
+            created_at: rich_only(profile, rfc3339(pool.created_at)),
         }
     }
 }
@@ -477,6 +490,8 @@ mod tests {
 
     use serde_json::json;
 
+    use super::super::seed::SEEDED_AT;
+
     fn json_of(value: &impl Serialize) -> serde_json::Value {
         serde_json::to_value(value).unwrap_or_default()
     }
@@ -524,10 +539,11 @@ mod tests {
             parent: None,
             status: "active".into(),
             kind: "reseller".into(),
+            created_at: SEEDED_AT,
         };
         assert_eq!(
             json_of(&TenantView::new(&tenant, ApiProfile::Rich)),
-            json!({"identifier": "tenant-1", "name": "T", "parent": null, "status": "active", "type": "reseller"})
+            json!({"identifier": "tenant-1", "name": "T", "parent": null, "status": "active", "type": "reseller", "createdAt": "2024-01-15T08:00:00Z"})
         );
         assert_eq!(
             json_of(&TenantView::new(&tenant, ApiProfile::Sdk)),
@@ -559,6 +575,8 @@ mod tests {
             next_node_number: 1,
             deleting_until: None,
             stale: Vec::new(),
+            created_at: OffsetDateTime::from_unix_timestamp(1_700_000_000)
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
         };
         let now = Instant::now();
         assert_eq!(
@@ -567,7 +585,7 @@ mod tests {
         );
         assert_eq!(
             json_of(&PoolView::new(&pool, now, ApiProfile::Rich)),
-            json!({"identifier": "pool-1", "name": "p", "cpu": 2, "memory": 4, "disk": 50, "extraStorage": 0, "nodes": []})
+            json!({"identifier": "pool-1", "name": "p", "cpu": 2, "memory": 4, "disk": 50, "extraStorage": 0, "nodes": [], "createdAt": "2023-11-14T22:13:20Z"})
         );
         let with_disk = Pool {
             extra_storage: 20,
@@ -577,6 +595,28 @@ mod tests {
             json_of(&PoolView::new(&with_disk, now, ApiProfile::Sdk))["extraStorage"],
             20
         );
+    }
+
+    #[test]
+    fn seeded_objects_were_created_at_a_fixed_past_instant() {
+        let seeded = "2024-01-15T08:00:00Z";
+        for cloud in super::super::seed::clouds() {
+            assert_eq!(
+                json_of(&CloudView::new(&cloud, ApiProfile::Rich))["createdAt"],
+                seeded
+            );
+            let sdk = json_of(&CloudView::new(&cloud, ApiProfile::Sdk));
+            assert!(sdk.get("createdAt").is_none(), "{sdk}");
+        }
+        for tenant in super::super::seed::tenants() {
+            assert_eq!(
+                json_of(&TenantView::new(&tenant, ApiProfile::Rich))["createdAt"],
+                seeded
+            );
+            let sdk = json_of(&TenantView::new(&tenant, ApiProfile::Sdk));
+            assert!(sdk.get("createdAt").is_none(), "{sdk}");
+        }
+        assert!(SEEDED_AT < OffsetDateTime::now_utc(), "in the past");
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use xelon_provider::emulator::{ApiProfile, Config};
 
 use crate::common::{BUSY, Emu, cluster_body, config, pool_body, rich, sdk};
@@ -53,6 +55,27 @@ pub const CONTROL_PLANE: [&str; 4] = [
 /// `Meta` in type.go.
 const META: [&str; 6] = ["currentPage", "lastPage", "perPage", "total", "from", "to"];
 
+/// When the seeded tenants and clouds were created (rich `createdAt`).
+const SEEDED_AT: &str = "2024-01-15T08:00:00Z";
+
+/// Asserts that `value` is `createdAt` as Go's `*time.Time` sends it, RFC
+/// 3339 in UTC with whole seconds (`2026-11-20T09:50:00Z`), taken from the
+/// system clock between `before` and now.
+fn assert_created_since(value: &Value, before: OffsetDateTime) {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("createdAt: {value}"));
+    assert_eq!(text.len(), "2026-11-20T09:50:00Z".len(), "{text}");
+    assert!(text.ends_with('Z'), "UTC: {text}");
+    let at = OffsetDateTime::parse(text, &Rfc3339).unwrap_or_else(|e| panic!("{text}: {e}"));
+    let before = before.replace_nanosecond(0).expect("whole second");
+    let after = OffsetDateTime::now_utc();
+    assert!(
+        before <= at && at <= after,
+        "created at {text}, between {before} and {after}"
+    );
+}
+
 fn assert_nodes(nodes: &Value, count: usize) {
     let nodes = nodes.as_array().expect("nodes");
     assert_eq!(nodes.len(), count, "{nodes:?}");
@@ -64,6 +87,7 @@ fn assert_nodes(nodes: &Value, count: usize) {
 #[tokio::test]
 async fn sdk_profile_answers_exactly_the_sdk_models() {
     let emu = Emu::start(sdk(config(Duration::ZERO, Duration::ZERO))).await;
+    let started = OffsetDateTime::now_utc();
 
     let (_, empty) = emu.get("kubernetes").await;
     assert_eq!(empty["data"], json!([]));
@@ -84,6 +108,11 @@ async fn sdk_profile_answers_exactly_the_sdk_models() {
     assert_keys(&read, &["data"]);
     let cluster = &read["data"];
     assert_keys(cluster, &SDK_CLUSTER);
+    assert_created_since(&cluster["createdAt"], started);
+    assert_eq!(
+        cluster["createdAt"], created["data"]["createdAt"],
+        "the same instant on every read"
+    );
     assert_keys(&cluster["health"], &["health", "lastCheckingData"]);
     assert_keys(&cluster["cloud"], &CLOUD);
     assert_eq!(cluster["status"], "Ready");
@@ -221,6 +250,7 @@ async fn sdk_profile_answers_exactly_the_sdk_models() {
 #[tokio::test]
 async fn rich_profile_answers_the_extras() {
     let emu = Emu::start(rich(config(Duration::ZERO, Duration::ZERO))).await;
+    let started = OffsetDateTime::now_utc();
     let (_, empty) = emu.get("kubernetes").await;
     assert_eq!(
         empty["meta"],
@@ -231,6 +261,11 @@ async fn rich_profile_answers_the_extras() {
     let mut rich_cluster = SDK_CLUSTER.to_vec();
     rich_cluster.extend(["tenantIdentifier", "k8sVersion", "talosVersion"]);
     assert_keys(&read["data"], &rich_cluster);
+    assert_created_since(&read["data"]["createdAt"], started);
+    assert_eq!(
+        read["data"]["cloud"]["createdAt"], SEEDED_AT,
+        "seeded: a fixed past instant"
+    );
     let pool_id = emu.create_pool(&id, 2).await;
     let one = format!("kubernetes/{id}/pools/{pool_id}");
     let (_, pool) = emu.get(&one).await;
@@ -244,15 +279,37 @@ async fn rich_profile_answers_the_extras() {
             "disk",
             "extraStorage",
             "nodes",
+            "createdAt",
         ],
     );
     assert_eq!(pool["extraStorage"], 0);
+    assert_created_since(&pool["createdAt"], started);
+    let (_, truth) = emu
+        .admin(reqwest::Method::GET, &format!("clusters/{id}"), None)
+        .await;
+    assert_eq!(truth["pools"][0]["createdAt"], pool["createdAt"], "{truth}");
+    assert_eq!(truth["cluster"]["createdAt"], read["data"]["createdAt"]);
     let (_, current) = emu.get("tenants/current").await;
     assert_eq!(current["parent"], Value::Null);
     assert_keys(
         &current,
-        &["identifier", "name", "parent", "status", "type"],
+        &[
+            "identifier",
+            "name",
+            "parent",
+            "status",
+            "type",
+            "createdAt",
+        ],
     );
+    assert_eq!(current["createdAt"], SEEDED_AT);
+    let (_, clouds) = emu.get("clouds").await;
+    for cloud in clouds.as_array().expect("clouds") {
+        let mut keys = CLOUD.to_vec();
+        keys.push("createdAt");
+        assert_keys(cloud, &keys);
+        assert_eq!(cloud["createdAt"], SEEDED_AT);
+    }
 
     let (status, renamed) = emu.patch(&one, json!({"name": "renamed"})).await;
     assert_eq!(status, StatusCode::ACCEPTED);
