@@ -68,11 +68,39 @@ impl Tri<Timeouts> {
         self.timeout(|t| &t.delete, default)
     }
 
+    /// The setting of operation `op` (`create`, `update` or `delete`) as a
+    /// user reads it in an error: `timeouts.create = "5s"`, exactly as
+    /// written, or `timeouts.create (not set; the default is 30m)`.
+    pub fn describe(&self, op: &str, default: Duration) -> String {
+        let which = |t: &Timeouts| match op {
+            "create" => t.create.clone(),
+            "update" => t.update.clone(),
+            _ => t.delete.clone(),
+        };
+        match self.known().map(which) {
+            Some(Tri::Known(text)) => format!("timeouts.{op} = {text:?}"),
+            _ => format!(
+                "timeouts.{op} (not set; the default is {})",
+                go_duration(default)
+            ),
+        }
+    }
+
     fn timeout(&self, which: fn(&Timeouts) -> &Tri<String>, default: Duration) -> Duration {
         self.known()
             .and_then(|t| which(t).known())
             .and_then(|s| parse_duration(s).ok())
             .unwrap_or(default)
+    }
+}
+
+/// `d` as a Go duration a user could write: `30m`, `1h`, `45s`, `1500ms`.
+fn go_duration(d: Duration) -> String {
+    match (d.as_secs(), d.subsec_millis()) {
+        (s, 0) if s > 0 && s % 3600 == 0 => format!("{}h", s / 3600),
+        (s, 0) if s > 0 && s % 60 == 0 => format!("{}m", s / 60),
+        (s, 0) => format!("{s}s"),
+        _ => format!("{}ms", d.as_millis()),
     }
 }
 
@@ -124,6 +152,24 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_are_described_as_written() {
+        let set = Tri::Known(Timeouts {
+            create: Tri::Known("5s".into()),
+            ..Timeouts::default()
+        });
+        let default = Duration::from_secs(1800);
+        assert_eq!(set.describe("create", default), r#"timeouts.create = "5s""#);
+        assert_eq!(
+            set.describe("update", default),
+            "timeouts.update (not set; the default is 30m)"
+        );
+        assert_eq!(
+            Tri::<Timeouts>::Null.describe("delete", Duration::from_millis(1500)),
+            "timeouts.delete (not set; the default is 1500ms)"
+        );
+    }
 
     #[test]
     fn go_durations() {

@@ -17,7 +17,7 @@
 
 use crate::cty::AttributePath;
 use crate::framework::Diagnostics;
-use crate::xelon::{CreateError, Error};
+use crate::xelon::Error;
 
 /// Which attribute each API field of a request body comes from, for a 422's
 /// `errors` map: `(API field, attribute path)` with the path in dotted form.
@@ -132,29 +132,6 @@ fn dotted(path: &str) -> AttributePath {
 /// The diagnostics of a failed call, with only the operation's summary.
 pub fn api_error(summary: &str, error: &Error) -> Diagnostics {
     Failure::new(summary, error).diagnostics()
-}
-
-/// The diagnostics of a guarded create ([`crate::xelon::create_once`]) that
-/// made nothing: `exists` for an object of that name found outside the
-/// state; else the failed check, or the refused create with its 422's
-/// rejected `fields` on their attributes, summarised with `what` (e.g.
-/// `node pool`).
-pub fn create_failure<T>(
-    what: &str,
-    error: CreateError<T>,
-    fields: Fields,
-    exists: impl FnOnce(T) -> Diagnostics,
-) -> Diagnostics {
-    match error {
-        CreateError::Exists(existing) => exists(existing),
-        CreateError::Check(e) => api_error(
-            &format!("Unable to check for an existing {what} of this name"),
-            &e,
-        ),
-        CreateError::Create(e) => Failure::new(&format!("Unable to create {what}"), &e)
-            .fields(fields)
-            .diagnostics(),
-    }
 }
 
 /// `?` for API results: the error becomes its diagnostics.

@@ -4,6 +4,7 @@
 
 mod data_sources;
 pub mod errors;
+mod guarded;
 mod kubeconfig;
 mod kubernetes_cluster;
 mod kubernetes_kubeconfig;

@@ -462,11 +462,10 @@ impl Client {
 }
 
 fn encode<B: Serialize + ?Sized>(method: &Method, path: &str, body: &B) -> Result<Vec<u8>> {
-    serde_json::to_vec(body).map_err(|e| Error::Decode {
+    serde_json::to_vec(body).map_err(|e| Error::Encode {
         method: method.clone(),
         path: path.to_owned(),
         source: e,
-        body: String::new(),
     })
 }
 

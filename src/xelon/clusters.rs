@@ -15,7 +15,7 @@ impl Client {
     }
 
     /// Every cluster named exactly `name` that is not being deleted (all
-    /// pages): the lookup behind [`create_or_find`](super::create_or_find)
+    /// pages): the lookup behind [`create_once`](super::create_once)
     /// and the check that a create would not duplicate a cluster.
     pub async fn clusters_named(&self, name: &str) -> Result<Vec<Cluster>> {
         let all = self.list_clusters().await?;

@@ -112,6 +112,39 @@ pub enum Error {
     /// The client configuration is unusable (bad base URL, empty token, ...).
     #[error("invalid Xelon client configuration: {0}")]
     InvalidConfig(String),
+
+    /// A request body that could not be encoded: nothing was sent.
+    #[error("{method} {path}: cannot encode the request body: {source}")]
+    Encode {
+        /// The request's method.
+        method: Method,
+        /// The request's path, relative to the base URL.
+        path: String,
+        /// What serde_json reported.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// What a failed request may have done at the API: the question a create
+/// must answer before it may be sent again (see [`Error::delivery`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// It certainly never reached the API (connection refused, name
+    /// resolution, a TLS failure, a body that could not be encoded): it may
+    /// be sent again without looking.
+    NotSent,
+    /// The API answered that it did not act on it (a 4xx): nothing was done.
+    Refused,
+    /// The API finished handling it, but what it did is not known (a 500,
+    /// 501, 503 or other 5xx of the application, a 2xx answer that could not
+    /// be read): an object it made exists by now, bar a listing that lags.
+    Handled,
+    /// It may still be in progress: the answer timed out, the connection
+    /// broke after the request was written, or a gateway gave up waiting for
+    /// the backend (502, 504, and the 52x of some proxies). An object it
+    /// makes may appear minutes later.
+    MayBeInProgress,
 }
 
 impl Error {
@@ -125,6 +158,29 @@ impl Error {
         match self {
             Error::Api { status, .. } => Some(*status),
             _ => None,
+        }
+    }
+
+    /// What the failed request may have done at the API (see [`Delivery`]).
+    /// Errors that are not about a request ([`Error::Timeout`],
+    /// [`Error::NotReady`]) count as [`Delivery::Refused`]: they say nothing
+    /// about a create.
+    pub fn delivery(&self) -> Delivery {
+        match self {
+            Error::Transport { source, .. } if source.is_builder() || source.is_connect() => {
+                Delivery::NotSent
+            }
+            Error::Transport { .. } => Delivery::MayBeInProgress,
+            // A request cut short by cancellation may have been written.
+            Error::Cancelled => Delivery::MayBeInProgress,
+            Error::Encode { .. } | Error::InvalidConfig(_) => Delivery::NotSent,
+            Error::Decode { .. } => Delivery::Handled,
+            Error::Api { status, .. } => match *status {
+                502 | 504 | 520..=599 => Delivery::MayBeInProgress,
+                500..=519 => Delivery::Handled,
+                _ => Delivery::Refused,
+            },
+            Error::Timeout { .. } | Error::NotReady { .. } => Delivery::Refused,
         }
     }
 
@@ -435,9 +491,12 @@ impl fmt::Display for DisplayApi<'_> {
         {
             write!(f, " {reason}")?;
         }
+        // The text ends without a full stop, so that a sentence around it
+        // can add its own without doubling one.
+        let bare = |text: &str| text.trim_end().trim_end_matches('.').to_owned();
         match (message.as_deref(), error.as_deref()) {
-            (Some(m), _) if !m.is_empty() => write!(f, ": {m}")?,
-            (_, Some(e)) if !e.is_empty() => write!(f, ": {e}")?,
+            (Some(m), _) if !bare(m).is_empty() => write!(f, ": {}", bare(m))?,
+            (_, Some(e)) if !bare(e).is_empty() => write!(f, ": {}", bare(e))?,
             _ => {}
         }
         if !errors.is_empty() {

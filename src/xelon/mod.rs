@@ -20,7 +20,7 @@
 //! - [`wait`]: waiters for clusters and pools to become ready or disappear,
 //!   on a configurable [`PollSchedule`].
 //! - [`recover`]: creates whose answer was lost are recovered by name, never
-//!   duplicated ([`create_or_find`]).
+//!   duplicated ([`create_once`]).
 //!
 //! # Calls
 //!
@@ -88,7 +88,7 @@ mod test_support;
 
 pub use client::Client;
 pub use config::{ClientConfig, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, Secret};
-pub use error::{Error, Result};
+pub use error::{Delivery, Error, Result};
 pub use listing::Pages;
 pub use models::{
     Cloud, CloudRef, Cluster, ControlPlane, CreateClusterRequest, CreateNodePoolRequest,
@@ -96,7 +96,7 @@ pub use models::{
     PageMeta, ResizeControlPlane, Tenant, UpdateNodePoolRequest, VersionMap, VersionRequest,
     WorkerPoolSpec,
 };
-pub use recover::{CreateError, Created, create_once, create_or_find, outcome_unknown};
+pub use recover::{CreateError, Created, Listed, create_once};
 pub use retry::RetryPolicy;
 pub use wait::{
     PollSchedule, Progress, poll_until, retry_on_conflict, wait_cluster_deleted,

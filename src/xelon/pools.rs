@@ -16,7 +16,7 @@ impl Client {
     }
 
     /// The cluster's pools named exactly `name`: the lookup behind
-    /// [`create_or_find`](super::create_or_find) and the duplicate check.
+    /// [`create_once`](super::create_once) and the duplicate check.
     pub async fn pools_named(&self, cluster_id: &str, name: &str) -> Result<Vec<NodePool>> {
         let all = self.list_pools(cluster_id).await?;
         Ok(all.into_iter().filter(|p| p.name == name).collect())

@@ -14,10 +14,13 @@
 //!
 //! Only idempotent requests are retried: `GET`, `PATCH` (the API's PATCHes
 //! set absolute sizes) and `DELETE`, on 429, 500, 502, 503, 504 and broken
-//! connections. A `POST` is retried here only on 429, an answer saying the
-//! request was rejected before it was processed; never on 5xx or a broken
-//! connection, where the server may have acted on it: a create is then
-//! recovered by name ([`create_or_find`](super::create_or_find)).
+//! connections. A `POST` is retried here only where it certainly was not
+//! acted on: a 429 (rejected before it was processed) and a connection that
+//! could not be opened (refused, name resolution, TLS: the request was never
+//! written; see [`Delivery::NotSent`](super::Delivery::NotSent)). Never on a
+//! 5xx or a connection broken after sending, where the server may have
+//! acted on it: a create is then recovered by name
+//! ([`create_once`](super::create_once)).
 
 use std::time::Duration;
 
@@ -39,11 +42,25 @@ pub struct RetryPolicy {
     pub cap: Duration,
     /// Upper bound of a delay taken from a `Retry-After` header.
     pub retry_after_cap: Duration,
+    /// How long a create that the API finished handling without a readable
+    /// answer (a 500, 503, an unreadable 2xx) is looked for by name before
+    /// it is sent again: long enough for a list that lags behind creates.
+    pub lookup_handled: Duration,
+    /// How long a create that may still be in progress at the API (the
+    /// answer timed out, the connection broke after sending, a gateway's
+    /// 502/504) is looked for by name before it is sent again: as long as a
+    /// slow backend may still be working on it.
+    pub lookup_in_progress: Duration,
+    /// How many times one create is sent at most (the first included) when
+    /// its outcome stays unknown and nothing of its name appears.
+    pub create_sends: u32,
 }
 
 impl Default for RetryPolicy {
     /// A 2-minute budget (at most 100 attempts), base 250 ms, cap 8 s,
-    /// `Retry-After` capped at 30 s.
+    /// `Retry-After` capped at 30 s; a create whose outcome is unknown is
+    /// looked for 10 s (handled) or 3 minutes (maybe in progress) before it
+    /// is sent again, 3 sends at most.
     fn default() -> Self {
         RetryPolicy {
             budget: Duration::from_secs(120),
@@ -51,6 +68,9 @@ impl Default for RetryPolicy {
             base: Duration::from_millis(250),
             cap: Duration::from_secs(8),
             retry_after_cap: Duration::from_secs(30),
+            lookup_handled: Duration::from_secs(10),
+            lookup_in_progress: Duration::from_secs(180),
+            create_sends: 3,
         }
     }
 }
@@ -103,7 +123,7 @@ impl RetryPolicy {
 
     /// Whether a transport failure of a `method` request is retried.
     pub fn retries_transport(&self, method: &Method, error: &reqwest::Error) -> bool {
-        is_idempotent(method) && !error.is_builder()
+        !error.is_builder() && (is_idempotent(method) || error.is_connect())
     }
 }
 
@@ -188,6 +208,7 @@ mod tests {
             base: Duration::from_millis(5),
             cap: Duration::from_millis(20),
             retry_after_cap: Duration::from_secs(1),
+            ..RetryPolicy::default()
         };
         // Nine 503s, then an answer: more than the old five attempts.
         let m = mock(|_, n| {

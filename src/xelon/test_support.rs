@@ -183,6 +183,9 @@ pub(crate) fn fast_config(base_url: &str) -> ClientConfig {
             base: Duration::from_millis(1),
             cap: Duration::from_millis(5),
             retry_after_cap: Duration::from_secs(5),
+            lookup_handled: Duration::from_millis(100),
+            lookup_in_progress: Duration::from_millis(300),
+            create_sends: 3,
         })
         .with_poll(PollSchedule {
             initial: Duration::from_millis(10),

@@ -158,8 +158,9 @@ where
 /// the API refuses it with `409 Conflict` because the object is busy, calls
 /// it again after the delays of the client's [`PollSchedule`]; the first
 /// call goes out at once. Gives up with the last 409 once the next try
-/// would pass `timeout`; stops with [`Error::Cancelled`] when `cancel` is
-/// cancelled. Any other outcome is returned as it is.
+/// would pass `timeout`, or when `cancel` is cancelled (a refused call is
+/// not in flight: the 409 says truly that nothing was done). Any other
+/// outcome is returned as it is.
 pub async fn retry_on_conflict<T, F, Fut>(
     client: &Client,
     timeout: Duration,
@@ -187,7 +188,7 @@ where
                 );
                 tokio::select! {
                     biased;
-                    _ = cancel.cancelled() => return Err(Error::Cancelled),
+                    _ = cancel.cancelled() => return Err(error),
                     _ = tokio::time::sleep(delay) => {}
                 }
             }

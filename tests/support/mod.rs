@@ -484,3 +484,26 @@ impl Workspace {
             .is_some_and(|rs| rs.iter().any(|r| r["address"] == address))
     }
 }
+
+/// Sends signal `sig` (e.g. `-INT`) to process `pid`.
+pub fn signal(pid: u32, sig: &str) {
+    let status = std::process::Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success(), "kill {sig} {pid}");
+}
+
+/// Ctrl-C needs Terraform itself to receive SIGINT: the project's launcher
+/// (`scripts/install-terraform.sh`) is a native program calling Terraform's
+/// entry point, so the signal reaches Terraform as with a released binary.
+/// A Python launcher would swallow it: then this test fails, saying so.
+pub fn assert_native_terraform() {
+    let tf = terraform();
+    let head = std::fs::read(&tf).unwrap_or_default();
+    assert!(
+        head.starts_with(b"\x7fELF"),
+        "{} is not a native executable (a script launcher swallows Ctrl-C); install a C compiler and rerun scripts/install-terraform.sh, or set TERRAFORM to a Terraform binary",
+        tf.display()
+    );
+}

@@ -4,10 +4,13 @@
 use crate::cty::AttributePath;
 use crate::framework::model::Tri;
 use crate::framework::{CreateRequest, Diagnostics};
-use crate::xelon::models::{Cluster, CreateClusterRequest, DeploymentType};
+use std::time::Duration;
+
+use crate::xelon::models::{Cluster, CreateClusterRequest, DeploymentType, STATUS_READY};
 use crate::xelon::{Client, Error, create_once, wait};
 
-use super::super::errors::{Fields, api_error, create_failure};
+use super::super::errors::{Fields, api_error};
+use super::super::guarded::{Guard, cuts_wait_short, wait_cut_short};
 use super::state::read_state;
 use super::{ClusterModel, DEFAULT_TIMEOUT, Outcome, Spec, required, vanished};
 
@@ -39,16 +42,25 @@ const CREATE_FIELDS: Fields = &[
 ];
 
 /// Creates the planned cluster and waits until it is ready; from the create
-/// on, every failure records its ID.
+/// on, the cluster is recorded whatever happens. A wait cut short records it
+/// with its last status and a warning (the next apply waits again); only a
+/// cluster that failed (`Error`) is recorded with an error, which taints it.
 pub(super) async fn create_cluster(req: CreateRequest<'_, Client>) -> Outcome {
     let planned = ClusterModel::read(req.planned).map_err(|d| (None, d))?;
     let client = req.client.with_cancel(req.cancel.clone());
     let body = create_body(&planned).map_err(|d| (None, d))?;
     let (name, cloud, tenant) = (
-        &body.cluster_name,
-        &body.cloud_identifier,
-        &body.tenant_identifier,
+        body.cluster_name.as_str(),
+        body.cloud_identifier.as_str(),
+        body.tenant_identifier.as_str(),
     );
+    let import_id = |id: &str| format!("{tenant}/{id}");
+    let guard = Guard {
+        name,
+        scope: String::new(),
+        fields: CREATE_FIELDS,
+        import_id: &import_id,
+    };
     let timeout = planned.timeouts.create(DEFAULT_TIMEOUT);
     let deadline = tokio::time::Instant::now() + timeout;
     let body = &body;
@@ -58,49 +70,88 @@ pub(super) async fn create_cluster(req: CreateRequest<'_, Client>) -> Outcome {
         req.cancel,
         &format!("cluster {name:?}"),
         move |creator| async move { creator.create_cluster(body).await },
-        || async {
-            let found = existing_clusters(&client, name, cloud, tenant).await?;
-            Ok(found.into_iter().next())
-        },
+        |lister| async move { existing_clusters(&lister, name, cloud, tenant).await },
     )
-    .await;
-    let created = created.map_err(|e| {
-        let diagnostics = create_failure("Kubernetes cluster", e, CREATE_FIELDS, |existing| {
-            already_exists(&existing, tenant)
-        });
-        (None, diagnostics)
-    })?;
+    .await
+    .map_err(|e| (None, guard.failure(e)))?;
     let id = created.object.identifier.clone();
     tracing::info!(
         cluster_id = %id,
         found_after_lost_answer = created.found_after_lost_answer,
+        sends = created.sends,
         "cluster created; waiting until it is ready"
     );
-    // From here on the cluster exists: every failure still records its ID.
+    // From here on the cluster exists: every outcome records its ID.
     let mut partial = planned.clone();
     partial.id = Tri::Known(id.clone());
     // Nothing was read yet: the kubeconfig is null rather than unknown.
     partial.kube_config_raw = Tri::Null;
+    partial.status = Tri::Known(last_word(&created.object.status));
     let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-    if let Err(e) = wait::wait_cluster_ready(&client, &id, left, req.cancel).await {
-        let diagnostics = api_error("Kubernetes cluster did not become ready", &e);
-        return Err((Some(partial), diagnostics));
+    let waited = wait::wait_cluster_ready(&client, &id, left, req.cancel).await;
+    // Whatever the wait did: did another cluster of the name appear meanwhile?
+    let steady = client.uncancellable();
+    let listed = existing_clusters(&steady, name, cloud, tenant).await;
+    let mut warnings = guard.twins(&created, listed).map_err(|d| (None, d))?;
+    match waited {
+        Ok(_) => {}
+        Err(e) if cuts_wait_short(&e) => {
+            // Its status now, when the API answers at once.
+            if let Ok(now) = steady
+                .with_deadline(std::time::Instant::now() + Duration::from_secs(5))
+                .get_cluster(&id)
+                .await
+            {
+                partial.status = Tri::Known(last_word(&now.status));
+            }
+            let status = partial.status.known().map_or("", String::as_str);
+            let (summary, detail) = wait_cut_short(
+                &format!("Kubernetes cluster {id}"),
+                "create",
+                &planned.timeouts,
+                DEFAULT_TIMEOUT,
+                &e,
+                Some(status),
+            );
+            warnings.warning(summary, detail);
+            return Ok((partial, warnings));
+        }
+        Err(e) => {
+            let mut diagnostics = api_error("Kubernetes cluster did not become ready", &e);
+            diagnostics.extend(warnings);
+            if let Error::NotReady { status, .. } = &e {
+                partial.status = Tri::Known(status.clone());
+            }
+            return Err((Some(partial), diagnostics));
+        }
     }
     match read_state(&client, &partial).await {
-        Ok(Some(read)) => Ok((read.state, read.warnings)),
+        Ok(Some(read)) => {
+            warnings.extend(read.warnings);
+            Ok((read.state, warnings))
+        }
         Ok(None) => Err((
             Some(partial),
             vanished("Kubernetes cluster vanished after creation", &id),
         )),
         // The cluster is ready: a read that fails now must not taint it.
         Err(e) => {
-            let mut warnings = Diagnostics::new();
+            partial.status = Tri::Known(STATUS_READY.to_owned());
             warnings.warning(
                 "The new Kubernetes cluster is ready but could not be read back",
                 format!("Its state holds the planned values; the next refresh reads it again. {e}"),
             );
             Ok((partial, warnings))
         }
+    }
+}
+
+/// A status as the API said it, or `unknown` when it said nothing (never
+/// `Ready`: a status not seen is not ready).
+fn last_word(status: &str) -> String {
+    match status {
+        "" => "unknown".to_owned(),
+        said => said.to_owned(),
     }
 }
 
@@ -167,22 +218,4 @@ async fn existing_clusters(
                 && c.tenant_identifier.as_deref().is_none_or(|t| t == tenant)
         })
         .collect())
-}
-
-/// The error on `name` when a cluster of that name exists outside this
-/// state: nothing is created; the text gives the import that adopts it.
-fn already_exists(existing: &Cluster, tenant: &str) -> Diagnostics {
-    let id = format!("{tenant}/{}", existing.identifier);
-    let mut d = Diagnostics::new();
-    d.attribute_error(
-        AttributePath::attr("name"),
-        "A Kubernetes cluster of this name already exists",
-        format!(
-            "The Xelon API already has a cluster named {name:?} ({cluster}, status {status}) that this Terraform state does not hold, perhaps from an apply that was interrupted. The API allows several clusters of one name, so nothing was created: a second one would duplicate it.\n\nTo manage the existing cluster with this resource, import it, with an import block (the label is this resource's, as shown with this error):\n\n  import {{\n    to = xelon_kubernetes_cluster.<label>\n    id = \"{id}\"\n  }}\n\nor with the command: terraform import xelon_kubernetes_cluster.<label> {id}\n\nOtherwise choose another name, or delete the existing cluster.",
-            name = existing.name,
-            cluster = existing.identifier,
-            status = if existing.status.is_empty() { "unknown" } else { &existing.status },
-        ),
-    );
-    d
 }

@@ -25,6 +25,7 @@ use crate::framework::{
     ImportResponse, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema,
     UpdateRequest, timeouts,
 };
+use crate::xelon::models::{STATUS_ERROR, STATUS_READY};
 use crate::xelon::{Client, wait};
 
 use super::errors::{OrDiagnose, api_error};
@@ -64,6 +65,7 @@ pub(super) struct ClusterModel {
     pub(super) kubernetes_version: Tri<String>,
     pub(super) load_balancer: Tri<Spec>,
     pub(super) name: Tri<String>,
+    pub(super) status: Tri<String>,
     pub(super) talos_version: Tri<String>,
     pub(super) tenant_id: Tri<String>,
     pub(super) timeouts: Tri<Timeouts>,
@@ -222,6 +224,10 @@ impl Resource<Client> for KubernetesCluster {
                     .validate(NotEmpty)
                     .validate(PlainText)
                     .description("The name of the cluster. Changing it replaces the cluster."),
+                Attribute::string("status")
+                    .computed()
+                    .use_state_for_unknown()
+                    .description("The cluster's status as last read, e.g. `Ready`. While it is not `Ready` (still provisioning, or a wait cut short by Ctrl-C, `timeouts` or an outage), the next plan shows an in-place update of `status` that waits for this same cluster instead of replacing it; a cluster the API reports in `Error` is replaced."),
                 Attribute::string("talos_version")
                     .required()
                     .validate(NotEmpty)
@@ -254,13 +260,19 @@ impl Resource<Client> for KubernetesCluster {
             };
             Ok((planned, prior))
         });
-        let (planned, prior) = match models {
+        let (mut planned, prior) = match models {
             Ok(m) => m,
             Err(d) => return resp.diagnostics.extend(d),
         };
         if let Some(prior) = &prior {
             check_high_availability(prior, &planned, &mut resp.diagnostics);
             check_no_downgrade(prior, &planned, &mut resp.diagnostics);
+            if plan_status(prior, &mut planned, resp) {
+                match planned.write() {
+                    Ok(value) => resp.planned = value,
+                    Err(d) => return resp.diagnostics.extend(d),
+                }
+            }
         }
         // Versions are checked against the cloud's offer whenever it can be read now.
         let (Some(client), Some(cloud), Some(talos), Some(k8s)) = (
@@ -308,7 +320,20 @@ impl Resource<Client> for KubernetesCluster {
                 .await
                 .or_diagnose("Unable to read Kubernetes cluster")?;
             match read {
-                Some(read) => Ok::<_, Diagnostics>((read.state.write()?, read.warnings)),
+                Some(mut read) => {
+                    if let Some(status) = read.state.status.known().filter(|s| *s != STATUS_READY) {
+                        let next = match status.as_str() {
+                            STATUS_ERROR => "the next plan replaces it",
+                            _ => "the next apply waits for this same cluster (an in-place update of `status`) instead of replacing it",
+                        };
+                        read.warnings.attribute_warning(
+                            AttributePath::attr("status"),
+                            "The Kubernetes cluster is not ready",
+                            format!("The Xelon API reports cluster {} in status {status:?}: {next}.", read.state.id.known().map_or("", String::as_str)),
+                        );
+                    }
+                    Ok::<_, Diagnostics>((read.state.write()?, read.warnings))
+                }
                 None => {
                     tracing::info!("cluster no longer exists; removing it from state");
                     Ok((Value::Null, Diagnostics::new()))
@@ -357,6 +382,35 @@ impl Resource<Client> for KubernetesCluster {
         };
         imported.into()
     }
+}
+
+/// The plan of `status`, the rule that keeps a provisioning cluster: when
+/// the prior cluster is not `Ready` (a wait cut short, an import of a
+/// cluster still provisioning), or the plan changes it, its status is
+/// unknown, so the apply is an in-place update that waits for this same
+/// cluster; a cluster in `Error` is replaced. True when `planned` changed.
+fn plan_status(prior: &ClusterModel, planned: &mut ClusterModel, resp: &mut PlanResponse) -> bool {
+    let changes = prior.talos_version != planned.talos_version
+        || prior.kubernetes_version != planned.kubernetes_version
+        || prior.control_plane != planned.control_plane
+        || prior.load_balancer != planned.load_balancer;
+    match prior.status.known().map(String::as_str) {
+        Some(STATUS_ERROR) => {
+            resp.requires_replace.push(AttributePath::attr("status"));
+            resp.diagnostics.attribute_warning(
+                AttributePath::attr("status"),
+                "The Kubernetes cluster failed",
+                format!(
+                    "The Xelon API reports cluster {} in status Error, so it is replaced: destroyed and created anew.",
+                    prior.id.known().map_or("(unknown ID)", String::as_str)
+                ),
+            );
+        }
+        Some(STATUS_READY) | None if !changes => return false,
+        _ => {}
+    }
+    planned.status = Tri::Unknown;
+    true
 }
 
 /// What an apply ends with: the new state and its warnings, or the errors

@@ -191,6 +191,12 @@ fn state_from_api(
             &base.load_balancer,
         ),
         name: or_known("name", id, name, &base.name),
+        status: or_known(
+            "status",
+            id,
+            (!cluster.status.is_empty()).then(|| cluster.status.clone()),
+            &base.status,
+        ),
         talos_version: or_known(
             "talos_version",
             id,
@@ -222,7 +228,11 @@ mod tests {
             &LoadBalancer::default(),
             &base,
         );
-        assert_eq!(state, base);
+        let reported = ClusterModel {
+            status: Tri::Known("Updating".into()),
+            ..base.clone()
+        };
+        assert_eq!(state, reported);
         // Reported values win over the known ones.
         let cp: ControlPlane =
             serde_json::from_str(r#"{"controlPlaneCpu": 8, "nodes": [{"identifier": "n1"}]}"#)

@@ -5,10 +5,12 @@ use std::time::Duration;
 use crate::cty::AttributePath;
 use crate::framework::UpdateRequest;
 use crate::framework::model::Tri;
-use crate::xelon::models::{Cluster, ResizeControlPlane, VersionMap};
+use crate::framework::Diagnostics;
+use crate::xelon::models::{Cluster, ResizeControlPlane, STATUS_READY, VersionMap};
 use crate::xelon::{Client, Error, wait};
 
 use super::super::errors::{Failure, Fields, api_error};
+use super::super::guarded::{cuts_wait_short, wait_cut_short};
 use super::state::read_state;
 use super::{ClusterModel, DEFAULT_TIMEOUT, Outcome, SETTLE, Spec, required, vanished};
 
@@ -255,6 +257,33 @@ pub(super) async fn update_cluster(req: UpdateRequest<'_, Client>) -> Outcome {
         .clone();
     let timeout = planned.timeouts.update(DEFAULT_TIMEOUT);
     let deadline = tokio::time::Instant::now() + timeout;
+    // A cluster not Ready before (a wait cut short, an import of a cluster
+    // still provisioning) is waited for first: the same cluster, resumed.
+    if let Some(status) = prior.status.known().filter(|s| *s != STATUS_READY) {
+        if let Err(e) = wait::wait_cluster_ready(&client, &id, timeout, req.cancel).await {
+            let diagnostics = match cuts_wait_short(&e) {
+                true => {
+                    let (summary, detail) = wait_cut_short(
+                        &format!("Kubernetes cluster {id}"),
+                        "update",
+                        &planned.timeouts,
+                        DEFAULT_TIMEOUT,
+                        &e,
+                        Some(status),
+                    );
+                    let mut d = Diagnostics::new();
+                    d.error(summary, detail);
+                    d
+                }
+                false => api_error("Kubernetes cluster did not become ready", &e),
+            };
+            let state = match read_state(&client.uncancellable(), &prior).await {
+                Ok(Some(read)) => read.state,
+                _ => prior.clone(),
+            };
+            return Err((Some(state), diagnostics));
+        }
+    }
     // The cloud's version mapping only decides the order when both versions change.
     let changes = |old: &Tri<String>, new: &Tri<String>| old.is_known() && old != new;
     let both_versions_change = changes(&prior.talos_version, &planned.talos_version)
@@ -275,16 +304,33 @@ pub(super) async fn update_cluster(req: UpdateRequest<'_, Client>) -> Outcome {
         let applied = match called {
             Ok(()) => {
                 let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-                wait_applied(&client, &id, &step, left, req.cancel).await
+                wait_applied(&client, &id, &step, left, req.cancel)
+                    .await
+                    .map_err(|e| (true, e))
             }
-            Err(e) => Err(e),
+            Err(e) => Err((false, e)),
         };
-        if let Err(e) = applied {
+        if let Err((waiting, e)) = applied {
             // Record what the cluster looks like now, so the next plan shows what is left.
             let summary = format!("Unable to update Kubernetes cluster ({})", step.describe());
-            let mut diagnostics = Failure::new(&summary, &e)
-                .fields(RESIZE_FIELDS)
-                .diagnostics();
+            let mut diagnostics = match waiting && cuts_wait_short(&e) {
+                true => {
+                    let (cut, detail) = wait_cut_short(
+                        &format!("Kubernetes cluster {id}"),
+                        "update",
+                        &planned.timeouts,
+                        DEFAULT_TIMEOUT,
+                        &e,
+                        None,
+                    );
+                    let mut d = Diagnostics::new();
+                    d.error(format!("{summary}: {cut}"), detail);
+                    d
+                }
+                false => Failure::new(&summary, &e)
+                    .fields(RESIZE_FIELDS)
+                    .diagnostics(),
+            };
             let state = match read_state(&client, &done).await {
                 Ok(Some(read)) => {
                     diagnostics.extend(read.warnings);

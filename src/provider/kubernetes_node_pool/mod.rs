@@ -25,10 +25,11 @@ use crate::framework::{
     ImportResponse, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema,
     UpdateRequest, timeouts,
 };
-use crate::xelon::models::{CreateNodePoolRequest, Node, NodePool};
+use crate::xelon::models::{CreateNodePoolRequest, NODE_DEPLOYED, Node, NodePool};
 use crate::xelon::{Client, create_once, wait};
 
-use super::errors::{Fields, OrDiagnose, api_error, create_failure};
+use super::errors::{Failure, Fields, OrDiagnose, api_error};
+use super::guarded::{Guard, cuts_wait_short, wait_cut_short};
 use update::{apply_update, live_nodes};
 
 /// The largest size the API's fields carry (unsigned 32-bit).
@@ -268,12 +269,15 @@ impl Resource<Client> for KubernetesNodePool {
         if let Err(d) = check_plan(&req, &resp.planned, &mut resp.diagnostics).await {
             resp.diagnostics.extend(d);
         }
+        if let Err(d) = plan_resume(req.prior, &mut resp.planned) {
+            resp.diagnostics.extend(d);
+        }
     }
 
     async fn create(&self, req: CreateRequest<'_, Client>) -> ApplyResponse {
         let mut record = None;
         match create_pool(&req, &mut record).await {
-            Ok(state) => ApplyResponse::ok(state),
+            Ok((state, warnings)) => ApplyResponse::failed(state, warnings),
             Err(d) => failed(record, d),
         }
     }
@@ -310,6 +314,32 @@ impl Resource<Client> for KubernetesNodePool {
             });
         state.into()
     }
+}
+
+/// The rule that keeps a pool whose nodes are not all `Deployed` (a wait cut
+/// short by Ctrl-C, `timeouts` or an outage; an import of a pool still
+/// provisioning): its `nodes` are planned unknown, so the apply is an
+/// in-place update that waits for this same pool instead of a replacement.
+fn plan_resume(prior: &Value, planned: &mut Value) -> Result<(), Diagnostics> {
+    if prior.is_null() || planned.is_null() {
+        return Ok(());
+    }
+    let prior: NodePoolModel = model::read(prior, INVALID_STATE)?;
+    let settled = match &prior.nodes {
+        Tri::Known(nodes) => nodes.iter().all(|n| n.status == NODE_DEPLOYED),
+        // Never read (a create cut short before its nodes were listed).
+        Tri::Null => prior.id.is_null(),
+        Tri::Unknown => true,
+    };
+    if settled {
+        return Ok(());
+    }
+    let mut model: NodePoolModel = model::read(planned, INVALID_PLAN)?;
+    if !model.nodes.is_unknown() {
+        model.nodes = Tri::Unknown;
+        *planned = to_value(&model)?;
+    }
+    Ok(())
 }
 
 /// The checks of a plan: that a new pool's cluster exists, and a warning
@@ -373,13 +403,15 @@ async fn check_plan(
     Ok(())
 }
 
-/// Creates the pool and waits for its nodes. Once the pool exists,
-/// `record` holds its state so far, for the apply to record (tainted) if a
-/// later step fails.
+/// Creates the pool and waits for its nodes, once its cluster is ready (a
+/// cluster still busy is waited for, and a `409` while it is busy is tried
+/// again). Once the pool exists, `record` holds its state so far, for the
+/// apply to record if a later step fails; a wait cut short records it with
+/// a warning instead (the next apply waits again).
 async fn create_pool(
     req: &CreateRequest<'_, Client>,
     record: &mut Option<NodePoolModel>,
-) -> Result<Value, Diagnostics> {
+) -> Result<(Value, Diagnostics), Diagnostics> {
     let plan: PlannedPool = model::read(req.planned, INVALID_PLAN)?;
     let client = req.client.with_cancel(req.cancel.clone());
     let extra = plan.extra_storage_size;
@@ -393,38 +425,89 @@ async fn create_pool(
         worker_node_extra_disk: extra,
     };
     let deadline = Instant::now() + plan.timeouts.create(DEFAULT_TIMEOUT);
+    let left = move || deadline.saturating_duration_since(Instant::now());
     let (body, cluster, name) = (&body, plan.kubernetes_cluster_id.as_str(), &plan.name);
+    // A cluster still provisioning or changing takes no pool yet.
+    wait::wait_cluster_ready(&client, cluster, left(), req.cancel)
+        .await
+        .or_diagnose_with(|e| {
+            Failure::new("The node pool's Kubernetes cluster is not ready", e)
+                .not_found_at("kubernetes_cluster_id", format!("The Xelon API knows no cluster {cluster:?}."))
+        })?;
+    let import_id = |id: &str| format!("{cluster}/{id}");
+    let guard = Guard {
+        name,
+        scope: format!(" in cluster {cluster}"),
+        fields: CREATE_FIELDS,
+        import_id: &import_id,
+    };
+    let cancel = req.cancel;
     let created = create_once(
         &client,
         deadline,
-        req.cancel,
+        cancel,
         &format!("node pool {name:?}"),
-        move |creator| async move { creator.create_pool(cluster, body).await },
-        || async { Ok(client.pools_named(cluster, name).await?.into_iter().next()) },
+        move |creator| async move {
+            let what = format!("node pool {name:?}: creating it in busy cluster {cluster}");
+            wait::retry_on_conflict(&creator, left(), cancel, &what, || {
+                creator.create_pool(cluster, body)
+            })
+            .await
+        },
+        |lister| async move { lister.pools_named(cluster, name).await },
     )
     .await
-    .map_err(|e| {
-        create_failure("node pool", e, CREATE_FIELDS, |existing| {
-            already_exists(cluster, &existing)
-        })
-    })?
-    .object;
+    .map_err(|e| guard.failure(e))?;
+    let id = created.object.identifier.clone();
     let planned = NodePoolModel::from(&plan);
-    *record = Some(NodePoolModel {
-        id: Tri::Known(created.identifier.clone()),
+    let mut partial = NodePoolModel {
+        id: Tri::Known(id.clone()),
+        // Not listed yet: the next plan waits for its nodes.
+        nodes: Tri::Null,
         ..planned.clone()
-    });
-    let pool = wait::wait_pool_size(
+    };
+    *record = Some(partial.clone());
+    let waited = wait::wait_pool_size(
         &client,
         cluster,
-        &created.identifier,
+        &id,
         plan.node_count as usize,
-        deadline.saturating_duration_since(Instant::now()),
+        left(),
         req.cancel,
     )
-    .await
-    .or_diagnose("Node pool did not become ready")?;
-    to_value(&state_from_api(&pool, &planned))
+    .await;
+    let steady = client.uncancellable();
+    let mut warnings = guard
+        .twins(&created, steady.pools_named(cluster, name).await)
+        .inspect_err(|_| *record = None)?;
+    match waited {
+        Ok(pool) => Ok((to_value(&state_from_api(&pool, &planned))?, warnings)),
+        Err(e) if cuts_wait_short(&e) => {
+            let now = steady
+                .with_deadline(std::time::Instant::now() + Duration::from_secs(5))
+                .get_pool(cluster, &id)
+                .await;
+            if let Ok(pool) = &now {
+                partial = state_from_api(pool, &partial);
+            }
+            let status = now.map_or_else(|_| "unknown".to_owned(), |p| p.status_summary());
+            let (summary, detail) = wait_cut_short(
+                &format!("Node pool {id}"),
+                "create",
+                &plan.timeouts,
+                DEFAULT_TIMEOUT,
+                &e,
+                Some(&status),
+            );
+            warnings.warning(summary, detail);
+            Ok((to_value(&partial)?, warnings))
+        }
+        Err(e) => {
+            let mut d = api_error("Node pool did not become ready", &e);
+            d.extend(warnings);
+            Err(d)
+        }
+    }
 }
 
 /// Refreshes a stored pool; null when the pool, or its whole cluster, is gone.
@@ -498,24 +581,6 @@ fn failed(record: Option<NodePoolModel>, mut diagnostics: Diagnostics) -> ApplyR
         None => Value::Null,
     };
     ApplyResponse::failed(state, diagnostics)
-}
-
-/// The error on `name` when the cluster already has a pool of that name
-/// outside this state: nothing is created; the text gives the import.
-fn already_exists(cluster_id: &str, existing: &NodePool) -> Diagnostics {
-    let id = format!("{cluster_id}/{}", existing.identifier);
-    let mut d = Diagnostics::new();
-    d.attribute_error(
-        AttributePath::attr("name"),
-        "A node pool of this name already exists",
-        format!(
-            "Cluster {cluster_id} already has a node pool named {name:?} ({pool}, {status}) that this Terraform state does not hold, perhaps from an apply that was interrupted. The API allows several pools of one name, so nothing was created: a second one would duplicate it.\n\nTo manage the existing pool with this resource, import it, with an import block (the label is this resource's, as shown with this error):\n\n  import {{\n    to = xelon_kubernetes_node_pool.<label>\n    id = \"{id}\"\n  }}\n\nor with the command: terraform import xelon_kubernetes_node_pool.<label> {id}\n\nOtherwise choose another name, or delete the existing pool.",
-            name = existing.name,
-            pool = existing.identifier,
-            status = existing.status_summary(),
-        ),
-    );
-    d
 }
 
 /// Splits `<cluster_id>/<pool_id>`.

@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::framework::Diagnostics;
 use crate::provider::errors::{Failure, OrDiagnose};
+use crate::provider::guarded::{cuts_wait_short, wait_cut_short};
 use crate::xelon::models::{Node, UpdateNodePoolRequest};
 use crate::xelon::{Client, wait};
 
@@ -39,6 +40,8 @@ pub(super) async fn apply_update(
         .await
         .or_diagnose(&failed("reading the pool"))?;
     let live = live_nodes(&current.nodes);
+    // A pool still provisioning (a wait cut short before) is waited for.
+    let settled = live.iter().all(|n| n.is_deployed());
 
     if desired < live.len() {
         let step = failed("scaling down");
@@ -96,6 +99,30 @@ pub(super) async fn apply_update(
         wait::wait_pool_size(client, cluster_id, id, desired, left(), cancel)
             .await
             .or_diagnose(&step)?;
+    } else if !settled {
+        wait::wait_pool_size(client, cluster_id, id, desired, left(), cancel)
+            .await
+            .map_err(|e| {
+                let mut d = Diagnostics::new();
+                match cuts_wait_short(&e) {
+                    true => {
+                        let (summary, detail) = wait_cut_short(
+                            &format!("Node pool {id}"),
+                            "update",
+                            &plan.timeouts,
+                            timeout,
+                            &e,
+                            None,
+                        );
+                        d.error(summary, detail);
+                    }
+                    false => d.extend(crate::provider::errors::api_error(
+                        &failed("waiting for its nodes"),
+                        &e,
+                    )),
+                }
+                d
+            })?;
     }
     Ok(())
 }

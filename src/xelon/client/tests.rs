@@ -166,7 +166,7 @@ async fn error_body_becomes_api_error() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "POST kubernetes: 422 Unprocessable Entity: The given data was invalid. \
+        "POST kubernetes: 422 Unprocessable Entity: The given data was invalid \
          (k8sVersion: not offered by cloud-1)"
     );
     match err {
@@ -342,6 +342,7 @@ async fn retries_connection_failures_for_get() {
         base: Duration::from_millis(100),
         cap: Duration::from_millis(300),
         retry_after_cap: Duration::from_secs(1),
+        ..RetryPolicy::default()
     };
     let client = Client::new(config).unwrap();
     let v: serde_json::Value = client.get("kubernetes", &[]).await.unwrap();

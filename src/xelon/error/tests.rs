@@ -12,6 +12,18 @@ fn api(status: u16, body: &str) -> Error {
 }
 
 #[test]
+fn api_text_never_doubles_a_full_stop() {
+    let e = api(401, r#"{"message":"Unauthenticated."}"#);
+    let sentence = format!("{e}. Check the token.");
+    assert_eq!(
+        sentence,
+        "POST kubernetes: 401 Unauthorized: Unauthenticated. Check the token."
+    );
+    let e = api(500, "Server Error...  ");
+    assert!(!format!("{e}.").contains(".."), "{e}");
+}
+
+#[test]
 fn api_error_display_with_validation_errors() {
     let e = api(
         422,
@@ -19,7 +31,7 @@ fn api_error_display_with_validation_errors() {
     );
     assert_eq!(
         e.to_string(),
-        "POST kubernetes: 422 Unprocessable Entity: The given data was invalid. \
+        "POST kubernetes: 422 Unprocessable Entity: The given data was invalid \
          (clusterName: taken, k8sVersion: not offered; too old)"
     );
     let Error::Api { error, errors, .. } = &e else {
