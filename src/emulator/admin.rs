@@ -22,17 +22,27 @@ use super::views::TruthView;
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
+/// The armed faults now: rules whose window has ended are dropped first.
+fn armed(state: &mut EmulatorState) -> Faults {
+    state.faults.expire(Instant::now());
+    state.faults.clone()
+}
+
 /// `GET /_emulator/faults`: `{"rules": [...], "chaos": [...],
 /// "fail_next_cluster": n}`.
 pub async fn get_faults(State(shared): State<AppState>) -> Json<Faults> {
-    Json(shared.lock_raw().faults.clone())
+    Json(armed(&mut shared.lock_raw()))
 }
 
-/// The longest hold (`delay_ms`) and latency (`latency_ms`): ten minutes.
+/// The longest hold (`delay_ms`), gateway timeout (`gateway_timeout_ms`)
+/// and latency (`latency_ms`): ten minutes.
 const MAX_DELAY_MS: u64 = 600_000;
 
+/// The longest window (`for_ms`): a day.
+const MAX_WINDOW_MS: u64 = 86_400_000;
+
 /// The fields of a counted rule.
-const RULE_FIELDS: [&str; 10] = [
+const RULE_FIELDS: [&str; 12] = [
     "method",
     "path_prefix",
     "path_suffix",
@@ -43,6 +53,8 @@ const RULE_FIELDS: [&str; 10] = [
     "body",
     "delay_ms",
     "lose_response",
+    "gateway_timeout_ms",
+    "for_ms",
 ];
 
 /// The settings inside `"chaos"`.
@@ -52,11 +64,15 @@ const CHAOS_FIELDS: [&str; 3] = ["fault_rate", "lost_response_rate", "latency_ms
 /// fault. Either `{"fail_next_cluster": true}` (or a count); or a chaos rule
 /// `{"chaos": {"fault_rate"?, "lost_response_rate"?, "latency_ms"?},
 /// "method"?, "path_prefix"?, "path_suffix"?}`; or a counted rule with the
-/// same filters and `"count"?`: an error `{"status", "retry_after"?,
-/// "message"?}`, a canned answer `{"body": <JSON>, "status"? (200-599,
-/// default 200), "retry_after"?}`, a lost answer `{"lose_response": "504" |
-/// "drop"}`, and/or a hold `{"delay_ms"}` (before the error or canned
-/// answer, before handling, or before handling and losing the answer).
+/// same filters, `"count"?` and `"for_ms"?` (a window from now: every
+/// matching request until it ends, up to `count` when given): an error
+/// `{"status", "retry_after"?, "message"?}`, a canned answer `{"body":
+/// <JSON>, "status"? (200-599, default 200), "retry_after"?}`, a lost answer
+/// `{"lose_response": "504" | "drop"}`, and/or a hold `{"delay_ms"}` (before
+/// the error or canned answer, before handling, or before handling and
+/// losing the answer), which `"gateway_timeout_ms"` (shorter than
+/// `delay_ms`, with nothing but the hold) turns into a `504` sent while the
+/// request goes on.
 pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let body = parse_object(&body)?;
     // A canned body may be any JSON, `null` included (elsewhere a `null`
@@ -90,7 +106,7 @@ pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Re
             pending = state.faults.fail_next_cluster,
             "armed cluster provisioning failure"
         );
-        return Ok((StatusCode::CREATED, Json(state.faults.clone())).into_response());
+        return Ok((StatusCode::CREATED, Json(armed(&mut state))).into_response());
     }
     let method = f.optional_str("method", 16).map(|m| m.to_ascii_uppercase());
     if let Some(m) = &method {
@@ -137,7 +153,7 @@ pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Re
         tracing::info!(?rule, "armed chaos");
         let mut state = shared.lock_raw();
         state.faults.chaos.push(rule);
-        return Ok((StatusCode::CREATED, Json(state.faults.clone())).into_response());
+        return Ok((StatusCode::CREATED, Json(armed(&mut state))).into_response());
     }
     let delay_ms = f.optional_int("delay_ms", 1..=MAX_DELAY_MS);
     let lose_response = match f.raw("lose_response") {
@@ -174,7 +190,8 @@ pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Re
             }
         }
     } else if !answers {
-        if !f.present("delay_ms") && !f.failed("delay_ms") {
+        // A gateway timeout without a hold is reported on its own field.
+        if !f.present("delay_ms") && !f.failed("delay_ms") && !f.present("gateway_timeout_ms") {
             f.fail(
                 "status",
                 "The status field is required (or give body, delay_ms, lose_response or chaos).",
@@ -196,7 +213,16 @@ pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Re
     } else {
         f.optional_int("status", 400..=599)
     };
-    let count = f.optional_int("count", 1..=1_000_000).unwrap_or(1);
+    let gateway_timeout_ms = f.optional_int("gateway_timeout_ms", 1..=MAX_DELAY_MS);
+    if f.present("gateway_timeout_ms") {
+        check_gateway_timeout(&mut f, delay_ms, gateway_timeout_ms, canned.is_some());
+    }
+    let for_ms = f.optional_int("for_ms", 1..=MAX_WINDOW_MS);
+    // A window without a count matches every request until it ends.
+    let count = match f.optional_int("count", 1..=1_000_000) {
+        None if f.present("for_ms") => None,
+        count => Some(count.unwrap_or(1)),
+    };
     let retry_after = f.optional_int("retry_after", 0..=MAX_RETRY_AFTER);
     let message = f.optional_str("message", 1000);
     if canned.is_some() && f.present("message") {
@@ -206,22 +232,65 @@ pub async fn add_fault(State(shared): State<AppState>, body: Bytes) -> Result<Re
         );
     }
     f.errors.into_result()?;
+    let now = Instant::now();
     let rule = HttpFault {
         method,
         path_prefix,
         path_suffix,
         status: status.and_then(|s| u16::try_from(s).ok()),
-        count: u32::try_from(count).unwrap_or(u32::MAX),
+        count: count.map(|c| u32::try_from(c).unwrap_or(u32::MAX)),
         retry_after,
         message,
         body: canned,
         delay_ms,
         lose_response,
+        gateway_timeout_ms,
+        for_ms,
+        window_end: for_ms.map(|ms| now + Duration::from_millis(ms)),
     };
     tracing::info!(?rule, "armed HTTP fault");
     let mut state = shared.lock_raw();
     state.faults.rules.push(rule);
-    Ok((StatusCode::CREATED, Json(state.faults.clone())).into_response())
+    Ok((StatusCode::CREATED, Json(armed(&mut state))).into_response())
+}
+
+/// Checks a `gateway_timeout_ms` (`gateway_timeout`, when valid): it needs
+/// a longer hold (`delay_ms`, when valid) and nothing else than the hold, as
+/// the request is handled after the hold while its client is answered
+/// `504` before.
+fn check_gateway_timeout(
+    f: &mut Fields<'_>,
+    delay_ms: Option<u64>,
+    gateway_timeout: Option<u64>,
+    canned: bool,
+) {
+    match (delay_ms, gateway_timeout) {
+        (None, _) if !f.failed("delay_ms") => f.fail(
+            "gateway_timeout_ms",
+            "The gateway_timeout_ms field needs delay_ms: the request is handled after \
+             delay_ms on its own task, while its client is answered 504 after \
+             gateway_timeout_ms, which must be shorter.",
+        ),
+        (Some(delay), Some(gateway)) if gateway >= delay => f.fail(
+            "gateway_timeout_ms",
+            format!(
+                "The gateway_timeout_ms field ({gateway}) must be less than delay_ms ({delay}): \
+                 the gateway answers 504 before the request is handled."
+            ),
+        ),
+        _ => {}
+    }
+    for field in ["status", "body", "message", "retry_after", "lose_response"] {
+        if f.present(field) || (field == "body" && canned) {
+            f.fail(
+                field,
+                format!(
+                    "The {field} field cannot be combined with gateway_timeout_ms: the request \
+                     is handled after delay_ms and its client answered 504 by the gateway."
+                ),
+            );
+        }
+    }
 }
 
 /// Reads the `"chaos"` object of a chaos rule, reporting failures as
@@ -386,7 +455,7 @@ fn read_fault_rate(
 pub async fn clear_faults(State(shared): State<AppState>) -> Json<Faults> {
     let mut state = shared.lock_raw();
     state.faults.clear();
-    Json(state.faults.clone())
+    Json(armed(&mut state))
 }
 
 /// The answer of `/_emulator/requests`: the counters and how many requests

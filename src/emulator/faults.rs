@@ -4,7 +4,7 @@
 //! and the counters that report it.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -37,10 +37,12 @@ pub fn is_mutating(method: &str) -> bool {
 }
 
 /// One counted rule: the next `count` API requests matching `method`,
-/// `path_prefix` and `path_suffix` are held for `delay_ms` (if given), then
-/// answered with `status` (an error body, or the canned `body`) instead of
-/// being handled, or handled and their answer lost (`lose_response`), or
-/// just handled (a hold).
+/// `path_prefix` and `path_suffix` (or, with `for_ms`, every one of them
+/// until the window ends, up to `count` when given) are held for `delay_ms`
+/// (if given), then answered with `status` (an error body, or the canned
+/// `body`) instead of being handled, or handled and their answer lost
+/// (`lose_response`), or just handled (a hold). With `gateway_timeout_ms`,
+/// a held request's client is answered `504` before the request is handled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HttpFault {
     /// Upper-case method to match, `None` for any.
@@ -56,8 +58,11 @@ pub struct HttpFault {
     /// holds and lost answers, which are handled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
-    /// Matching requests still to fail; the rule is dropped at 0.
-    pub count: u32,
+    /// Matching requests still to use the rule; it is dropped at 0. `None`
+    /// (not shown) for a window (`for_ms`) without a count: every matching
+    /// request until the window ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
     /// Seconds sent in a `Retry-After` header, if any.
     pub retry_after: Option<u64>,
     /// Text sent as `message`; a default naming the injection otherwise.
@@ -74,6 +79,20 @@ pub struct HttpFault {
     /// their connection dropped. Not shown when none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lose_response: Option<LoseMode>,
+    /// A gateway that gives up: a held request (`delay_ms`, which must be
+    /// longer) is answered `504` (a `gateway_timeout` error body) this many
+    /// milliseconds after it arrived, while it goes on on its own task and is
+    /// handled, taking effect, after `delay_ms`. Not shown when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_timeout_ms: Option<u64>,
+    /// A time window: the rule is used by every matching request for this
+    /// many milliseconds from when it was armed (up to `count`, when given:
+    /// whichever ends first), then dropped. Not shown when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub for_ms: Option<u64>,
+    /// When the window ends (`for_ms` after arming), on the monotonic clock.
+    #[serde(skip)]
+    pub window_end: Option<Instant>,
 }
 
 /// Chaos for the API requests matching `method`, `path_prefix` and
@@ -179,6 +198,11 @@ impl HttpFault {
         )
     }
 
+    /// True once the rule's window (if any) has ended at `now`.
+    fn expired(&self, now: Instant) -> bool {
+        self.window_end.is_some_and(|end| now >= end)
+    }
+
     /// What a request this rule matched gets.
     fn action(&self) -> Action {
         if let Some(mode) = self.lose_response {
@@ -239,6 +263,11 @@ pub struct Plan {
     pub delay: Duration,
     /// True when a hold (`delay_ms`) is part of the wait.
     pub held: bool,
+    /// When set, the client is answered `504` this long after the request
+    /// arrived (a gateway giving up), while the request goes on waiting and
+    /// is then handled on its own task (`gateway_timeout_ms`, always shorter
+    /// than the wait).
+    pub gateway_timeout: Option<Duration>,
     /// What happens after the wait.
     pub action: Action,
 }
@@ -267,14 +296,21 @@ impl Faults {
         faults
     }
 
-    /// Decides what happens to an API request, drawing from `rng` as
-    /// needed. The latencies of every matching chaos rule add up. Then the
-    /// first matching counted rule, if any, is used once and decides; else
+    /// Drops the counted rules whose window has ended at `now`.
+    pub fn expire(&mut self, now: Instant) {
+        self.rules.retain(|rule| !rule.expired(now));
+    }
+
+    /// Decides what happens to an API request arriving at `now`, drawing
+    /// from `rng` as needed. Rules whose window has ended are dropped first.
+    /// The latencies of every matching chaos rule add up. Then the first
+    /// matching counted rule, if any, is used once and decides; else
     /// each matching chaos rule in turn draws its fault rate (one draw when
     /// it has one) and, for the methods it applies to, its lost-response
     /// rate (one draw when above 0, one more for 504 or drop when lost),
     /// until one hits.
-    pub fn plan(&mut self, method: &str, path: &str, rng: &mut impl Rng) -> Plan {
+    pub fn plan(&mut self, method: &str, path: &str, now: Instant, rng: &mut impl Rng) -> Plan {
+        self.expire(now);
         let latency: Duration = self
             .chaos
             .iter()
@@ -284,14 +320,18 @@ impl Faults {
         if let Some(index) = self.rules.iter().position(|r| r.matches(method, path)) {
             let rule = &mut self.rules[index];
             let hold = rule.delay_ms.map(Duration::from_millis);
+            let gateway_timeout = rule.gateway_timeout_ms.map(Duration::from_millis);
             let action = rule.action();
-            rule.count = rule.count.saturating_sub(1);
-            if rule.count == 0 {
-                self.rules.remove(index);
+            if let Some(count) = &mut rule.count {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    self.rules.remove(index);
+                }
             }
             return Plan {
                 delay: latency + hold.unwrap_or_default(),
                 held: hold.is_some(),
+                gateway_timeout,
                 action,
             };
         }
@@ -317,6 +357,7 @@ impl Faults {
         Plan {
             delay: latency,
             held: false,
+            gateway_timeout: None,
             action,
         }
     }
@@ -348,7 +389,8 @@ pub struct RequestLog {
     /// Answers injected instead of handling the request, per status (as a
     /// string key, `"503"`): random faults, error rules and canned answers.
     pub injected: BTreeMap<u16, u64>,
-    /// Requests handled whose answer was then lost.
+    /// Requests whose answer was lost: handled, then lost; or answered `504`
+    /// by a gateway that gave up before they were handled.
     pub lost: LostCounts,
     /// Requests that waited before being handled (latency or a hold).
     pub delayed: u64,
@@ -357,7 +399,8 @@ pub struct RequestLog {
 /// Lost answers, per way of losing them.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct LostCounts {
-    /// Answered `504` after being handled.
+    /// Answered `504` after being handled, or before (a gateway that gave up,
+    /// `gateway_timeout_ms`).
     #[serde(rename = "504")]
     pub gateway_timeout: u64,
     /// Connection dropped without an answer after being handled.
@@ -375,6 +418,9 @@ impl RequestLog {
     pub fn count(&mut self, plan: &Plan) {
         if !plan.delay.is_zero() {
             self.delayed += 1;
+        }
+        if plan.gateway_timeout.is_some() {
+            self.lost.gateway_timeout += 1;
         }
         match &plan.action {
             Action::Handle => {}
@@ -400,12 +446,15 @@ mod tests {
             path_prefix: path_prefix.into(),
             path_suffix: None,
             status: None,
-            count: 1,
+            count: Some(1),
             retry_after: None,
             message: None,
             body: None,
             delay_ms: None,
             lose_response: None,
+            gateway_timeout_ms: None,
+            for_ms: None,
+            window_end: None,
         }
     }
 
@@ -435,12 +484,13 @@ mod tests {
         let mut faults = Faults::default();
         faults.rules.push(HttpFault {
             status: Some(503),
-            count: 2,
+            count: Some(2),
             retry_after: Some(3),
             ..rule(Some("POST"), "/api/v2/kubernetes")
         });
         let mut rng = rng();
-        let mut plan = |faults: &mut Faults, method, path| faults.plan(method, path, &mut rng);
+        let mut plan =
+            |faults: &mut Faults, method, path| faults.plan(method, path, Instant::now(), &mut rng);
         assert_eq!(outcome(&plan(&mut faults, "GET", "/api/v2/kubernetes")), 0);
         assert_eq!(outcome(&plan(&mut faults, "post", "/api/v2/tenants")), 0);
         let first = plan(&mut faults, "POST", "/api/v2/kubernetes/k8s-1/upgrade");
@@ -467,7 +517,12 @@ mod tests {
             body: Some(serde_json::json!([])),
             ..rule(None, "/api/v2/kubernetes/k8s-1/load-balancers")
         });
-        let plan = faults.plan("GET", "/api/v2/kubernetes/k8s-1/load-balancers", &mut rng());
+        let plan = faults.plan(
+            "GET",
+            "/api/v2/kubernetes/k8s-1/load-balancers",
+            Instant::now(),
+            &mut rng(),
+        );
         match plan.action {
             Action::Inject(Injected::Canned { status, body, .. }) => {
                 assert_eq!((status.as_u16(), body), (200, serde_json::json!([])));
@@ -486,21 +541,31 @@ mod tests {
         });
         faults.rules.push(HttpFault {
             lose_response: Some(LoseMode::Drop),
-            count: 2,
+            count: Some(2),
             ..rule(Some("DELETE"), "/api/v2/")
         });
         let mut rng = rng();
-        let held = faults.plan("POST", "/api/v2/kubernetes", &mut rng);
+        let held = faults.plan("POST", "/api/v2/kubernetes", Instant::now(), &mut rng);
         assert_eq!((held.delay, held.held), (Duration::from_millis(1500), true));
         assert_eq!(outcome(&held), 0, "a hold handles the request");
-        let again = faults.plan("POST", "/api/v2/kubernetes", &mut rng);
+        let again = faults.plan("POST", "/api/v2/kubernetes", Instant::now(), &mut rng);
         assert_eq!((again.delay, again.held), (Duration::ZERO, false));
         for _ in 0..2 {
-            let lost = faults.plan("DELETE", "/api/v2/kubernetes/k8s-1", &mut rng);
+            let lost = faults.plan(
+                "DELETE",
+                "/api/v2/kubernetes/k8s-1",
+                Instant::now(),
+                &mut rng,
+            );
             assert_eq!(outcome(&lost), 1);
         }
         assert_eq!(
-            outcome(&faults.plan("DELETE", "/api/v2/kubernetes/k8s-1", &mut rng)),
+            outcome(&faults.plan(
+                "DELETE",
+                "/api/v2/kubernetes/k8s-1",
+                Instant::now(),
+                &mut rng
+            )),
             0
         );
         assert!(faults.rules.is_empty());
@@ -530,15 +595,15 @@ mod tests {
             ..rule(None, "/api/v2/kubernetes")
         });
         let mut rng = rng();
-        let plan = faults.plan("GET", "/api/v2/kubernetes", &mut rng);
+        let plan = faults.plan("GET", "/api/v2/kubernetes", Instant::now(), &mut rng);
         assert_eq!(plan.delay, Duration::from_millis(160));
         assert_eq!(outcome(&plan), 409, "the counted rule decides");
-        let plan = faults.plan("GET", "/api/v2/kubernetes", &mut rng);
+        let plan = faults.plan("GET", "/api/v2/kubernetes", Instant::now(), &mut rng);
         assert_eq!(
             (plan.delay, outcome(&plan)),
             (Duration::from_millis(150), 503)
         );
-        let plan = faults.plan("GET", "/api/v2/tenants", &mut rng);
+        let plan = faults.plan("GET", "/api/v2/tenants", Instant::now(), &mut rng);
         assert_eq!(
             (plan.delay, outcome(&plan)),
             (Duration::from_millis(100), 503)
@@ -563,14 +628,15 @@ mod tests {
         let mut rng = rng();
         for method in ["GET", "HEAD", "OPTIONS"] {
             assert_eq!(
-                outcome(&faults.plan(method, "/api/v2/kubernetes", &mut rng)),
+                outcome(&faults.plan(method, "/api/v2/kubernetes", Instant::now(), &mut rng)),
                 0
             );
         }
         let mut modes = std::collections::BTreeSet::new();
         for _ in 0..40 {
             for method in ["POST", "PATCH", "DELETE"] {
-                let lost = outcome(&faults.plan(method, "/api/v2/kubernetes", &mut rng));
+                let lost =
+                    outcome(&faults.plan(method, "/api/v2/kubernetes", Instant::now(), &mut rng));
                 assert!(lost == 504 || lost == 1, "{method}: {lost}");
                 modes.insert(lost);
             }
@@ -580,11 +646,11 @@ mod tests {
         let mut faults = Faults::default();
         faults.chaos.push(chaos_rule(Some("GET"), lose_all));
         assert_ne!(
-            outcome(&faults.plan("GET", "/api/v2/kubernetes", &mut rng)),
+            outcome(&faults.plan("GET", "/api/v2/kubernetes", Instant::now(), &mut rng)),
             0
         );
         assert_eq!(
-            outcome(&faults.plan("POST", "/api/v2/kubernetes", &mut rng)),
+            outcome(&faults.plan("POST", "/api/v2/kubernetes", Instant::now(), &mut rng)),
             0
         );
     }
@@ -602,7 +668,7 @@ mod tests {
             (0..200)
                 .map(|i| {
                     let method = if i % 2 == 0 { "GET" } else { "POST" };
-                    outcome(&faults.plan(method, "/api/v2/kubernetes", &mut rng))
+                    outcome(&faults.plan(method, "/api/v2/kubernetes", Instant::now(), &mut rng))
                 })
                 .collect::<Vec<_>>()
         };
@@ -617,12 +683,138 @@ mod tests {
         }
     }
 
+    /// A rule armed at `armed` with a window of `for_ms`.
+    fn window(rule: HttpFault, armed: Instant, for_ms: u64) -> HttpFault {
+        HttpFault {
+            for_ms: Some(for_ms),
+            window_end: Some(armed + Duration::from_millis(for_ms)),
+            ..rule
+        }
+    }
+
+    #[test]
+    fn a_window_matches_every_request_until_it_ends() {
+        let armed = Instant::now();
+        let at = |ms| armed + Duration::from_millis(ms);
+        let mut faults = Faults::default();
+        faults.rules.push(window(
+            HttpFault {
+                status: Some(401),
+                count: None,
+                ..rule(None, "/api/v2/")
+            },
+            armed,
+            500,
+        ));
+        let mut rng = rng();
+        for ms in [0, 1, 250, 499] {
+            let plan = faults.plan("GET", "/api/v2/tenants/current", at(ms), &mut rng);
+            assert_eq!(outcome(&plan), 401, "at {ms} ms");
+        }
+        assert_eq!(faults.rules.len(), 1, "no count: not used up");
+        assert_eq!(
+            outcome(&faults.plan("GET", "/api/v2/clouds", at(500), &mut rng)),
+            0,
+            "the window has ended"
+        );
+        assert!(faults.rules.is_empty(), "dropped once ended");
+    }
+
+    #[test]
+    fn a_window_with_a_count_ends_with_whichever_comes_first() {
+        let armed = Instant::now();
+        let at = |ms| armed + Duration::from_millis(ms);
+        let mut rng = rng();
+        let mut faults = Faults::default();
+        faults.rules.push(window(
+            HttpFault {
+                status: Some(503),
+                count: Some(2),
+                ..rule(Some("GET"), "/api/v2/")
+            },
+            armed,
+            1000,
+        ));
+        let mut outcomes = Vec::new();
+        for ms in [0, 10, 20] {
+            outcomes.push(outcome(&faults.plan(
+                "GET",
+                "/api/v2/clouds",
+                at(ms),
+                &mut rng,
+            )));
+        }
+        assert_eq!(outcomes, [503, 503, 0], "the count ends first");
+
+        faults.rules.push(window(
+            HttpFault {
+                status: Some(503),
+                count: Some(5),
+                ..rule(Some("GET"), "/api/v2/")
+            },
+            armed,
+            1000,
+        ));
+        assert_eq!(
+            outcome(&faults.plan("GET", "/api/v2/clouds", at(999), &mut rng)),
+            503
+        );
+        assert_eq!(faults.rules[0].count, Some(4));
+        let mut listed = faults.clone();
+        listed.expire(at(1000));
+        assert!(listed.rules.is_empty(), "the window ends first");
+        assert_eq!(
+            outcome(&faults.plan("GET", "/api/v2/clouds", at(1000), &mut rng)),
+            0
+        );
+    }
+
+    #[test]
+    fn only_windows_show_for_ms_and_only_counts_show_count() {
+        let armed = Instant::now();
+        let counted = serde_json::to_value(rule(None, "/api/v2/")).expect("json");
+        assert_eq!(counted["count"], 1);
+        assert!(counted.get("for_ms").is_none(), "{counted}");
+        assert!(counted.get("window_end").is_none(), "{counted}");
+        let unlimited = HttpFault {
+            count: None,
+            ..rule(None, "/api/v2/")
+        };
+        let windowed = serde_json::to_value(window(unlimited, armed, 30_000)).expect("json");
+        assert_eq!(windowed["for_ms"], 30_000);
+        assert!(windowed.get("count").is_none(), "{windowed}");
+        assert!(windowed.get("window_end").is_none(), "{windowed}");
+    }
+
+    #[test]
+    fn a_gateway_timeout_answers_504_before_the_held_request_is_handled() {
+        let mut faults = Faults::default();
+        faults.rules.push(HttpFault {
+            delay_ms: Some(40_000),
+            gateway_timeout_ms: Some(30_000),
+            ..rule(Some("POST"), "/api/v2/kubernetes")
+        });
+        let mut rng = rng();
+        let plan = faults.plan("POST", "/api/v2/kubernetes", Instant::now(), &mut rng);
+        assert_eq!(
+            (plan.delay, plan.held, plan.gateway_timeout),
+            (Duration::from_secs(40), true, Some(Duration::from_secs(30)))
+        );
+        assert_eq!(outcome(&plan), 0, "handled all the same");
+        let mut log = RequestLog::default();
+        log.count(&plan);
+        assert_eq!((log.delayed, log.lost.gateway_timeout), (1, 1));
+        let next = faults.plan("POST", "/api/v2/kubernetes", Instant::now(), &mut rng);
+        assert_eq!(next.gateway_timeout, None, "used up");
+    }
+
     #[test]
     fn counters_count_injected_lost_and_delayed() {
         let mut log = RequestLog::default();
         let plan = |delay_ms, action| Plan {
             delay: Duration::from_millis(delay_ms),
             held: false,
+            gateway_timeout: None,
             action,
         };
         let error = |status| {

@@ -4,10 +4,11 @@
 //! added latency and holds, armed rules and chaos draws. It then waits out
 //! its delay, is answered with an injected fault or has its bearer token
 //! checked and is handled, and a lost answer is replaced by a `504` or its
-//! connection dropped. Then it is logged to stderr with its answer's status.
+//! connection dropped; a gateway timeout answers `504` before that while
+//! the request goes on. Then it is logged to stderr with its answer's status.
 
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, MatchedPath, OriginalUri, Request, State};
@@ -42,7 +43,9 @@ pub async fn api(State(shared): State<AppState>, request: Request, next: Next) -
         let mut guard = shared.lock_raw();
         let state = &mut *guard;
         state.requests.record(format!("{method} {route}"));
-        let plan = state.faults.plan(&method, &path, &mut state.chaos_rng);
+        let plan = state
+            .faults
+            .plan(&method, &path, Instant::now(), &mut state.chaos_rng);
         state.requests.count(&plan);
         plan
     };
@@ -53,6 +56,7 @@ pub async fn api(State(shared): State<AppState>, request: Request, next: Next) -
     let Plan {
         delay,
         held,
+        gateway_timeout: gateway_gives_up,
         action,
     } = plan;
     let lose = match action {
@@ -72,8 +76,24 @@ pub async fn api(State(shared): State<AppState>, request: Request, next: Next) -
     } else {
         // Delayed, held and lost requests run on their own task, so they are
         // handled even when the client gives up waiting (as a real server
-        // goes on with a request whose client went away).
-        tokio::spawn(work).await.unwrap_or_else(|err| {
+        // goes on with a request whose client went away), or when a gateway
+        // gives up on them.
+        let task = tokio::spawn(work);
+        let joined = match gateway_gives_up {
+            None => Some(task.await),
+            Some(limit) => tokio::time::timeout(limit, task).await.ok(),
+        };
+        let Some(joined) = joined else {
+            tracing::warn!(%method, %path, after = ?gateway_gives_up, ?delay, "gateway timeout: 504, the request goes on");
+            let response = gateway_timeout(
+                "the gateway gave up waiting; the request goes on and takes effect when the \
+                 Xelon emulator has handled it",
+            )
+            .into_response();
+            tracing::info!(%method, %path, status = response.status().as_u16(), "request");
+            return response;
+        };
+        joined.unwrap_or_else(|err| {
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",
@@ -87,7 +107,10 @@ pub async fn api(State(shared): State<AppState>, request: Request, next: Next) -
         Some(LoseMode::GatewayTimeout) => {
             let handled = response.status().as_u16();
             tracing::warn!(%method, %path, handled, "answer lost: 504");
-            gateway_timeout().into_response()
+            gateway_timeout(
+                "the request was handled, but its answer was lost by the Xelon emulator",
+            )
+            .into_response()
         }
         Some(LoseMode::Drop) => {
             let handled = response.status().as_u16();
@@ -141,13 +164,15 @@ impl Drop for Holding {
     }
 }
 
-/// The answer that replaces a handled request's lost answer: a gateway
-/// that gave up waiting.
-fn gateway_timeout() -> ApiError {
+/// The `504` of a gateway that gave up waiting: the answer that replaces a
+/// handled request's lost answer, or that a gateway timeout sends before
+/// the request is handled. The same `gateway_timeout` body either way, the
+/// message saying `why` in brackets.
+fn gateway_timeout(why: &str) -> ApiError {
     ApiError::new(
         StatusCode::GATEWAY_TIMEOUT,
         "gateway_timeout",
-        "Gateway Timeout (the request was handled, but its answer was lost by the Xelon emulator)",
+        format!("Gateway Timeout ({why})"),
     )
 }
 

@@ -17,3 +17,4 @@ mod lost_and_held;
 mod pools;
 mod profiles;
 mod stale_reads;
+mod windows;
