@@ -24,11 +24,16 @@ GET kubernetes/versions/{cloudId}. Clusters report Provisioning/Updating/
 Deleting for --provision-delay, then Ready (or 404 after Deleting); worker
 nodes report Provisioning/Updating/Deleting for --node-delay, then Deployed.
 Changes to a cluster that is not Ready answer 409; invalid requests 422.
+createdAt (RFC 3339 in UTC with whole seconds, e.g. 2026-11-20T09:50:00Z) is
+when an object was created, by the system clock: on clusters in both profiles,
+on pools in rich only; the seeded tenants and clouds show a fixed past
+2024-01-15T08:00:00Z, in rich only (the SDK's models have no createdAt there).
 
 API profiles (--api-profile):
   rich  everything the emulator knows (the default): k8sVersion, talosVersion
-        and tenantIdentifier on clusters, zero and null fields, bodies on the
-        answers to change calls, control plane and load balancer always shown
+        and tenantIdentifier on clusters, createdAt on pools, tenants and
+        clouds, zero and null fields, bodies on the answers to change calls,
+        control plane and load balancer always shown
   sdk   only what the published Go SDK's models carry, with Go's omitempty
         (zeros, empty strings and lists left out), empty bodies where the SDK
         reads none, `{}` control plane and `[]` load balancers while a cluster
@@ -87,6 +92,21 @@ Admin API (no authentication), outside /api/v2/:
                               the next matching request is handled, then its
                               connection closed without an answer (\"504\":
                               answered 504 instead); combines with delay_ms
+                              gateway timeout: {\"method\":\"POST\",\"path_prefix\":
+                              \"/api/v2/kubernetes\",\"path_suffix\":\"/kubernetes\",
+                              \"delay_ms\":40000,\"gateway_timeout_ms\":30000,\"count\":1}:
+                              the client is answered 504 (a gateway_timeout error
+                              body) at 30 s, while the request goes on and is
+                              handled at 40 s (the cluster appears then);
+                              gateway_timeout_ms must be less than delay_ms and
+                              takes nothing but the hold (no status, body or
+                              lose_response); counted as lost (\"504\") and delayed,
+                              and in holding until handled
+                              time window: {\"path_prefix\":\"/api/v2/\",\"status\":401,
+                              \"for_ms\":30000}: every matching request for 30 s from
+                              now gets a 401; any rule above takes for_ms (without
+                              count: no limit in the window; with count: whichever
+                              ends first); the rule is dropped when the window ends
                               chaos: {\"chaos\":{\"fault_rate\":{\"503\":0.2,\"429\":0.1},
                               \"lost_response_rate\":0.1,\"latency_ms\":100},
                               \"method\":\"POST\",\"path_prefix\":\"/api/v2/kubernetes\"}:
@@ -99,14 +119,17 @@ Admin API (no authentication), outside /api/v2/:
                               a matching counted rule above is used before any
                               chaos draw
   GET    /_emulator/faults    armed faults: {\"rules\":[...],\"chaos\":[...],
-                              \"fail_next_cluster\":n} (rules with their counts left)
+                              \"fail_next_cluster\":n} (rules with their counts left;
+                              for_ms and gateway_timeout_ms only when set, a window
+                              without a count shows none)
   DELETE /_emulator/faults    disarm everything (the chaos flags' rule too)
   GET    /_emulator/requests  {\"total\":N,\"by_route\":{\"GET /kubernetes/{id}\":n},
                               \"injected\":{\"503\":n},\"lost\":{\"504\":n,\"drop\":n},
                               \"delayed\":n,\"holding\":n}: API requests, answers
                               injected instead of handling (per status), lost
-                              answers, requests that waited (latency or hold),
-                              requests held right now
+                              answers (504s of gateway timeouts too), requests
+                              that waited (latency or hold), requests held right
+                              now
   DELETE /_emulator/requests  reset the counters (answers the old values)
   GET    /_emulator/clusters  the truth: {\"clusters\":[{\"cluster\",\"controlPlane\",
                               \"loadBalancer\",\"pools\"}]} in rich views, whatever the

@@ -185,8 +185,25 @@
 //!   next `count` matching requests are handled and their answers lost that
 //!   way, deterministically. It combines with `delay_ms` (held, handled,
 //!   lost).
+//! - **A gateway that gives up** (`{"method": "POST", "path_prefix":
+//!   "/api/v2/kubernetes", "path_suffix": "/kubernetes", "delay_ms": 40000,
+//!   "gateway_timeout_ms": 30000, "count": 1}`): the client is answered
+//!   `504` (the `gateway_timeout` error body of lost answers) after
+//!   `gateway_timeout_ms`, while the request goes on, held, and is handled
+//!   after `delay_ms` (the cluster appears at 40 s). `gateway_timeout_ms`
+//!   needs a longer `delay_ms` and nothing but the hold (no `status`,
+//!   `body`, `message`, `retry_after` or `lose_response`). It counts as a
+//!   lost answer (`"504"`) and a delayed request, and in `holding` until it
+//!   is handled.
+//! - **Time windows** (`{"path_prefix": "/api/v2/", "status": 401,
+//!   "for_ms": 30000}`): any counted rule (error, canned answer, hold, lost
+//!   answer, gateway timeout) with `for_ms` is used by every matching
+//!   request for that many milliseconds from when it was armed (the
+//!   monotonic clock), then dropped; with a `count` too, whichever ends
+//!   first.
 //! - Delayed, held and lost requests are handled on their own task: a
-//!   client that gives up waiting (or is interrupted) does not stop them,
+//!   client that gives up waiting (or is interrupted, or is answered by a
+//!   gateway timeout) does not stop them,
 //!   as with a real server. Duplicate names stay allowed, as in the real
 //!   API, so a client that retries a create whose answer was lost makes a
 //!   second object: the truth endpoint shows both.
@@ -218,7 +235,12 @@
 //! - **Holds and lost answers**: the same filters and `count` with
 //!   `"delay_ms": N` (1-600000; alone, or before a `status`/`body` answer or
 //!   a lost answer) and/or `"lose_response": "504"` or `"drop"` (not with
-//!   `status`, `body`, `message` or `retry_after`); see "Chaos".
+//!   `status`, `body`, `message` or `retry_after`), or a hold with
+//!   `"gateway_timeout_ms": N` (1-600000, less than `delay_ms`, nothing else
+//!   but the hold); see "Chaos".
+//! - **Windows**: any of these with `"for_ms": N` (1-86400000): every
+//!   matching request for N ms from now, up to `count` when one is given
+//!   (without one, no limit); see "Chaos".
 //! - **Chaos rules**: `{"chaos": {"fault_rate": {"503": 0.2, "429": 0.1},
 //!   "lost_response_rate": 0.1, "latency_ms": 100}, "method": "POST",
 //!   "path_prefix": "/api/v2/kubernetes", "path_suffix": "..."}` (at least
@@ -229,12 +251,14 @@
 //!   refused.
 //! - `GET /_emulator/faults` answers `{"rules": [{"method", "path_prefix", "path_suffix",
 //!   "status", "count", "retry_after", "message", "body", "delay_ms",
-//!   "lose_response"}], "chaos": [{"method", "path_prefix", "path_suffix",
+//!   "lose_response", "gateway_timeout_ms", "for_ms"}], "chaos": [{"method",
+//!   "path_prefix", "path_suffix",
 //!   "chaos": {"latency_ms", "fault_rate": {"503": {"rate"}, "429": {"rate",
 //!   "retry_after"}}, "lost_response_rate"}}], "fail_next_cluster": n}`
-//!   (`count` = uses left; `path_suffix`, `status`, `body`, `delay_ms` and
-//!   `lose_response` only when set; the chaos flags show as the first chaos
-//!   rule); `DELETE /_emulator/faults` disarms everything, the flags' chaos
+//!   (`count` = uses left, not shown for a window without one;
+//!   `path_suffix`, `status`, `body`, `delay_ms`, `lose_response`,
+//!   `gateway_timeout_ms` and `for_ms` only when set; ended windows are
+//!   gone; the chaos flags show as the first chaos rule); `DELETE /_emulator/faults` disarms everything, the flags' chaos
 //!   included.
 //! - `GET /_emulator/requests` answers `{"total": n, "by_route": {"GET
 //!   /kubernetes/{id}": n, ...}, "injected": {"503": n, ...}, "lost":
@@ -242,7 +266,8 @@
 //!   start or last reset, per route template relative to `/api/v2` (401s,
 //!   injected faults and lost answers count too; admin calls do not);
 //!   answers injected instead of handling, per status (random faults, error
-//!   rules and canned answers); handled requests whose answer was lost;
+//!   rules and canned answers); handled requests whose answer was lost, and
+//!   gateway timeouts (`"504"`);
 //!   requests that waited (latency or a hold); and, not a counter, requests
 //!   held right now. `DELETE /_emulator/requests` resets the counters and
 //!   answers the values from just before the reset.

@@ -84,6 +84,9 @@ fn binary_help_explains_every_flag_and_refuses_bad_durations() {
         "\"chaos\"",
         "\"holding\"",
         "\"injected\"",
+        "\"gateway_timeout_ms\"",
+        "\"for_ms\"",
+        "createdAt",
     ] {
         assert!(
             text.contains(needle),
