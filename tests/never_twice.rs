@@ -10,9 +10,10 @@
 mod support;
 
 use std::process::Child;
+use std::time::Duration;
 
 use serde_json::json;
-use support::{Emulator, Run, Workspace, assert_native_terraform, signal, wait_until};
+use support::{Emulator, Run, Workspace, assert_native_terraform, signal, wait_until, wait_up_to};
 
 const X: &str = "xelon_kubernetes_cluster.x";
 
@@ -89,7 +90,12 @@ fn slow_create_leaves_one_cluster(name: &str, answer: serde_json::Value) {
     ws.config(&cluster_config(name, ""));
     let run = ws.apply();
     let clusters = live_clusters(&emu, name);
-    assert_eq!(clusters.len(), 1, "one cluster: {clusters:?}\n{}", run.all());
+    assert_eq!(
+        clusters.len(),
+        1,
+        "one cluster: {clusters:?}\n{}",
+        run.all()
+    );
     assert_eq!(sent(&emu, "POST /kubernetes"), 1, "one POST");
     assert_eq!(ws.resource(X)["id"], clusters[0].as_str(), "in state");
     ws.assert_no_changes();
@@ -121,10 +127,16 @@ fn two_states_one_name(name: &str, lose: bool) -> (Emulator, [(Workspace, Run); 
     if lose {
         arm(
             &emu,
-            with(cluster_post(), json!({"delay_ms": 4000, "lose_response": "504", "count": 1})),
+            with(
+                cluster_post(),
+                json!({"delay_ms": 4000, "lose_response": "504", "count": 1}),
+            ),
         );
     }
-    arm(&emu, with(cluster_post(), json!({"delay_ms": 4000, "count": 2})));
+    arm(
+        &emu,
+        with(cluster_post(), json!({"delay_ms": 4000, "count": 2})),
+    );
     let a = Workspace::new(&emu);
     let b = Workspace::new(&emu);
     a.config(&cluster_config(name, ""));
@@ -171,7 +183,11 @@ fn two_states_creating_one_name_with_a_lost_answer_share_nothing() {
     let (emu, runs) = two_states_one_name("twins-lost", true);
     let clusters = live_clusters(&emu, "twins-lost");
     let (lost, answered): (Vec<_>, Vec<_>) = runs.iter().partition(|(_, run)| run.code != 0);
-    assert_eq!((lost.len(), answered.len()), (1, 1), "one create lost its answer");
+    assert_eq!(
+        (lost.len(), answered.len()),
+        (1, 1),
+        "one create lost its answer"
+    );
     let (ws, run) = lost[0];
     let text = folded(run);
     assert!(
@@ -209,7 +225,10 @@ fn ctrl_c_while_provisioning_keeps_the_cluster_and_the_next_apply_waits_for_it()
     assert_eq!(clusters.len(), 1, "{clusters:?}");
     let entry = ws.resource_entry(X);
     assert_eq!(entry["values"]["id"], clusters[0].as_str(), "{entry}");
-    assert_ne!(entry["tainted"], true, "a healthy cluster is not tainted: {entry}");
+    assert_ne!(
+        entry["tainted"], true,
+        "a healthy cluster is not tainted: {entry}"
+    );
     assert_ne!(entry["values"]["status"], "Ready", "{entry}");
 
     // The next apply waits for the same cluster: no delete, no second POST.
@@ -236,12 +255,20 @@ fn a_window_of_401s_while_provisioning_costs_no_cluster() {
     let apply = apply_spawned(&ws);
     wait_until(|| sent(&emu, "POST /kubernetes") == 1);
     // 30 s in which the API rejects every credential.
-    arm(&emu, json!({"path_prefix": "/api/v2/", "status": 401, "for_ms": 30_000}));
+    arm(
+        &emu,
+        json!({"path_prefix": "/api/v2/", "status": 401, "for_ms": 30_000}),
+    );
     let run = Run::wait(apply);
     let clusters = live_clusters(&emu, "outage");
     assert_eq!(clusters.len(), 1, "{clusters:?}\n{}", run.all());
     let entry = ws.resource_entry(X);
-    assert_eq!(entry["values"]["id"], clusters[0].as_str(), "{entry}\n{}", run.all());
+    assert_eq!(
+        entry["values"]["id"],
+        clusters[0].as_str(),
+        "{entry}\n{}",
+        run.all()
+    );
     assert_ne!(entry["tainted"], true, "{entry}\n{}", run.all());
     assert!(
         folded(&run).contains("rejected the provider's credentials while it was waited for"),
@@ -251,7 +278,9 @@ fn a_window_of_401s_while_provisioning_costs_no_cluster() {
 
     // Once the API accepts the token again, the next apply waits for the
     // same cluster.
-    wait_until(|| emu.api("GET", "tenants/current", None).0 == 200);
+    wait_up_to(Duration::from_secs(60), || {
+        emu.api("GET", "tenants/current", None).0 == 200
+    });
     ws.apply();
     assert_eq!(live_clusters(&emu, "outage"), clusters, "same ID");
     assert_eq!(sent(&emu, "POST /kubernetes"), 1);
@@ -333,13 +362,20 @@ fn a_pool_on_a_busy_cluster_waits_for_it() {
     ws.apply();
     assert_eq!(emu.truth(&id)["cluster"]["status"], "Ready");
     assert_eq!(ws.resource(X)["status"], "Ready");
-    let pools = emu.truth(&id)["pools"].as_array().cloned().unwrap_or_default();
+    let pools = emu.truth(&id)["pools"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(pools.len(), 1, "{pools:?}");
     assert_eq!(
         ws.resource("xelon_kubernetes_node_pool.p")["id"],
         pools[0]["identifier"]
     );
-    assert_eq!(sent(&emu, "POST /kubernetes/{id}/pools"), 1, "no 409 resends needed");
+    assert_eq!(
+        sent(&emu, "POST /kubernetes/{id}/pools"),
+        1,
+        "no 409 resends needed"
+    );
     assert_eq!(sent(&emu, "DELETE /kubernetes/{id}"), 0);
     ws.assert_no_changes();
 }

@@ -151,7 +151,10 @@ fn ctrl_c_during_a_create_in_flight_keeps_the_cluster_in_state() {
     assert_eq!(ws.resource(X)["id"], clusters[0].as_str());
     let counts = requests(&emu);
     assert_eq!(counts["by_route"]["POST /kubernetes"], 1, "{counts}");
-    assert!(counts["by_route"]["DELETE /kubernetes/{id}"].is_null(), "{counts}");
+    assert!(
+        counts["by_route"]["DELETE /kubernetes/{id}"].is_null(),
+        "{counts}"
+    );
     ws.assert_no_changes();
 }
 

@@ -190,9 +190,7 @@ impl Guard<'_> {
     fn several<T: Guarded>(&self, found: &[T], held: Option<&str>) -> Diagnostics {
         let (what, resource) = (T::WHAT, T::RESOURCE);
         let first = match held {
-            Some(id) => format!(
-                "{id} (found first, when it was the only one) and then these:\n\n"
-            ),
+            Some(id) => format!("{id} (found first, when it was the only one) and then these:\n\n"),
             None => String::new(),
         };
         let mut d = Diagnostics::new();

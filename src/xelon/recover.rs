@@ -395,7 +395,11 @@ mod tests {
             .unwrap();
         assert_eq!((created.object.as_str(), created.sends), ("new", 2));
         assert!(!created.found_after_lost_answer);
-        assert!(listing.asked() >= 3, "the check, then looks: {}", listing.asked());
+        assert!(
+            listing.asked() >= 3,
+            "the check, then looks: {}",
+            listing.asked()
+        );
         assert!(
             started.elapsed() >= client.retry_policy().lookup_handled,
             "looked for the whole window before sending again"
@@ -442,8 +446,14 @@ mod tests {
         let err = guarded(&client, &CancellationToken::new(), &listing)
             .await
             .unwrap_err();
-        assert!(matches!(&err, CreateError::Create { error, sends: 1 } if error.status() == Some(422)));
-        assert_eq!((m.requests().len(), listing.asked()), (1, 1), "not looked for");
+        assert!(
+            matches!(&err, CreateError::Create { error, sends: 1 } if error.status() == Some(422))
+        );
+        assert_eq!(
+            (m.requests().len(), listing.asked()),
+            (1, 1),
+            "not looked for"
+        );
 
         let m = mock(|_, _| Reply::json(500, json!({}))).await;
         let client = Client::new(fast_config(&m.base_url)).unwrap();
@@ -488,12 +498,7 @@ mod tests {
         let cancel = CancellationToken::new();
         let exists = guarded(&client, &cancel, &Listing::of(&[&["existing"]])).await;
         assert!(matches!(exists, Err(CreateError::Exists(ref e)) if e == "existing"));
-        let unsure = guarded(
-            &client,
-            &cancel,
-            &Listing::new(vec![Err(Error::Cancelled)]),
-        )
-        .await;
+        let unsure = guarded(&client, &cancel, &Listing::new(vec![Err(Error::Cancelled)])).await;
         assert!(matches!(unsure, Err(CreateError::Check(_))));
         assert!(m.requests().is_empty(), "no POST was sent");
         // Cancelled already: the create still goes out and is answered.

@@ -233,8 +233,13 @@ impl Emulator {
 }
 
 /// Waits (up to 20 s) until `done` holds; fails the test otherwise.
-pub fn wait_until(mut done: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+pub fn wait_until(done: impl FnMut() -> bool) {
+    wait_up_to(std::time::Duration::from_secs(20), done);
+}
+
+/// Waits up to `limit` until `done` holds; fails the test otherwise.
+pub fn wait_up_to(limit: std::time::Duration, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + limit;
     while !done() {
         assert!(std::time::Instant::now() < deadline, "timed out waiting");
         std::thread::sleep(std::time::Duration::from_millis(100));

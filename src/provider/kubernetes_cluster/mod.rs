@@ -196,7 +196,7 @@ impl Resource<Client> for KubernetesCluster {
 
     fn schema(&self) -> Schema {
         Schema::new(
-            "A Xelon Kubernetes (XKS) cluster: Talos Linux nodes with a fully managed control plane and load balancer. Worker nodes come from `xelon_kubernetes_node_pool` resources.\n\nKubernetes and Talos versions upgrade in place; control-plane sizes change in place; high availability can be turned on later. Renaming or moving a cluster replaces it.\n\nA create never makes a second cluster of the same name: when the Xelon API already has one (say, from an apply that was interrupted), the apply fails with the import that adopts it, and a create whose answer was lost finds its cluster by name instead of making another. So a replacement under `create_before_destroy` needs a new `name`.",
+            "A Xelon Kubernetes (XKS) cluster: Talos Linux nodes with a fully managed control plane and load balancer. Worker nodes come from `xelon_kubernetes_node_pool` resources.\n\nKubernetes and Talos versions upgrade in place; control-plane sizes change in place; high availability can be turned on later. Renaming or moving a cluster replaces it.\n\nA create never makes a second cluster of the same name: when the Xelon API already has one (say, from an apply that was interrupted), the apply fails with the import that adopts it, and a create whose answer was lost finds its cluster by name instead of making another. So a replacement under `create_before_destroy` needs a new `name`.\n\nA readiness wait cut short (Ctrl-C, `timeouts.create`, an outage) never costs the cluster: it is recorded, untainted, with its `status`, and the next apply waits for the same cluster instead of replacing it.",
             vec![
                 Attribute::string("cloud_id")
                     .required()
@@ -324,12 +324,17 @@ impl Resource<Client> for KubernetesCluster {
                     if let Some(status) = read.state.status.known().filter(|s| *s != STATUS_READY) {
                         let next = match status.as_str() {
                             STATUS_ERROR => "the next plan replaces it",
-                            _ => "the next apply waits for this same cluster (an in-place update of `status`) instead of replacing it",
+                            _ => {
+                                "the next apply waits for this same cluster (an in-place update of `status`) instead of replacing it"
+                            }
                         };
                         read.warnings.attribute_warning(
                             AttributePath::attr("status"),
                             "The Kubernetes cluster is not ready",
-                            format!("The Xelon API reports cluster {} in status {status:?}: {next}.", read.state.id.known().map_or("", String::as_str)),
+                            format!(
+                                "The Xelon API reports cluster {} in status {status:?}: {next}.",
+                                read.state.id.known().map_or("", String::as_str)
+                            ),
                         );
                     }
                     Ok::<_, Diagnostics>((read.state.write()?, read.warnings))

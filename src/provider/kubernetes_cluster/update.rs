@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use crate::cty::AttributePath;
+use crate::framework::Diagnostics;
 use crate::framework::UpdateRequest;
 use crate::framework::model::Tri;
-use crate::framework::Diagnostics;
 use crate::xelon::models::{Cluster, ResizeControlPlane, STATUS_READY, VersionMap};
 use crate::xelon::{Client, Error, wait};
 

@@ -212,7 +212,7 @@ impl Resource<Client> for KubernetesNodePool {
                 ))
         };
         Schema::new(
-            "A pool of worker nodes in a Xelon Kubernetes (XKS) cluster.\n\nScaling adds or removes single nodes (the newest first); resizing and renaming happen in place. A change of `kubernetes_cluster_id` replaces the pool.\n\nA create never makes a second pool of the same name in its cluster: when one exists outside the state, the apply fails with the import that adopts it, and a create whose answer was lost finds its pool by name. So a replacement under `create_before_destroy` needs a new `name`.",
+            "A pool of worker nodes in a Xelon Kubernetes (XKS) cluster.\n\nScaling adds or removes single nodes (the newest first); resizing and renaming happen in place. A change of `kubernetes_cluster_id` replaces the pool.\n\nA create never makes a second pool of the same name in its cluster: when one exists outside the state, the apply fails with the import that adopts it, and a create whose answer was lost finds its pool by name. So a replacement under `create_before_destroy` needs a new `name`.\n\nA create waits for a cluster that is still provisioning. A readiness wait cut short (Ctrl-C, `timeouts.create`, an outage) never costs the pool: it is recorded, untainted, and the next apply waits for its `nodes` instead of replacing it.",
             vec![
                 size("cpu_core_count", 2, "The number of CPU cores of each node."),
                 size("disk_size", 50, "The size of each node's primary disk in GB."),
@@ -431,8 +431,10 @@ async fn create_pool(
     wait::wait_cluster_ready(&client, cluster, left(), req.cancel)
         .await
         .or_diagnose_with(|e| {
-            Failure::new("The node pool's Kubernetes cluster is not ready", e)
-                .not_found_at("kubernetes_cluster_id", format!("The Xelon API knows no cluster {cluster:?}."))
+            Failure::new("The node pool's Kubernetes cluster is not ready", e).not_found_at(
+                "kubernetes_cluster_id",
+                format!("The Xelon API knows no cluster {cluster:?}."),
+            )
         })?;
     let import_id = |id: &str| format!("{cluster}/{id}");
     let guard = Guard {
