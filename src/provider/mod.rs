@@ -10,6 +10,7 @@ mod kubernetes_cluster;
 mod kubernetes_kubeconfig;
 mod kubernetes_node_pool;
 mod list_resources;
+mod plan_rules;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};

@@ -73,7 +73,10 @@ async fn lifecycle_create_refresh_update_replace_plan_and_delete() {
         plan.requires_replace
     );
     assert!(at(&plan.planned, "id").is_unknown());
-    assert!(at(&plan.planned, "kube_config_raw").is_unknown());
+    assert!(
+        at(&plan.planned, "kube_config_raw").is_null(),
+        "the deprecated kubeconfig is planned null: never stored"
+    );
     assert_eq!(int(&plan.planned, "control_plane.memory"), 4, "default");
     assert_eq!(
         int(&plan.planned, "load_balancer.cpu_core_count"),
@@ -98,15 +101,11 @@ async fn lifecycle_create_refresh_update_replace_plan_and_delete() {
     assert_eq!(truth[0]["cluster"]["status"], "Ready");
     assert_eq!(truth[0]["controlPlane"]["controlPlaneCpu"], 2);
     assert_eq!(truth[0]["controlPlane"]["controlPlaneRam"], 4);
-    let (status, kube) = h
-        .api_text("GET", &format!("kubernetes/{id}/config/kube"))
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(
-        text(&state, "kube_config_raw"),
-        kube,
-        "the kubeconfig read at create"
+    assert!(
+        at(&state, "kube_config_raw").is_null(),
+        "no client key in state"
     );
+    assert_eq!(text(&state, "status"), "Ready");
 
     // A refresh finds nothing changed.
     let read = h.read(CLUSTER, &state).await;
@@ -123,9 +122,10 @@ async fn lifecycle_create_refresh_update_replace_plan_and_delete() {
     );
     assert_eq!(int(&plan.planned, "control_plane.cpu_core_count"), 4);
     assert_eq!(text(&plan.planned, "id"), id);
-    assert_eq!(
-        at(&plan.planned, "kube_config_raw"),
-        at(&state, "kube_config_raw")
+    assert!(at(&plan.planned, "kube_config_raw").is_null());
+    assert!(
+        at(&plan.planned, "status").is_unknown(),
+        "a resize makes the cluster busy: its status is known after apply"
     );
 
     // A rename (alone or with the resize) requires a replacement.
@@ -246,10 +246,7 @@ async fn import_then_read_fills_the_state() {
         at(s, "load_balancer.high_availability_enabled"),
         &Value::Bool(false)
     );
-    let (_, kube) = h
-        .api_text("GET", &format!("kubernetes/{id}/config/kube"))
-        .await;
-    assert_eq!(text(s, "kube_config_raw"), kube);
+    assert!(at(s, "kube_config_raw").is_null(), "no client key in state");
     match profile() {
         ApiProfile::Rich => {
             assert_eq!(text(s, "kubernetes_version"), "1.31.2");

@@ -84,8 +84,6 @@ pub(super) async fn create_cluster(req: CreateRequest<'_, Client>) -> Outcome {
     // From here on the cluster exists: every outcome records its ID.
     let mut partial = planned.clone();
     partial.id = Tri::Known(id.clone());
-    // Nothing was read yet: the kubeconfig is null rather than unknown.
-    partial.kube_config_raw = Tri::Null;
     partial.status = Tri::Known(last_word(&created.object.status));
     let left = deadline.saturating_duration_since(tokio::time::Instant::now());
     let waited = wait::wait_cluster_ready(&client, &id, left, req.cancel).await;

@@ -36,7 +36,8 @@ mod state;
 mod update;
 
 use plan_checks::{
-    check_high_availability, check_no_downgrade, check_upgrade_path, check_version_pair,
+    check_high_availability, check_no_downgrade, check_no_shrink, check_upgrade_path,
+    check_version_pair,
 };
 pub(crate) use state::listed_state;
 use state::read_state;
@@ -47,8 +48,6 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// counts as done, when the API neither reports the changed value nor shows
 /// the cluster busy (see [`wait_applied`]).
 const SETTLE: Duration = Duration::from_secs(30);
-/// How long a read retries the kubeconfig before it warns and goes on.
-const KUBECONFIG_RETRIES: Duration = Duration::from_secs(10);
 
 /// The `xelon_kubernetes_cluster` resource.
 pub struct KubernetesCluster;
@@ -209,9 +208,8 @@ impl Resource<Client> for KubernetesCluster {
                 Attribute::string("kube_config_raw")
                     .computed()
                     .sensitive()
-                    .use_state_for_unknown()
-                    .deprecated("Use the xelon_kubernetes_kubeconfig ephemeral resource (or the xelon_kubernetes_cluster data source) instead: it keeps the kubeconfig out of state. Xelon's Go provider has removed this attribute; it is kept so that older state files still decode.")
-                    .description("Deprecated: use the `xelon_kubernetes_kubeconfig` ephemeral resource, which keeps the kubeconfig out of state. The raw kubeconfig of the cluster as read at creation or import (it is not read again on refresh; a failure to read it is a warning). Kept so that state files written before Xelon's Go provider removed it still decode."),
+                    .deprecated("Always null: use the xelon_kubernetes_kubeconfig ephemeral resource (or the xelon_kubernetes_cluster data source), which keeps the kubeconfig out of state. Xelon's Go provider has removed this attribute; it is kept so that older state files still decode.")
+                    .description("Deprecated and always null: use the `xelon_kubernetes_kubeconfig` ephemeral resource, which keeps the kubeconfig (and the cluster's client key in it) out of state and plan files, or the `xelon_kubernetes_cluster` data source. A state written by an older version that holds a kubeconfig here loses it at the next refresh. Kept so that state files written before Xelon's Go provider removed it still decode."),
                 Attribute::string("kubernetes_version")
                     .required()
                     .validate(NotEmpty)
@@ -264,32 +262,82 @@ impl Resource<Client> for KubernetesCluster {
             Ok(m) => m,
             Err(d) => return resp.diagnostics.extend(d),
         };
+        // The deprecated kubeconfig is never stored (see read_state).
+        let mut rewrite = !planned.kube_config_raw.is_null();
+        planned.kube_config_raw = Tri::Null;
         if let Some(prior) = &prior {
             check_high_availability(prior, &planned, &mut resp.diagnostics);
             check_no_downgrade(prior, &planned, &mut resp.diagnostics);
-            if plan_status(prior, &mut planned, resp) {
-                match planned.write() {
-                    Ok(value) => resp.planned = value,
-                    Err(d) => return resp.diagnostics.extend(d),
+            check_no_shrink(prior, &planned, &mut resp.diagnostics);
+            // A name stored with spaces at its edge (before names were
+            // checked) is the name the API trimmed it to: no replacement.
+            if let (Some(old), Some(new)) = (prior.name.known(), planned.name.known()) {
+                if old != new && old.trim() == new {
+                    let name = AttributePath::attr("name");
+                    resp.requires_replace.retain(|p| *p != name);
                 }
             }
+            rewrite |= plan_status(prior, &mut planned, resp);
         }
-        // Versions are checked against the cloud's offer whenever it can be read now.
-        let (Some(client), Some(cloud), Some(talos), Some(k8s)) = (
-            req.client.map(|c| c.with_cancel(req.cancel.clone())),
-            planned.cloud_id.known(),
-            planned.talos_version.known(),
-            planned.kubernetes_version.known(),
-        ) else {
+        if rewrite {
+            match planned.write() {
+                Ok(value) => resp.planned = value,
+                Err(d) => return resp.diagnostics.extend(d),
+            }
+        }
+        let Some(client) = req.client.map(|c| c.with_cancel(req.cancel.clone())) else {
             return;
         };
+        // A new tenant is checked, and the versions against the cloud's
+        // offer, whenever the API can say now (both at once).
+        let tenant = planned.tenant_id.known().filter(|t| {
+            prior
+                .as_ref()
+                .is_none_or(|p| p.tenant_id.known() != Some(*t))
+        });
         let old = prior
             .as_ref()
             .and_then(|p| Some((p.talos_version.known()?, p.kubernetes_version.known()?)));
-        if old.is_some_and(|(t, k)| (t, k) == (talos, k8s)) {
-            return;
+        let wanted = match (
+            planned.cloud_id.known(),
+            planned.talos_version.known(),
+            planned.kubernetes_version.known(),
+        ) {
+            (Some(cloud), Some(talos), Some(k8s)) if old != Some((talos, k8s)) => {
+                Some((cloud, talos, k8s))
+            }
+            _ => None,
+        };
+        let (tenant_found, versions) = tokio::join!(
+            async {
+                match tenant {
+                    Some(t) => Some(client.get_tenant(t).await),
+                    None => None,
+                }
+            },
+            async {
+                match wanted {
+                    Some((cloud, ..)) => Some(client.versions(cloud).await),
+                    None => None,
+                }
+            }
+        );
+        if let (Some(tenant), Some(Err(e))) = (tenant, tenant_found) {
+            // Rejected credentials are the versions' check's (or the
+            // apply's) to report, once.
+            match e.status() {
+                Some(404) => resp.diagnostics.attribute_error(
+                    AttributePath::attr("tenant_id"),
+                    "Unknown tenant",
+                    format!("The Xelon API knows no tenant {tenant:?} that this token can use (see the xelon_tenant data source): {e}"),
+                ),
+                _ => tracing::debug!(error = %e, "tenant not readable at plan time; the API checks at apply"),
+            }
         }
-        match client.versions(cloud).await {
+        let (Some((cloud, talos, k8s)), Some(versions)) = (wanted, versions) else {
+            return;
+        };
+        match versions {
             Ok(map) => {
                 check_version_pair(&map, talos, k8s, &mut resp.diagnostics);
                 if let Some((old_talos, old_k8s)) = old {

@@ -7,6 +7,7 @@ use crate::framework::model::Tri;
 use crate::xelon::models::VersionMap;
 use crate::xelon::version::compare_versions;
 
+use super::super::plan_rules::check_disk_not_shrunk;
 use super::{ClusterModel, Part, Spec};
 
 /// Whether `part` of `cluster` is highly available, where known.
@@ -53,6 +54,42 @@ pub(super) fn check_high_availability(
                 format!("Xelon turns on high availability for the control plane and the load balancer in one step. You are turning it on for the {other}: set {path} = true too."),
             );
         }
+    }
+}
+
+/// Disks never shrink: the control plane's holds the cluster's etcd data,
+/// and a smaller load-balancer disk would mean a new cluster (the API cannot
+/// resize load balancers).
+pub(super) fn check_no_shrink(
+    prior: &ClusterModel,
+    planned: &ClusterModel,
+    diags: &mut Diagnostics,
+) {
+    let disk = |m: &ClusterModel, part: Part| {
+        let spec = match part {
+            Part::ControlPlane => &m.control_plane,
+            Part::LoadBalancer => &m.load_balancer,
+        };
+        spec.known().and_then(|s| s.disk_size.known().copied())
+    };
+    for (part, holds) in [
+        (
+            Part::ControlPlane,
+            "the control plane's disk holds the cluster's state (etcd: every Kubernetes object)",
+        ),
+        (
+            Part::LoadBalancer,
+            "the load balancer cannot be resized, so a smaller disk would replace the whole cluster, with every workload and volume in it",
+        ),
+    ] {
+        check_disk_not_shrunk(
+            diags,
+            AttributePath::attr(part.attr()).push_attr("disk_size"),
+            disk(prior, part),
+            disk(planned, part),
+            holds,
+            "create a new cluster with the smaller size (another resource, another name), move the workloads and their data to it, then remove this one from the configuration.",
+        );
     }
 }
 

@@ -1,14 +1,14 @@
 //! Reading a cluster into state: what the API reports, and the known value
 //! where it reports nothing.
 
-use crate::cty::{AttributePath, Value};
+use crate::cty::Value;
 use crate::framework::Diagnostics;
 use crate::framework::model::Tri;
 use crate::xelon::models::{Cluster, ControlPlane, LoadBalancer};
 use crate::xelon::{Client, Error};
 
 use super::super::errors::OrDiagnose;
-use super::{ClusterModel, KUBECONFIG_RETRIES, Spec};
+use super::{ClusterModel, Spec};
 
 /// A cluster read from the API: its state, and warnings about parts that
 /// could not be read but do not make the read fail.
@@ -20,8 +20,9 @@ pub(super) struct ClusterRead {
 /// Reads the cluster `base.id` into a state, starting from `base`: whatever
 /// the API does not report (the tenant and versions in the SDK's model, an
 /// empty load-balancer list, a missing size) keeps `base`'s value, never a
-/// zero. The kubeconfig is read only when `base` has none (create, import);
-/// a failing config endpoint is a warning, never an error.
+/// zero. The deprecated `kube_config_raw` is never read and always null:
+/// the kubeconfig holds the cluster's client key, which nobody asked to
+/// keep in state (the ephemeral resource and the data source serve it).
 /// `Ok(None)` when the cluster is gone.
 pub(super) async fn read_state(
     client: &Client,
@@ -32,26 +33,10 @@ pub(super) async fn read_state(
         return Ok(None);
     };
     // One round trip: the cluster and its parts are fetched together.
-    let kubeconfig = async {
-        match &base.kube_config_raw {
-            Tri::Known(k) => (Tri::Known(k.clone()), None),
-            // Best effort: a config endpoint in trouble must not hold up the
-            // read for the whole retry budget.
-            _ => match client
-                .with_deadline(std::time::Instant::now() + KUBECONFIG_RETRIES)
-                .kubeconfig(id)
-                .await
-            {
-                Ok(k) => (Tri::Known(k), None),
-                Err(e) => (Tri::Null, Some(e)),
-            },
-        }
-    };
-    let (cluster, control_plane, load_balancer, (kubeconfig, kubeconfig_error)) = tokio::join!(
+    let (cluster, control_plane, load_balancer) = tokio::join!(
         client.get_cluster(id),
         client.control_plane(id),
         client.load_balancer(id),
-        kubeconfig
     );
     let cluster = match cluster {
         Ok(c) => c,
@@ -72,31 +57,23 @@ pub(super) async fn read_state(
         // the cluster is taken to be the token's own tenant's.
         (None, None) => client.current_tenant().await?.identifier,
     };
-    let mut warnings = Diagnostics::new();
-    if let Some(e) = kubeconfig_error {
-        warnings.attribute_warning(
-            AttributePath::attr("kube_config_raw"),
-            "Kubeconfig not read",
-            format!("The cluster was read, but its kubeconfig could not be: {e}. kube_config_raw stays empty; the xelon_kubernetes_kubeconfig ephemeral resource reads it when needed."),
-        );
-    }
     let load_balancer = load_balancer.unwrap_or_else(|| {
         tracing::debug!(cluster_id = %id, "the API reported no load balancer; keeping the known sizes");
         LoadBalancer::default()
     });
     let mut state = state_from_api(&cluster, &control_plane, &load_balancer, base);
     state.tenant_id = Tri::Known(tenant);
-    state.kube_config_raw = kubeconfig;
-    Ok(Some(ClusterRead { state, warnings }))
+    Ok(Some(ClusterRead {
+        state,
+        warnings: Diagnostics::new(),
+    }))
 }
 
 /// The state of cluster `id` as an import of it stores after its refresh
 /// ([`read_state`] from a state holding only the ID), for the cluster list
 /// resource; `Ok(None)` when it is gone. `tenant` is the token's own tenant,
 /// which that refresh takes when the API names none (the list resource asks
-/// for it once). One difference: the list never reads the kubeconfig
-/// (`terraform query -json` prints results in the clear), so
-/// `kube_config_raw` is null; an import reads it.
+/// for it once).
 pub(crate) async fn listed_state(
     client: &Client,
     id: &str,
@@ -104,20 +81,13 @@ pub(crate) async fn listed_state(
 ) -> Result<Option<Value>, Diagnostics> {
     let base = ClusterModel {
         id: Tri::Known(id.to_owned()),
-        // A kubeconfig known already is not read again (see read_state).
-        kube_config_raw: Tri::Known(String::new()),
         tenant_id: tenant.into(),
         ..ClusterModel::default()
     };
     let read = read_state(client, &base)
         .await
         .or_diagnose("Unable to read a listed Kubernetes cluster")?;
-    read.map(|read| {
-        let mut state = read.state;
-        state.kube_config_raw = Tri::Null;
-        state.write()
-    })
-    .transpose()
+    read.map(|read| read.state.write()).transpose()
 }
 
 /// A part of a cluster answered 404 (the cluster going away meanwhile) is
@@ -178,7 +148,7 @@ fn state_from_api(
             &base.control_plane,
         ),
         id: Tri::Known(cluster.identifier.clone()),
-        kube_config_raw: base.kube_config_raw.clone(),
+        kube_config_raw: Tri::Null,
         kubernetes_version: or_known(
             "kubernetes_version",
             id,

@@ -346,6 +346,8 @@ pub(super) async fn update_cluster(req: UpdateRequest<'_, Client>) -> Outcome {
     done.talos_version = planned.talos_version.clone();
     done.kubernetes_version = planned.kubernetes_version.clone();
     done.timeouts = planned.timeouts.clone();
+    // Only a name's edge spaces can change in place: the API trimmed them.
+    done.name = planned.name.clone();
     match read_state(&client, &done).await {
         Ok(Some(read)) => Ok((read.state, read.warnings)),
         Ok(None) => Err((

@@ -30,6 +30,7 @@ use crate::xelon::{Client, create_once, wait};
 
 use super::errors::{Failure, Fields, OrDiagnose, api_error};
 use super::guarded::{Guard, cuts_wait_short, wait_cut_short};
+use super::plan_rules::check_disk_not_shrunk;
 use update::{apply_update, live_nodes};
 
 /// The largest size the API's fields carry (unsigned 32-bit).
@@ -377,6 +378,33 @@ async fn check_plan(
         return Ok(());
     }
     let prior: NodePoolModel = model::read(req.prior, INVALID_STATE)?;
+    check_disk_not_shrunk(
+        diags,
+        AttributePath::attr("disk_size"),
+        prior.disk_size.known().copied(),
+        planned.disk_size.known().copied(),
+        "each node's primary disk holds its system, container images and local volumes",
+        "add a new pool with the smaller size (another resource, another name), let the workloads move to it, then remove this pool from the configuration.",
+    );
+    check_disk_not_shrunk(
+        diags,
+        AttributePath::attr("extra_storage_size"),
+        prior.extra_storage_size.known().copied(),
+        planned.extra_storage_size.known().copied(),
+        "the extra disk of every node holds the persistent volumes of the cluster's storage class",
+        "add a new pool with the smaller extra storage (another resource, another name), move the persistent volumes' data and the workloads to it, then remove this pool from the configuration.",
+    );
+    if let Some(sibling) = renamed_onto_a_sibling(req, &prior, &planned).await? {
+        diags.attribute_error(
+            AttributePath::attr("name"),
+            "Another node pool of the cluster has this name",
+            format!(
+                "Node pool {sibling} of cluster {cluster} is already named {name:?}. Pool names stay unique within their cluster (the provider finds a pool whose create answer was lost by its name), so this pool cannot take it: choose another name.",
+                cluster = prior.kubernetes_cluster_id.known().map_or("", String::as_str),
+                name = planned.name.known().map_or("", String::as_str),
+            ),
+        );
+    }
     let scale = prior
         .node_count
         .known()
@@ -401,6 +429,39 @@ async fn check_plan(
         );
     }
     Ok(())
+}
+
+/// The ID of another pool of the cluster that already has the name a
+/// rename plans, when the API can say at plan time.
+async fn renamed_onto_a_sibling(
+    req: &PlanRequest<'_, Client>,
+    prior: &NodePoolModel,
+    planned: &NodePoolModel,
+) -> Result<Option<String>, Diagnostics> {
+    let (Some(client), Some(new), Some(cluster), Some(id)) = (
+        req.client.map(|c| c.with_cancel(req.cancel.clone())),
+        planned.name.known(),
+        prior.kubernetes_cluster_id.known(),
+        prior.id.known(),
+    ) else {
+        return Ok(None);
+    };
+    if prior.name.known() == Some(new) {
+        return Ok(None);
+    }
+    match client.pools_named(cluster, new).await {
+        Ok(named) => Ok(named
+            .into_iter()
+            .find(|p| p.identifier != *id)
+            .map(|p| p.identifier)),
+        Err(e) if matches!(e.status(), Some(401 | 403)) => {
+            Err(api_error("Unable to check the node pool's new name", &e))
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "pools not readable at plan time; the rename goes ahead");
+            Ok(None)
+        }
+    }
 }
 
 /// Creates the pool and waits for its nodes, once its cluster is ready (a
