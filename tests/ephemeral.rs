@@ -3,9 +3,7 @@
 
 mod support;
 
-use std::io::Read;
-
-use support::{Emulator, Workspace};
+use support::{Emulator, Workspace, plan_file_text};
 
 const MODULE: &str = r#"
 terraform {
@@ -46,32 +44,6 @@ resource "terraform_data" "consumer" {{
   }}
 }}
 "#
-    )
-}
-
-/// Every byte of a saved plan, with its zip entries inflated, as text.
-fn plan_file_text(path: &std::path::Path) -> String {
-    let out = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nfor n in z.namelist(): sys.stdout.buffer.write(z.read(n))",
-        ])
-        .arg(path)
-        .output()
-        .expect("python3 to read the plan file");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut raw = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut raw))
-        .expect("plan file");
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&raw)
     )
 }
 

@@ -512,3 +512,29 @@ pub fn assert_native_terraform() {
         tf.display()
     );
 }
+
+/// Every byte of a saved plan, with its zip entries inflated, as text.
+pub fn plan_file_text(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nfor n in z.namelist(): sys.stdout.buffer.write(z.read(n))",
+        ])
+        .arg(path)
+        .output()
+        .expect("python3 to read the plan file");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut raw = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_to_end(&mut f, &mut raw))
+        .expect("plan file");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&raw)
+    )
+}
