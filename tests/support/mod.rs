@@ -152,7 +152,8 @@ impl Emulator {
         id
     }
 
-    /// Creates a node pool through the API, with `(cpu, memory, disk)` per node; returns its ID.
+    /// Creates a node pool through the API, with `(cpu, memory, disk)` per
+    /// node, and waits until its nodes are Deployed; returns its ID.
     pub fn create_pool(
         &self,
         cluster: &str,
@@ -172,10 +173,17 @@ impl Emulator {
             })),
         );
         assert!(status < 300, "{status} {body}");
-        body["data"]["identifier"]
+        let id = body["data"]["identifier"]
             .as_str()
             .expect("pool id")
-            .to_string()
+            .to_string();
+        wait_until(|| {
+            let (_, pool) = self.api("GET", &format!("kubernetes/{cluster}/pools/{id}"), None);
+            pool["nodes"].as_array().is_some_and(|n| {
+                n.len() == nodes as usize && n.iter().all(|n| n["status"] == "Deployed")
+            })
+        });
+        id
     }
 
     /// Calls the emulator's API and returns the raw body (the YAML endpoints).

@@ -262,9 +262,7 @@ impl Resource<Client> for KubernetesCluster {
             Ok(m) => m,
             Err(d) => return resp.diagnostics.extend(d),
         };
-        // The deprecated kubeconfig is never stored (see read_state).
-        let mut rewrite = !planned.kube_config_raw.is_null();
-        planned.kube_config_raw = Tri::Null;
+        let mut rewrite = false;
         if let Some(prior) = &prior {
             check_high_availability(prior, &planned, &mut resp.diagnostics);
             check_no_downgrade(prior, &planned, &mut resp.diagnostics);
@@ -278,6 +276,20 @@ impl Resource<Client> for KubernetesCluster {
                 }
             }
             rewrite |= plan_status(prior, &mut planned, resp);
+        }
+        // The deprecated kubeconfig is never stored (see read_state): an
+        // apply drops what an older state holds, and a plan with nothing
+        // else to do keeps it (a refresh drops it), so that a state of
+        // Xelon's Go provider plans no change even without a refresh.
+        let kubeconfig = match &prior {
+            Some(prior) if !rewrite && planned_as(&planned, prior) == *prior => {
+                prior.kube_config_raw.clone()
+            }
+            _ => Tri::Null,
+        };
+        if planned.kube_config_raw != kubeconfig {
+            planned.kube_config_raw = kubeconfig;
+            rewrite = true;
         }
         if rewrite {
             match planned.write() {
@@ -434,6 +446,15 @@ impl Resource<Client> for KubernetesCluster {
             }
         };
         imported.into()
+    }
+}
+
+/// `planned` with `prior`'s kubeconfig: equal to `prior` when the plan
+/// changes nothing else.
+fn planned_as(planned: &ClusterModel, prior: &ClusterModel) -> ClusterModel {
+    ClusterModel {
+        kube_config_raw: prior.kube_config_raw.clone(),
+        ..planned.clone()
     }
 }
 

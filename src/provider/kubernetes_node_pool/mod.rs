@@ -326,11 +326,12 @@ fn plan_resume(prior: &Value, planned: &mut Value) -> Result<(), Diagnostics> {
         return Ok(());
     }
     let prior: NodePoolModel = model::read(prior, INVALID_STATE)?;
+    // Nodes never read (a state of Xelon's Go provider, or a create cut
+    // short before they were listed, without a refresh since) say nothing:
+    // the next refresh reads them.
     let settled = match &prior.nodes {
         Tri::Known(nodes) => nodes.iter().all(|n| n.status == NODE_DEPLOYED),
-        // Never read (a create cut short before its nodes were listed).
-        Tri::Null => prior.id.is_null(),
-        Tri::Unknown => true,
+        Tri::Null | Tri::Unknown => true,
     };
     if settled {
         return Ok(());
