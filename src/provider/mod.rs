@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::cty::{AttributePath, Value};
 use crate::framework::model::{self, Tri};
 use crate::framework::validators::{
-    NoEdgeWhitespace, Validator, describe_char, is_blank_or_control,
+    MaxLength, NoEdgeWhitespace, NotEmpty, PlainText, Validator, describe_char, is_blank_or_control,
 };
 use crate::framework::{
     Attribute, ConfigureRequest, ConfigureResponse, DataSource, Diagnostics, EphemeralResource,
@@ -37,6 +37,22 @@ pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/xelon-ag/xelon";
 
 /// The public Xelon HQ API.
 pub const DEFAULT_BASE_URL: &str = "https://hq.xelon.ch/api/v2/";
+
+/// The longest name the Xelon API stores: 63 characters. Inferred from its
+/// validation answers (Laravel's `max:63`), not published by Xelon.
+const MAX_NAME_LENGTH: usize = 63;
+
+/// A name the provider sends to the API (a cluster's, a pool's), checked at
+/// validate for what the API would refuse or change: empty, control
+/// characters, spaces at its edge (the API trims them, so the stored name
+/// would never match), longer than [`MAX_NAME_LENGTH`].
+fn api_name(attribute: Attribute) -> Attribute {
+    attribute
+        .validate(NotEmpty)
+        .validate(PlainText)
+        .validate(NoEdgeWhitespace)
+        .validate(MaxLength(MAX_NAME_LENGTH))
+}
 
 /// The Xelon provider.
 #[derive(Debug, Default)]

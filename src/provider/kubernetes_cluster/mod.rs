@@ -28,6 +28,7 @@ use crate::framework::{
 use crate::xelon::models::{STATUS_ERROR, STATUS_READY};
 use crate::xelon::{Client, wait};
 
+use super::api_name;
 use super::errors::{OrDiagnose, api_error};
 
 mod create;
@@ -216,11 +217,9 @@ impl Resource<Client> for KubernetesCluster {
                     .validate(PlainText)
                     .description("The Kubernetes version, e.g. `1.31.2`. It must be offered for `talos_version` (see the `xelon_kubernetes_cluster_versions` data source). Changing it upgrades the cluster in place."),
                 node_spec(Part::LoadBalancer),
-                Attribute::string("name")
+                api_name(Attribute::string("name"))
                     .required()
                     .requires_replace()
-                    .validate(NotEmpty)
-                    .validate(PlainText)
                     .description("The name of the cluster. Changing it replaces the cluster."),
                 Attribute::string("status")
                     .computed()

@@ -28,6 +28,7 @@ use crate::framework::{
 use crate::xelon::models::{CreateNodePoolRequest, NODE_DEPLOYED, Node, NodePool};
 use crate::xelon::{Client, create_once, wait};
 
+use super::api_name;
 use super::errors::{Failure, Fields, OrDiagnose, api_error};
 use super::guarded::{Guard, cuts_wait_short, wait_cut_short};
 use super::plan_rules::check_disk_not_shrunk;
@@ -229,8 +230,7 @@ impl Resource<Client> for KubernetesNodePool {
                     .validate(PlainText)
                     .description("The ID of the cluster the pool belongs to. Changing it replaces the pool."),
                 size("memory", 4, "The amount of RAM of each node in GB."),
-                Attribute::string("name").required().validate(NotEmpty)
-                    .validate(PlainText).description("The name of the node pool. Changes rename it in place."),
+                api_name(Attribute::string("name")).required().description("The name of the node pool. Changes rename it in place."),
                 Attribute::int64("node_count")
                     .default(3)
                     .validate(Between(1, MAX_SIZE))
