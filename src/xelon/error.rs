@@ -9,10 +9,18 @@
 //!
 //! No variant ever carries the API token. Bodies and messages that come back
 //! from the server are scrubbed of the token before they are stored (see
-//! `redact`), in case a misbehaving server echoes it. Scrubbing always comes
-//! *before* truncation (see `scrub`): cutting first could split an echoed
-//! token at the cut, and the half left in the kept text would no longer match
-//! the token, so it would reach the user almost whole.
+//! `redact`), in case a misbehaving server echoes it, however it spells it
+//! (percent-encoded, JSON-escaped, in another case, base64-encoded: see the
+//! `redact` module). Scrubbing always comes *before* truncation (see `scrub_with`):
+//! cutting first could split an echoed token at the cut, and the half left in
+//! the kept text would no longer match the token, so it would reach the user
+//! almost whole.
+//!
+//! # Length
+//!
+//! Every text kept from an answer is cut to a readable length (the limits
+//! are the `MAX_*` constants below), the cut marked: a 300 KB error body
+//! makes a message of about 500 bytes, not of 300 KB.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -21,14 +29,51 @@ use std::time::Duration;
 use reqwest::Method;
 use reqwest::StatusCode;
 
+use redact::Redactor;
+
+mod redact;
+
 /// A `Result` whose error is the client's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// How many bytes of an undecodable body [`Error::Decode`] keeps.
+// # Limits
+//
+// Every text an `Error` keeps from an answer is cut to a readable length
+// here, after redaction (see `scrub_with`), the cut marked with `CUT_MARK` and
+// the length of the whole text. These are all the limits there are.
+
+/// How many bytes of an undecodable body [`Error::Decode`] keeps (and of
+/// serde_json's message about it).
 pub const MAX_ERROR_BODY: usize = 1024;
 
-/// How many bytes of a non-JSON error body [`Error::Api`] keeps as its message.
-const MAX_RAW_MESSAGE: usize = 200;
+/// How many bytes of an API error's `message` [`Error::Api`] keeps; a body
+/// that is not JSON is its message.
+pub const MAX_MESSAGE: usize = 500;
+
+/// How many bytes of an API error's `error` (a short code) are kept.
+pub const MAX_CODE: usize = 100;
+
+/// How many bytes of each field name of an API error's `errors` are kept.
+pub const MAX_FIELD_NAME: usize = 100;
+
+/// How many bytes of each reason of a field of `errors` are kept.
+pub const MAX_REASON: usize = 300;
+
+/// How many reasons of one field are kept; when there are more, a last
+/// one says how many more (`(and 3 more)`).
+pub const MAX_REASONS: usize = 5;
+
+/// How many fields of `errors` are kept (the first ones of the body);
+/// when there are more, an entry [`MORE_FIELDS`] says how many more.
+pub const MAX_FIELDS: usize = 20;
+
+/// The key of the entry of `errors` that says how many more fields the
+/// answer named (`and 7 more fields`), when it named more than
+/// [`MAX_FIELDS`]. It sorts after ASCII field names.
+pub const MORE_FIELDS: &str = "…";
+
+/// What marks a cut: `<kept>… (truncated, 123456 bytes in all)`.
+const CUT_MARK: &str = "…";
 
 /// Everything that can go wrong when talking to the Xelon HQ API.
 #[derive(Debug, thiserror::Error)]
@@ -39,7 +84,9 @@ pub enum Error {
     /// `error`, `message` and `errors` come from the JSON error body
     /// (`{"error": ..., "message": ..., "errors": {field: [why, ...]}}`), when
     /// there is one. A body that is not JSON ends up, trimmed and truncated,
-    /// in `message`.
+    /// in `message`. Each is redacted, then cut to its limit
+    /// ([`MAX_CODE`], [`MAX_MESSAGE`], [`MAX_FIELD_NAME`], [`MAX_REASON`],
+    /// [`MAX_REASONS`], [`MAX_FIELDS`]).
     #[error("{}", DisplayApi(self))]
     Api {
         /// The request's method.
@@ -79,7 +126,8 @@ pub enum Error {
         /// What serde_json reported.
         #[source]
         source: serde_json::Error,
-        /// The start of the body (at most [`MAX_ERROR_BODY`] bytes).
+        /// The start of the body, redacted (at most [`MAX_ERROR_BODY`]
+        /// bytes, then the mark of the cut).
         body: String,
     },
 
@@ -195,7 +243,8 @@ impl Error {
     }
 
     /// Builds an [`Error::Api`] from a non-2xx answer, decoding the JSON
-    /// error body leniently and scrubbing `secret` from whatever is kept.
+    /// error body leniently and scrubbing `secret` from whatever is kept:
+    /// redacted, then cut to the limits above.
     pub(crate) fn from_response(
         method: Method,
         path: &str,
@@ -203,30 +252,27 @@ impl Error {
         body: &[u8],
         secret: &str,
     ) -> Error {
+        let redactor = Redactor::new(secret);
         let mut error = None;
         let mut message = None;
         let mut errors = BTreeMap::new();
         match serde_json::from_slice::<serde_json::Value>(body) {
             Ok(serde_json::Value::Object(map)) => {
-                error = map.get("error").and_then(value_to_string);
-                message = map.get("message").and_then(value_to_string);
+                let text = |key: &str, max: usize| {
+                    let value = map.get(key).and_then(value_to_string)?;
+                    Some(scrub_with(&redactor, &value, max))
+                };
+                error = text("error", MAX_CODE);
+                message = text("message", MAX_MESSAGE);
                 if let Some(serde_json::Value::Object(fields)) = map.get("errors") {
-                    for (field, why) in fields {
-                        let reasons: Vec<String> = match why {
-                            serde_json::Value::Array(items) => {
-                                items.iter().filter_map(value_to_string).collect()
-                            }
-                            other => value_to_string(other).into_iter().collect(),
-                        };
-                        errors.insert(redact(field, secret), redact_all(reasons, secret));
-                    }
+                    errors = scrub_fields(fields, &redactor);
                 }
             }
             _ => {
                 let text = String::from_utf8_lossy(body);
                 let text = text.trim();
                 if !text.is_empty() {
-                    message = Some(scrub(text, secret, MAX_RAW_MESSAGE));
+                    message = Some(scrub_with(&redactor, text, MAX_MESSAGE));
                 }
             }
         }
@@ -234,8 +280,8 @@ impl Error {
             method,
             path: path.to_owned(),
             status: status.as_u16(),
-            error: error.map(|e| redact(&e, secret)),
-            message: message.map(|m| redact(&m, secret)),
+            error,
+            message,
             errors,
         }
     }
@@ -248,14 +294,59 @@ impl Error {
         body: &[u8],
         secret: &str,
     ) -> Error {
+        let redactor = Redactor::new(secret);
         let text = String::from_utf8_lossy(body);
         Error::Decode {
             method,
             path: path.to_owned(),
-            source: scrub_json_error(source, secret),
-            body: scrub(&text, secret, MAX_ERROR_BODY),
+            source: scrub_json_error(source, &redactor),
+            body: scrub_with(&redactor, &text, MAX_ERROR_BODY),
         }
     }
+}
+
+/// The `errors` of an error body, scrubbed and bounded: the first
+/// [`MAX_FIELDS`] fields (then [`MORE_FIELDS`]), each name cut at
+/// [`MAX_FIELD_NAME`], each field's first [`MAX_REASONS`] reasons (then
+/// `(and N more)`), each cut at [`MAX_REASON`]. Fields the cut leaves out
+/// are never read, let alone kept. Two names that read the same once
+/// redacted share one entry.
+fn scrub_fields(
+    fields: &serde_json::Map<String, serde_json::Value>,
+    redactor: &Redactor,
+) -> BTreeMap<String, Vec<String>> {
+    let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (field, why) in fields.iter().take(MAX_FIELDS) {
+        let items = match why {
+            serde_json::Value::Array(items) => items.as_slice(),
+            other => std::slice::from_ref(other),
+        };
+        let mut reasons: Vec<String> = items
+            .iter()
+            .filter_map(value_to_string)
+            .take(MAX_REASONS)
+            .map(|why| scrub_with(redactor, &why, MAX_REASON))
+            .collect();
+        let all = items.iter().filter(|why| !why.is_null()).count();
+        if all > reasons.len() {
+            reasons.push(format!("(and {} more)", all - reasons.len()));
+        }
+        errors
+            .entry(scrub_with(redactor, field, MAX_FIELD_NAME))
+            .or_default()
+            .extend(reasons);
+    }
+    if fields.len() > MAX_FIELDS {
+        let more = fields.len() - MAX_FIELDS;
+        errors
+            .entry(MORE_FIELDS.to_owned())
+            .or_default()
+            .push(format!(
+                "and {more} more field{}",
+                if more == 1 { "" } else { "s" }
+            ));
+    }
+    errors
 }
 
 /// Whether an HTTP status is worth retrying: 429, 500, 502, 503 and 504
@@ -264,181 +355,61 @@ pub(crate) fn is_transient_status(status: u16) -> bool {
     matches!(status, 429 | 500 | 502 | 503 | 504)
 }
 
-/// Secrets at least this many bytes long are redacted wherever any run of
-/// this many of their bytes occurs. Shorter ones (as in tests and demos)
-/// only where they stand as a word of their own.
-const LONG_SECRET: usize = 8;
-
-/// Replaces every occurrence of `secret` in `text` with `***`.
+/// Replaces every spelling of `secret` in `text` with `***` (see
+/// [`Redactor`], which does it): the token as is, percent-encoded (either
+/// case of hex, `+` for a space, some characters or all), with JSON, Rust
+/// or HTML escapes, in any mix of upper and lower case, and base64-encoded
+/// alone or after something else (`Bearer <token>`).
 ///
 /// An empty secret leaves the text as it is. A short secret (under 8
-/// bytes, as in tests and demos) is replaced only where it stands as a
-/// word of its own, so that a token like `t` does not garble every message.
+/// bytes, as in tests and demos) is replaced only where it stands whole as
+/// a word of its own, so that a token like `t` does not garble every
+/// message.
 ///
-/// A long secret is replaced wherever any 8 consecutive bytes of it occur:
-/// the whole token, overlapping or back-to-back copies of it, and a fragment
-/// someone else cut off (a server echoing the start of the token, a proxy
-/// truncating the body inside it). Each stretch of text covered by such runs
-/// becomes one `***`, so the result holds no 8 consecutive bytes of the
-/// secret, and no cut of the result can either. The same goes for the
-/// secret's escaped spellings (`\"`, `\\`, `\/`), as a raw JSON body or a
-/// serde_json message (which quotes strings with Rust's `{:?}`) carries
-/// them. Matching is plain text: `|`, `.`, `*` or `$` in a token mean
-/// nothing special.
+/// A long secret is replaced wherever any 8 consecutive bytes of one of its
+/// spellings occur, once the text's escapes are decoded and its case
+/// folded: the whole token, overlapping or back-to-back copies of it, and a
+/// fragment someone else cut off (a server echoing the start of the token,
+/// a proxy truncating the body inside it). Each stretch of text covered by
+/// such runs becomes one `***`, so the result holds no 8 consecutive bytes
+/// of the secret, and no cut of the result can either. Matching is plain
+/// text: `|`, `.`, `*` or `$` in a token mean nothing special.
+#[cfg(test)]
 pub(crate) fn redact(text: &str, secret: &str) -> String {
-    if secret.is_empty() {
-        return text.to_owned();
-    }
-    let forms = spellings(secret);
-    if secret.len() < LONG_SECRET {
-        return forms
-            .iter()
-            .fold(text.to_owned(), |text, form| redact_word(&text, form));
-    }
-    let runs = runs(&forms);
-    let mut out = text.to_owned();
-    // One pass leaves no run, unless the secret contains `*` and a `***`
-    // put in completes a new one. Each pass that changes something turns at
-    // least 8 bytes into 3, so this ends.
-    while let Some(covered) = cover(&out, &runs) {
-        out = covered;
-    }
-    out
-}
-
-/// The ways `secret` may be spelled in a text: as is, JSON-escaped (as
-/// serde_json does, and with `/` escaped as PHP's `json_encode` does), and
-/// as Rust's `{:?}` quotes it (serde_json's messages), without the quotes.
-fn spellings(secret: &str) -> Vec<String> {
-    let unquote = |q: String| {
-        q.strip_prefix('"')
-            .and_then(|q| q.strip_suffix('"'))
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let mut forms = vec![secret.to_owned()];
-    let json = unquote(serde_json::to_string(secret).unwrap_or_default());
-    let debug = unquote(format!("{secret:?}"));
-    for form in [json.replace('/', "\\/"), json, debug] {
-        if !form.is_empty() && !forms.contains(&form) {
-            forms.push(form);
-        }
-    }
-    forms
-}
-
-/// The run of `text` that starts at byte `start`: [`LONG_SECRET`] bytes,
-/// rounded up to a character boundary; `None` near the end.
-fn run_at(text: &str, start: usize) -> Option<&str> {
-    let mut end = start + LONG_SECRET;
-    while end < text.len() && !text.is_char_boundary(end) {
-        end += 1;
-    }
-    text.get(start..end)
-}
-
-/// Every run of each form. Any substring of a form that is at least
-/// [`LONG_SECRET`] bytes long contains one of them, and a text contains such
-/// a substring exactly where one of them is its own run at that position
-/// (UTF-8 puts character boundaries at the same bytes in both).
-/// Sorted, for a binary search.
-fn runs(forms: &[String]) -> Vec<&str> {
-    let mut runs: Vec<&str> = forms
-        .iter()
-        .flat_map(|form| {
-            form.char_indices()
-                .map_while(|(start, _)| run_at(form, start))
-        })
-        .collect();
-    runs.sort_unstable();
-    runs.dedup();
-    runs
-}
-
-/// Replaces each stretch of `text` covered by runs of the secret
-/// (overlapping or touching ones make one stretch) with `***`; `None` when
-/// there is none.
-fn cover(text: &str, runs: &[&str]) -> Option<String> {
-    // The bytes a run starts with (always the first byte of a character).
-    let mut starts = [false; 256];
-    for run in runs {
-        starts[usize::from(run.as_bytes()[0])] = true;
-    }
-    let mut stretches: Vec<(usize, usize)> = Vec::new();
-    for (start, &byte) in text.as_bytes().iter().enumerate() {
-        if !starts[usize::from(byte)] {
-            continue;
-        }
-        let Some(run) = run_at(text, start) else {
-            break;
-        };
-        if runs.binary_search(&run).is_err() {
-            continue;
-        }
-        let end = start + run.len();
-        match stretches.last_mut() {
-            Some(last) if start <= last.1 => last.1 = last.1.max(end),
-            _ => stretches.push((start, end)),
-        }
-    }
-    if stretches.is_empty() {
-        return None;
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut kept = 0;
-    for (start, end) in stretches {
-        out.push_str(&text[kept..start]);
-        out.push_str("***");
-        kept = end;
-    }
-    out.push_str(&text[kept..]);
-    Some(out)
-}
-
-/// [`redact`] for a short secret: only where it stands as a word.
-fn redact_word(text: &str, secret: &str) -> String {
-    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(secret) {
-        let before = rest[..at].chars().next_back();
-        let after = rest[at + secret.len()..].chars().next();
-        out.push_str(&rest[..at]);
-        if before.is_some_and(is_word) || after.is_some_and(is_word) {
-            out.push_str(secret);
-        } else {
-            out.push_str("***");
-        }
-        rest = &rest[at + secret.len()..];
-    }
-    out.push_str(rest);
-    out
-}
-
-fn redact_all(items: Vec<String>, secret: &str) -> Vec<String> {
-    items.into_iter().map(|i| redact(&i, secret)).collect()
+    Redactor::new(secret).redact(text)
 }
 
 /// Redacts `secret` from `text`, *then* cuts it to at most `max` bytes
-/// (plus a `…` marking the cut). Every text from the server that is kept
-/// shortened goes through here: in the other order the cut could split the
-/// token, and the part left would no longer match it.
+/// (see [`scrub_with`]).
+#[cfg(test)]
 pub(crate) fn scrub(text: &str, secret: &str, max: usize) -> String {
-    let redacted = redact(text, secret);
+    scrub_with(&Redactor::new(secret), text, max)
+}
+
+/// Redacts the secret from `text`, *then* cuts it to at most `max` bytes
+/// on a character boundary, the cut marked: `<kept>… (truncated, N bytes
+/// in all)`, N the length of the redacted text. Every text from the server
+/// that is kept goes through here: in the other order the cut could split
+/// the token, and the part left would no longer match it.
+pub(crate) fn scrub_with(redactor: &Redactor, text: &str, max: usize) -> String {
+    let redacted = redactor.redact(text);
     match cut(&redacted, max) {
         None => redacted,
-        Some(kept) => format!("{kept}…"),
+        Some(kept) => format!(
+            "{kept}{CUT_MARK} (truncated, {} bytes in all)",
+            redacted.len()
+        ),
     }
 }
 
 /// A serde_json error quotes what it could not use (`invalid type: string
 /// "..."`), which may be the token: keep it only when it does not contain the
 /// secret, else an error with the same text, redacted and truncated.
-fn scrub_json_error(source: serde_json::Error, secret: &str) -> serde_json::Error {
+fn scrub_json_error(source: serde_json::Error, redactor: &Redactor) -> serde_json::Error {
     let shown = source.to_string();
     let position = format!(" at line {} column {}", source.line(), source.column());
     let what = shown.strip_suffix(&position).unwrap_or(&shown);
-    let clean = scrub(what, secret, MAX_ERROR_BODY);
+    let clean = scrub_with(redactor, what, MAX_ERROR_BODY);
     if clean == what {
         return source;
     }
@@ -505,7 +476,10 @@ impl fmt::Display for DisplayApi<'_> {
                 if i > 0 {
                     f.write_str(", ")?;
                 }
-                write!(f, "{field}: {}", reasons.join("; "))?;
+                if field != MORE_FIELDS {
+                    write!(f, "{field}: ")?;
+                }
+                f.write_str(&reasons.join("; "))?;
             }
             f.write_str(")")?;
         }
