@@ -322,3 +322,66 @@ resource "terraform_data" "consumer" {
         }
     }
 }
+
+#[test]
+fn an_api_that_echoes_the_token_in_any_spelling_never_shows_it() {
+    use base64::Engine;
+    let emu = Emulator::start();
+    let token = "Zq8X/kP3v+Lm9T=4711:AbCdEfGh";
+    let percent: String = token
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02x}"),
+        })
+        .collect();
+    let spellings = [
+        token.to_lowercase(),
+        token.to_uppercase(),
+        percent,
+        base64::engine::general_purpose::STANDARD.encode(format!("Bearer {token}")),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token),
+    ];
+    let echo = spellings.join(" | ");
+    let (status, body) = emu.admin(
+        "POST",
+        "faults",
+        Some(json!({"method": "POST", "path_prefix": "/api/v2/kubernetes", "path_suffix": "/kubernetes",
+                    "status": 422, "count": 1,
+                    "body": {"message": format!("token rejected: {echo}"), "errors": {"clusterName": [echo]}}})),
+    );
+    assert_eq!(status, 201, "{body}");
+    let mut ws = Workspace::new(&emu);
+    ws.set_env("XELON_TOKEN", token);
+    ws.config(&cluster("echo", ""));
+    let run = ws.tf(&["apply", "-auto-approve", "-no-color"]);
+    assert!(
+        folded(&run).contains("Unable to create Kubernetes cluster: ***"),
+        "the echo is shown, redacted:\n{}",
+        run.all()
+    );
+    let shown = run.all().to_lowercase();
+    // The base64 of "Bearer " alone (its first 9 characters) is no secret.
+    let secret_parts = spellings
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            if i == 3 {
+                s[12..].to_string()
+            } else {
+                s.clone()
+            }
+        })
+        .chain([token.to_string()]);
+    for spelling in secret_parts {
+        let spelling = spelling.to_lowercase();
+        for start in 0..spelling.len().saturating_sub(8) {
+            let run8 = &spelling[start..start + 8];
+            assert!(
+                !shown.contains(run8),
+                "{run8:?} of {spelling:?} shown:\n{}",
+                run.all()
+            );
+        }
+    }
+}
