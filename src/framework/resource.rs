@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cty::{AttributePath, Value};
 
-use super::{Diagnostics, Identity, ListResource, Schema};
+use super::{Diagnostics, Identity, ListResource, Private, Schema};
 
 /// A provider: its configuration schema, how it turns configuration into an
 /// API client, and the resources and data sources it offers.
@@ -146,6 +146,11 @@ pub struct PlanRequest<'a, C> {
 pub struct PlanResponse {
     /// The planned new state.
     pub planned: Value,
+    /// The resource's private data for the apply of this plan (see
+    /// [`crate::framework::private`]): pre-filled with the prior state's,
+    /// and handed to [`CreateRequest::private`] or
+    /// [`UpdateRequest::private`] as the hook leaves it.
+    pub private: Private,
     /// Paths whose change forces replacement.
     pub requires_replace: Vec<AttributePath>,
     /// Errors and warnings.
@@ -160,6 +165,8 @@ pub struct CreateRequest<'a, C> {
     pub config: &'a Value,
     /// The planned state (computed attributes may be unknown).
     pub planned: &'a Value,
+    /// The private data the plan left ([`PlanResponse::private`]).
+    pub private: &'a Private,
     /// Cancelled when Terraform stops the provider (Ctrl-C).
     pub cancel: &'a CancellationToken,
 }
@@ -174,6 +181,8 @@ pub struct UpdateRequest<'a, C> {
     pub prior: &'a Value,
     /// The planned state (computed attributes may be unknown).
     pub planned: &'a Value,
+    /// The private data the plan left ([`PlanResponse::private`]).
+    pub private: &'a Private,
     /// Cancelled when Terraform stops the provider.
     pub cancel: &'a CancellationToken,
 }

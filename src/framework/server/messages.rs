@@ -131,6 +131,8 @@ pub struct PlanChange {
     pub config: Option<Encoded>,
     /// The prior identity (null on create).
     pub prior_identity: Option<Encoded>,
+    /// The prior state's private data.
+    pub prior_private: Vec<u8>,
 }
 
 /// The answer to [`PlanChange`].
@@ -142,6 +144,8 @@ pub struct Planned {
     pub requires_replace: Vec<AttributePath>,
     /// The planned identity (none while an attribute of it is unknown).
     pub identity: Option<Encoded>,
+    /// The private data for the apply.
+    pub private: Vec<u8>,
 }
 
 /// `ApplyResourceChange`: a planned change to carry out.
@@ -156,6 +160,8 @@ pub struct ApplyChange {
     pub config: Option<Encoded>,
     /// The planned identity.
     pub planned_identity: Option<Encoded>,
+    /// The plan's private data.
+    pub planned_private: Vec<u8>,
 }
 
 /// `ImportResourceState`: an object to adopt, by import ID or by identity.

@@ -8,6 +8,7 @@
 //! operation produced no value (the gRPC adapter then answers what Terraform
 //! expects on failure).
 
+use crate::framework::Private;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
@@ -215,6 +216,7 @@ impl<P: Provider> ProtocolServer<P> {
             let generic = plan(&r.schema, &prior, &proposed, &config);
             let mut resp = PlanResponse {
                 planned: generic.planned,
+                private: Private::from_bytes(&req.prior_private),
                 requires_replace: generic.requires_replace,
                 diagnostics: Diagnostics::new(),
             };
@@ -242,6 +244,7 @@ impl<P: Provider> ProtocolServer<P> {
                 state: Some(Encoded::encode(&resp.planned, &r.ty)?),
                 requires_replace: resp.requires_replace,
                 identity,
+                private: resp.private.to_bytes(),
             })
         }
         .await;
@@ -277,6 +280,7 @@ impl<P: Provider> ProtocolServer<P> {
         let config = Encoded::decode(req.config.as_ref(), &r.ty)?;
         let client = self.client()?;
         let cancel = self.stop_token();
+        let private = Private::from_bytes(&req.planned_private);
         if planned.is_null() {
             let d = r
                 .item
@@ -302,6 +306,7 @@ impl<P: Provider> ProtocolServer<P> {
                     client: &client,
                     config: &config,
                     planned: &planned,
+                    private: &private,
                     cancel: &cancel,
                 })
                 .await
@@ -312,6 +317,7 @@ impl<P: Provider> ProtocolServer<P> {
                     config: &config,
                     prior: &prior,
                     planned: &planned,
+                    private: &private,
                     cancel: &cancel,
                 })
                 .await

@@ -97,7 +97,21 @@ impl Resource<TestClient> for Widget {
         Some(crate::framework::Identity::new(&["id"]))
     }
 
+    async fn modify_plan(&self, req: PlanRequest<'_, TestClient>, resp: &mut PlanResponse) {
+        // A decision made at plan, for the apply to carry out as made.
+        if req.config.get_attr("name").and_then(Value::as_str) == Some("tagged") {
+            resp.private.set("id", &"decided-at-plan");
+        }
+    }
+
     async fn create(&self, req: CreateRequest<'_, TestClient>) -> ApplyResponse {
+        if let Some(id) = req.private.get::<String>("id") {
+            let mut state = req.planned.clone();
+            if let Value::Object(attrs) = &mut state {
+                attrs.insert("id".into(), Value::string(id));
+            }
+            return ApplyResponse::ok(state);
+        }
         if req.planned.get_attr("hang").and_then(Value::as_bool) == Some(true) {
             HANGING.store(true, std::sync::atomic::Ordering::SeqCst);
             req.cancel.cancelled().await;
@@ -299,6 +313,44 @@ async fn validate_reports_attribute_paths() {
             .summary
             .contains("Unknown resource type")
     );
+}
+
+#[tokio::test]
+async fn private_data_of_a_plan_reaches_its_apply() {
+    let mut c = connect().await;
+    configure(&mut c, Value::string("x")).await;
+    let ty = widget_ty();
+    let config = widget(Value::Null, "tagged", Value::Null, Value::Null);
+    let plan = c
+        .plan_resource_change(plan_request(&Value::Null, &config, &config))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(plan.diagnostics.is_empty(), "{:?}", plan.diagnostics);
+    assert_eq!(plan.planned_private, br#"{"id":"decided-at-plan"}"#);
+    let planned = undv(plan.planned_state, &ty);
+    let applied = c
+        .apply_resource_change(pb::apply_resource_change::Request {
+            planned_private: plan.planned_private,
+            ..apply_request(&Value::Null, &planned, &config)
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(applied.diagnostics.is_empty(), "{:?}", applied.diagnostics);
+    let state = undv(applied.new_state, &ty);
+    assert_eq!(
+        state.get_attr("id"),
+        Some(&Value::string("decided-at-plan"))
+    );
+    // A plan that decides nothing hands on no private data.
+    let config = widget(Value::Null, "plain", Value::Null, Value::Null);
+    let plan = c
+        .plan_resource_change(plan_request(&Value::Null, &config, &config))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(plan.planned_private.is_empty());
 }
 
 #[tokio::test]

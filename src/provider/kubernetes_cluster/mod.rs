@@ -25,7 +25,7 @@ use crate::framework::{
     ImportResponse, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema,
     UpdateRequest, timeouts,
 };
-use crate::xelon::models::{STATUS_ERROR, STATUS_READY};
+use crate::xelon::models::{STATUS_ERROR, STATUS_READY, VersionMap};
 use crate::xelon::{Client, wait};
 
 use super::api_name;
@@ -36,10 +36,7 @@ mod plan_checks;
 mod state;
 mod update;
 
-use plan_checks::{
-    check_high_availability, check_no_downgrade, check_no_shrink, check_upgrade_path,
-    check_version_pair,
-};
+use plan_checks::check_version_pair;
 pub(crate) use state::listed_state;
 use state::read_state;
 
@@ -263,9 +260,6 @@ impl Resource<Client> for KubernetesCluster {
         };
         let mut rewrite = false;
         if let Some(prior) = &prior {
-            check_high_availability(prior, &planned, &mut resp.diagnostics);
-            check_no_downgrade(prior, &planned, &mut resp.diagnostics);
-            check_no_shrink(prior, &planned, &mut resp.diagnostics);
             // A name stored with spaces at its edge (before names were
             // checked) is the name the API trimmed it to: no replacement.
             if let (Some(old), Some(new)) = (prior.name.known(), planned.name.known()) {
@@ -296,74 +290,23 @@ impl Resource<Client> for KubernetesCluster {
                 Err(d) => return resp.diagnostics.extend(d),
             }
         }
-        let Some(client) = req.client.map(|c| c.with_cancel(req.cancel.clone())) else {
-            return;
+        let map = match req.client {
+            Some(client) => {
+                let client = client.with_cancel(req.cancel.clone());
+                check_with_api(&client, prior.as_ref(), &planned, &mut resp.diagnostics).await
+            }
+            None => None,
         };
-        // A new tenant is checked, and the versions against the cloud's
-        // offer, whenever the API can say now (both at once).
-        let tenant = planned.tenant_id.known().filter(|t| {
-            prior
-                .as_ref()
-                .is_none_or(|p| p.tenant_id.known() != Some(*t))
-        });
-        let old = prior
-            .as_ref()
-            .and_then(|p| Some((p.talos_version.known()?, p.kubernetes_version.known()?)));
-        let wanted = match (
-            planned.cloud_id.known(),
-            planned.talos_version.known(),
-            planned.kubernetes_version.known(),
-        ) {
-            (Some(cloud), Some(talos), Some(k8s)) if old != Some((talos, k8s)) => {
-                Some((cloud, talos, k8s))
-            }
-            _ => None,
-        };
-        let (tenant_found, versions) = tokio::join!(
-            async {
-                match tenant {
-                    Some(t) => Some(client.get_tenant(t).await),
-                    None => None,
+        // An update is decided here, once: the apply carries out these steps.
+        if let Some(prior) = &prior {
+            match update::decide_update(prior, &planned, map.as_ref()) {
+                Err(d) => resp.diagnostics.extend(d),
+                Ok(steps) if map.is_some() || !update::order_needs_versions(prior, &planned) => {
+                    resp.private.set(update::UPDATE_STEPS, &steps)
                 }
-            },
-            async {
-                match wanted {
-                    Some((cloud, ..)) => Some(client.versions(cloud).await),
-                    None => None,
-                }
+                // Not decided: the apply asks for the versions itself.
+                Ok(_) => resp.private.remove(update::UPDATE_STEPS),
             }
-        );
-        if let (Some(tenant), Some(Err(e))) = (tenant, tenant_found) {
-            // Rejected credentials are the versions' check's (or the
-            // apply's) to report, once.
-            match e.status() {
-                Some(404) => resp.diagnostics.attribute_error(
-                    AttributePath::attr("tenant_id"),
-                    "Unknown tenant",
-                    format!("The Xelon API knows no tenant {tenant:?} that this token can use (see the xelon_tenant data source): {e}"),
-                ),
-                _ => tracing::debug!(error = %e, "tenant not readable at plan time; the API checks at apply"),
-            }
-        }
-        let (Some((cloud, talos, k8s)), Some(versions)) = (wanted, versions) else {
-            return;
-        };
-        match versions {
-            Ok(map) => {
-                check_version_pair(&map, talos, k8s, &mut resp.diagnostics);
-                if let Some((old_talos, old_k8s)) = old {
-                    check_upgrade_path(&map, (old_talos, old_k8s), (talos, k8s), &mut resp.diagnostics);
-                }
-            }
-            Err(e) => match e.status() {
-                Some(401 | 403) => resp.diagnostics.extend(api_error("Unable to read the cloud's Kubernetes versions", &e)),
-                Some(404) => resp.diagnostics.attribute_error(
-                    AttributePath::attr("cloud_id"),
-                    "Unknown cloud",
-                    format!("The Xelon API knows no cloud {cloud:?} (see the xelon_cloud data source): {e}"),
-                ),
-                _ => tracing::debug!(error = %e, "version mapping not readable at plan time; the API checks at apply"),
-            },
         }
     }
 
@@ -445,6 +388,79 @@ impl Resource<Client> for KubernetesCluster {
             }
         };
         imported.into()
+    }
+}
+
+/// The plan's checks that ask the API, at once: a new tenant exists, and the
+/// versions are a pair the cloud offers. Answers the cloud's version map
+/// when the versions change and it could be read.
+async fn check_with_api(
+    client: &Client,
+    prior: Option<&ClusterModel>,
+    planned: &ClusterModel,
+    diags: &mut Diagnostics,
+) -> Option<VersionMap> {
+    let tenant = planned
+        .tenant_id
+        .known()
+        .filter(|t| prior.is_none_or(|p| p.tenant_id.known() != Some(*t)));
+    let old = prior.and_then(|p| Some((p.talos_version.known()?, p.kubernetes_version.known()?)));
+    let wanted = match (
+        planned.cloud_id.known(),
+        planned.talos_version.known(),
+        planned.kubernetes_version.known(),
+    ) {
+        (Some(cloud), Some(talos), Some(k8s)) if old != Some((talos, k8s)) => {
+            Some((cloud, talos, k8s))
+        }
+        _ => None,
+    };
+    let (tenant_found, versions) = tokio::join!(
+        async {
+            match tenant {
+                Some(t) => Some(client.get_tenant(t).await),
+                None => None,
+            }
+        },
+        async {
+            match wanted {
+                Some((cloud, ..)) => Some(client.versions(cloud).await),
+                None => None,
+            }
+        }
+    );
+    if let (Some(tenant), Some(Err(e))) = (tenant, tenant_found) {
+        // Rejected credentials are the versions' check's (or the apply's)
+        // to report, once.
+        match e.status() {
+            Some(404) => diags.attribute_error(
+                AttributePath::attr("tenant_id"),
+                "Unknown tenant",
+                format!("The Xelon API knows no tenant {tenant:?} that this token can use (see the xelon_tenant data source): {e}"),
+            ),
+            _ => tracing::debug!(error = %e, "tenant not readable at plan time; the API checks at apply"),
+        }
+    }
+    let (Some((cloud, talos, k8s)), Some(versions)) = (wanted, versions) else {
+        return None;
+    };
+    match versions {
+        Ok(map) => {
+            check_version_pair(&map, talos, k8s, diags);
+            Some(map)
+        }
+        Err(e) => {
+            match e.status() {
+                Some(401 | 403) => diags.extend(api_error("Unable to read the cloud's Kubernetes versions", &e)),
+                Some(404) => diags.attribute_error(
+                    AttributePath::attr("cloud_id"),
+                    "Unknown cloud",
+                    format!("The Xelon API knows no cloud {cloud:?} (see the xelon_cloud data source): {e}"),
+                ),
+                _ => tracing::debug!(error = %e, "version mapping not readable at plan time; the API checks at apply"),
+            }
+            None
+        }
     }
 }
 

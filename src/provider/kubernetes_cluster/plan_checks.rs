@@ -20,6 +20,31 @@ fn ha(cluster: &ClusterModel, part: Part) -> Option<bool> {
         .and_then(|s| s.high_availability_enabled.known().copied())
 }
 
+/// The parts whose high availability the plan turns on: the one predicate
+/// behind the check below and the update's step.
+pub(super) fn turning_on_ha(prior: &ClusterModel, planned: &ClusterModel) -> Vec<Part> {
+    [Part::ControlPlane, Part::LoadBalancer]
+        .into_iter()
+        .filter(|p| ha(prior, *p) == Some(false) && ha(planned, *p) == Some(true))
+        .collect()
+}
+
+/// Which version goes first when both change: `Some(true)` for Talos (the
+/// cloud offers the new Talos with the old Kubernetes), `Some(false)` for
+/// Kubernetes (it offers the old Talos with the new Kubernetes), `None`
+/// when neither pair in between is offered. The one rule behind the check
+/// below and the update's order.
+pub(super) fn talos_first(map: &VersionMap, old: (&str, &str), new: (&str, &str)) -> Option<bool> {
+    let ((old_talos, old_k8s), (talos, k8s)) = (old, new);
+    if map.offers(talos, old_k8s) {
+        Some(true)
+    } else if map.offers(old_talos, k8s) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// High availability can be turned on (for both parts together) but never off.
 pub(super) fn check_high_availability(
     prior: &ClusterModel,
@@ -37,10 +62,7 @@ pub(super) fn check_high_availability(
             );
         }
     }
-    let enabling: Vec<Part> = parts
-        .into_iter()
-        .filter(|p| ha(prior, *p) == Some(false) && ha(planned, *p) == Some(true))
-        .collect();
+    let enabling = turning_on_ha(prior, planned);
     if enabling.is_empty() {
         return;
     }
@@ -135,7 +157,7 @@ pub(super) fn check_upgrade_path(
     if old_talos == talos || old_k8s == k8s || !map.offers(talos, k8s) {
         return;
     }
-    if map.offers(talos, old_k8s) || map.offers(old_talos, k8s) {
+    if talos_first(map, old, new).is_some() {
         return;
     }
     let step = map

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::cty::AttributePath;
 use crate::framework::Diagnostics;
 use crate::framework::UpdateRequest;
@@ -11,11 +13,18 @@ use crate::xelon::{Client, Error, wait};
 
 use super::super::errors::{Failure, Fields, api_error};
 use super::super::guarded::{cuts_wait_short, wait_cut_short};
+use super::plan_checks::{
+    check_high_availability, check_no_downgrade, check_no_shrink, check_upgrade_path, talos_first,
+    turning_on_ha,
+};
 use super::state::read_state;
 use super::{ClusterModel, DEFAULT_TIMEOUT, Outcome, SETTLE, Spec, required, vanished};
 
+/// The private-state key of the steps a plan decided (see [`decide_update`]).
+pub(super) const UPDATE_STEPS: &str = "update_steps";
+
 /// One API step of an in-place update.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(super) enum UpdateStep {
     EnableHighAvailability,
     UpgradeTalos(String),
@@ -153,6 +162,47 @@ pub(super) async fn wait_applied(
     .await
 }
 
+/// The one decision of an update, made at plan and carried out at apply:
+/// every rule a change must follow (high availability only turned on, and
+/// for both parts; versions only forward, with an offered pair in between
+/// when both change; no disk shrinks), then the steps of [`plan_update`].
+/// `versions` is the cloud's version map when it was read.
+pub(super) fn decide_update(
+    prior: &ClusterModel,
+    planned: &ClusterModel,
+    versions: Option<&VersionMap>,
+) -> Result<Vec<UpdateStep>, Diagnostics> {
+    let mut d = Diagnostics::new();
+    check_high_availability(prior, planned, &mut d);
+    check_no_downgrade(prior, planned, &mut d);
+    check_no_shrink(prior, planned, &mut d);
+    if let (Some(map), Some(old), Some(new)) = (
+        versions,
+        prior
+            .talos_version
+            .known()
+            .zip(prior.kubernetes_version.known()),
+        planned
+            .talos_version
+            .known()
+            .zip(planned.kubernetes_version.known()),
+    ) {
+        check_upgrade_path(map, (old.0, old.1), (new.0, new.1), &mut d);
+    }
+    if d.has_errors() {
+        return Err(d);
+    }
+    Ok(plan_update(prior, planned, versions))
+}
+
+/// Whether the order of the steps depends on the cloud's version map: when
+/// both versions change.
+pub(super) fn order_needs_versions(prior: &ClusterModel, planned: &ClusterModel) -> bool {
+    let changes = |old: &Tri<String>, new: &Tri<String>| old.is_known() && old != new;
+    changes(&prior.talos_version, &planned.talos_version)
+        && changes(&prior.kubernetes_version, &planned.kubernetes_version)
+}
+
 /// The API steps that take `prior` to `planned`, in order: high availability,
 /// versions, control-plane size. When both versions change, the one whose
 /// intermediate pair the cloud offers goes first (Talos when unknown). A
@@ -164,17 +214,7 @@ pub(super) fn plan_update(
     versions: Option<&VersionMap>,
 ) -> Vec<UpdateStep> {
     let mut steps = Vec::new();
-    let ha = |part: &Tri<Spec>| {
-        part.known()
-            .and_then(|s| s.high_availability_enabled.known().copied())
-    };
-    if [
-        (&prior.control_plane, &planned.control_plane),
-        (&prior.load_balancer, &planned.load_balancer),
-    ]
-    .iter()
-    .any(|(old, new)| ha(new) == Some(true) && ha(old) == Some(false))
-    {
+    if !turning_on_ha(prior, planned).is_empty() {
         steps.push(UpdateStep::EnableHighAvailability);
     }
     let changed = |old: &Tri<String>, new: &Tri<String>| match (old.known(), new.known()) {
@@ -185,8 +225,12 @@ pub(super) fn plan_update(
     let k8s = changed(&prior.kubernetes_version, &planned.kubernetes_version);
     match (talos, k8s) {
         (Some(t), Some(k)) => {
+            let old_talos = prior.talos_version.known().map_or("", String::as_str);
             let old_k8s = prior.kubernetes_version.known().map_or("", String::as_str);
-            if versions.is_none_or(|m| m.offers(&t, old_k8s)) {
+            let talos_goes_first = versions
+                .and_then(|m| talos_first(m, (old_talos, old_k8s), (&t, &k)))
+                .unwrap_or(true);
+            if talos_goes_first {
                 steps.extend([
                     UpdateStep::UpgradeTalos(t),
                     UpdateStep::UpgradeKubernetes(k),
@@ -284,17 +328,25 @@ pub(super) async fn update_cluster(req: UpdateRequest<'_, Client>) -> Outcome {
             return Err((Some(state), diagnostics));
         }
     }
-    // The cloud's version mapping only decides the order when both versions change.
-    let changes = |old: &Tri<String>, new: &Tri<String>| old.is_known() && old != new;
-    let both_versions_change = changes(&prior.talos_version, &planned.talos_version)
-        && changes(&prior.kubernetes_version, &planned.kubernetes_version);
-    let versions = match prior.cloud_id.known() {
-        Some(cloud) if both_versions_change => client.versions(cloud).await.ok(),
-        _ => None,
+    // The steps the plan decided; a plan that could not decide them (the
+    // cloud's versions unreadable then, or a plan by an older version of
+    // this provider) is decided now, by the same rules.
+    let steps = match req.private.get::<Vec<UpdateStep>>(UPDATE_STEPS) {
+        Some(steps) => steps,
+        None => {
+            let versions = match prior.cloud_id.known() {
+                Some(cloud) if order_needs_versions(&prior, &planned) => {
+                    client.versions(cloud).await.ok()
+                }
+                _ => None,
+            };
+            decide_update(&prior, &planned, versions.as_ref())
+                .map_err(|d| (Some(prior.clone()), d))?
+        }
     };
     // What has taken effect so far: the prior state plus each finished step.
     let mut done = prior.clone();
-    for step in plan_update(&prior, &planned, versions.as_ref()) {
+    for step in steps {
         tracing::info!(cluster_id = %id, ?step, "updating cluster");
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         let what = format!("cluster {id}: {}", step.describe());
@@ -398,6 +450,43 @@ mod tests {
                 UpdateStep::UpgradeTalos("1.9.1".into())
             ]
         );
+    }
+
+    #[test]
+    fn an_update_is_decided_once_with_every_rule() {
+        let prior = cluster("1.8.3", "1.31.2", spec(2, false), spec(2, false));
+        // Neither pair in between offered: refused, with no steps.
+        let map = VersionMap(
+            [
+                ("1.8.3".to_string(), vec!["1.31.2".to_string()]),
+                ("1.9.1".to_string(), vec!["1.32.0".to_string()]),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        let both = cluster("1.9.1", "1.32.0", spec(2, false), spec(2, false));
+        let refused = decide_update(&prior, &both, Some(&map)).unwrap_err();
+        assert!(
+            refused
+                .iter()
+                .any(|d| d.summary == "No direct upgrade path"),
+            "{refused:?}"
+        );
+        assert!(order_needs_versions(&prior, &both));
+        // High availability on for one part only, and a downgrade: refused.
+        let one_part = cluster("1.8.3", "1.31.2", spec(2, true), spec(2, false));
+        assert!(decide_update(&prior, &one_part, None).is_err());
+        let older = cluster("1.7.7", "1.31.2", spec(2, false), spec(2, false));
+        assert!(decide_update(&prior, &older, None).is_err());
+        // A resize alone is decided without the versions, and its steps
+        // reach the apply through the private state unchanged.
+        let resize = cluster("1.8.3", "1.31.2", spec(4, false), spec(2, false));
+        assert!(!order_needs_versions(&prior, &resize));
+        let steps = decide_update(&prior, &resize, None).unwrap();
+        let mut private = crate::framework::Private::default();
+        private.set(UPDATE_STEPS, &steps);
+        let carried = crate::framework::Private::from_bytes(&private.to_bytes());
+        assert_eq!(carried.get::<Vec<UpdateStep>>(UPDATE_STEPS), Some(steps));
     }
 
     #[test]

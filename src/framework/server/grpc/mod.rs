@@ -334,12 +334,13 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
             proposed: value(req.proposed_new_state),
             config: value(req.config),
             prior_identity: identity_value(req.prior_identity),
+            prior_private: req.prior_private,
         };
         let planned = self.plan(change, &mut diags).instrument(span).await;
         ok(pb::plan_resource_change::Response {
             planned_state: wire(planned.state),
             requires_replace: planned.requires_replace.iter().map(path_to_proto).collect(),
-            planned_private: req.prior_private,
+            planned_private: planned.private,
             diagnostics: diagnostics_to_proto(&diags),
             deferred: None,
             planned_identity: identity_wire(planned.identity),
@@ -359,6 +360,7 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
             planned: value(req.planned_state),
             config: value(req.config),
             planned_identity: identity_value(req.planned_identity),
+            planned_private: req.planned_private.clone(),
         };
         let applied = self.apply(change, &mut diags).instrument(span).await;
         ok(pb::apply_resource_change::Response {
