@@ -100,6 +100,8 @@ fn kubeconfig_is_usable_but_never_stored() {
 
     // An unknown cluster is a clear error on the attribute.
     ws.config(&root("k8s-missing", "x"));
-    ws.plan()
-        .fails_with(&["Kubernetes cluster not found", "k8s-missing"]);
+    ws.plan().fails_with(&[
+        "Unable to read the Kubernetes cluster's configuration files: not found",
+        "The Xelon API knows no cluster \"k8s-missing\"",
+    ]);
 }

@@ -88,7 +88,7 @@ impl Resource<()> for Widget {
     async fn update(&self, _: UpdateRequest<'_, ()>) -> ApplyResponse {
         unreachable!()
     }
-    async fn delete(&self, _: DeleteRequest<'_, ()>) -> Diagnostics {
+    async fn delete(&self, _: DeleteRequest<'_, ()>) -> crate::framework::DeleteResponse {
         unreachable!()
     }
 }
@@ -434,7 +434,7 @@ fn an_identity_import_example_needs_an_identity() {
         async fn update(&self, _: UpdateRequest<'_, ()>) -> ApplyResponse {
             unreachable!()
         }
-        async fn delete(&self, _: DeleteRequest<'_, ()>) -> Diagnostics {
+        async fn delete(&self, _: DeleteRequest<'_, ()>) -> crate::framework::DeleteResponse {
             unreachable!()
         }
     }

@@ -10,13 +10,11 @@
 //! [`ListResults`], which also enforces the list block's `limit`.
 
 use async_trait::async_trait;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::cty::Value;
 
-use super::server::messages::ListEvent;
-use super::{Diagnostics, Schema};
+use super::{Diagnostics, Schema, ValidateRequest, ValidateResponse};
 
 /// A list resource type. `C` is the provider's configured client.
 #[async_trait]
@@ -38,7 +36,9 @@ pub trait ListResource<C: Send + Sync + 'static>: Send + Sync {
 
     /// Checks across attributes of the configuration; attribute validators
     /// have already run.
-    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    fn validate_config(&self, _req: ValidateRequest<'_>) -> ValidateResponse {
+        ValidateResponse::default()
+    }
 
     /// Finds the objects and pushes each into `out`, stopping when
     /// [`ListResults::push`] says so (the limit is reached, or Terraform
@@ -87,26 +87,32 @@ impl ListItem {
     }
 }
 
+/// Where encoded results go: the server's stream to Terraform. The
+/// framework's side of it, so that this module needs nothing of the server.
+#[async_trait]
+pub(crate) trait ListSink: Send {
+    /// Encodes and sends one result; `false` when it could not be encoded
+    /// (a provider bug, sent to Terraform as an error) or Terraform stopped
+    /// reading.
+    async fn send(&mut self, item: ListItem) -> bool;
+    /// Sends diagnostics on their own (no result).
+    async fn send_diagnostics(&mut self, diagnostics: Diagnostics);
+}
+
 /// Where a [`ListResource`] puts its results: each is encoded (identity,
 /// and the state when asked for) and streamed to Terraform at once.
 pub struct ListResults {
     remaining: usize,
-    encode: Box<dyn Fn(ListItem) -> ListEvent + Send + Sync>,
-    events: mpsc::Sender<ListEvent>,
+    sink: Box<dyn ListSink>,
     stopped: bool,
 }
 
 impl ListResults {
-    /// A sink for at most `limit` results, encoded with `encode` and sent to `events`.
-    pub(crate) fn new(
-        limit: usize,
-        encode: Box<dyn Fn(ListItem) -> ListEvent + Send + Sync>,
-        events: mpsc::Sender<ListEvent>,
-    ) -> Self {
+    /// A sink for at most `limit` results, sent through `sink`.
+    pub(crate) fn new(limit: usize, sink: Box<dyn ListSink>) -> Self {
         Self {
             remaining: limit,
-            encode,
-            events,
+            sink,
             stopped: limit == 0,
         }
     }
@@ -118,9 +124,7 @@ impl ListResults {
         if self.stopped {
             return false;
         }
-        let event = (self.encode)(item);
-        let failed = event.diagnostics.has_errors();
-        if self.events.send(event).await.is_err() || failed {
+        if !self.sink.send(item).await {
             self.stopped = true;
             return false;
         }
@@ -144,12 +148,6 @@ impl ListResults {
         if diagnostics.is_empty() {
             return;
         }
-        let _ = self
-            .events
-            .send(ListEvent {
-                diagnostics,
-                ..Default::default()
-            })
-            .await;
+        self.sink.send_diagnostics(diagnostics).await;
     }
 }

@@ -1,6 +1,7 @@
 //! The traits a provider implements: [`Provider`], [`Resource`],
-//! [`DataSource`], [`EphemeralResource`] and [`ListResource`]. Every method takes a request struct (so new fields never
-//! break signatures) and returns a response; failures are [`Diagnostics`].
+//! [`DataSource`] and [`EphemeralResource`] (and [`ListResource`], in
+//! [`crate::framework::list`]). Their methods take a request struct (so new
+//! fields never break signatures); failures are [`Diagnostics`].
 
 use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
@@ -93,7 +94,9 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync {
 
     /// Checks across attributes of a (possibly partly unknown) configuration;
     /// attribute validators have already run.
-    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    fn validate_config(&self, _req: ValidateRequest<'_>) -> ValidateResponse {
+        ValidateResponse::default()
+    }
 
     /// Resource-specific planning, after the generic rules. `resp.planned`
     /// holds the generic plan; the hook may change it, add replace paths or
@@ -112,7 +115,7 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync {
     async fn update(&self, req: UpdateRequest<'_, C>) -> ApplyResponse;
 
     /// Deletes the object and waits until it is gone.
-    async fn delete(&self, req: DeleteRequest<'_, C>) -> Diagnostics;
+    async fn delete(&self, req: DeleteRequest<'_, C>) -> DeleteResponse;
 
     /// Turns an import ID into a state that identifies the object; Terraform
     /// then calls [`Resource::read`] to fill in the rest. (An import by
@@ -205,6 +208,41 @@ pub struct DeleteRequest<'a, C> {
     pub prior: &'a Value,
     /// Cancelled when Terraform stops the provider.
     pub cancel: &'a CancellationToken,
+}
+
+/// Output of [`Resource::delete`].
+#[derive(Default)]
+pub struct DeleteResponse {
+    /// Errors (the object stays in state) and warnings.
+    pub diagnostics: Diagnostics,
+}
+
+impl From<Result<(), Diagnostics>> for DeleteResponse {
+    fn from(result: Result<(), Diagnostics>) -> Self {
+        DeleteResponse {
+            diagnostics: result.err().unwrap_or_default(),
+        }
+    }
+}
+
+/// Input of `validate_config`: a configuration whose attribute validators
+/// have passed (values may still be unknown).
+pub struct ValidateRequest<'a> {
+    /// The configuration.
+    pub config: &'a Value,
+}
+
+/// Output of `validate_config`.
+#[derive(Default)]
+pub struct ValidateResponse {
+    /// Errors and warnings, with their attribute paths.
+    pub diagnostics: Diagnostics,
+}
+
+impl From<Diagnostics> for ValidateResponse {
+    fn from(diagnostics: Diagnostics) -> Self {
+        ValidateResponse { diagnostics }
+    }
 }
 
 /// Input of [`Resource::import`].
@@ -301,7 +339,9 @@ pub trait DataSource<C: Send + Sync + 'static>: Send + Sync {
     }
 
     /// Checks across attributes of a (possibly partly unknown) configuration.
-    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    fn validate_config(&self, _req: ValidateRequest<'_>) -> ValidateResponse {
+        ValidateResponse::default()
+    }
 
     /// Reads the data.
     async fn read(&self, req: DataReadRequest<'_, C>) -> ReadResponse;
@@ -335,7 +375,9 @@ pub trait EphemeralResource<C: Send + Sync + 'static>: Send + Sync {
     }
 
     /// Checks across attributes of a (possibly partly unknown) configuration.
-    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    fn validate_config(&self, _req: ValidateRequest<'_>) -> ValidateResponse {
+        ValidateResponse::default()
+    }
 
     /// Produces the value for this run.
     async fn open(&self, req: OpenRequest<'_, C>) -> OpenResponse;

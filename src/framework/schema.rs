@@ -38,7 +38,9 @@ impl Schema {
     }
 
     /// Lists inconsistencies in the declaration (a schema bug, not a user error),
-    /// e.g. a default on a non-computed attribute. Checked by tests and at start-up in debug builds.
+    /// e.g. a default on a non-computed attribute. The server checks every
+    /// schema when it is built and reports what it finds with the schemas
+    /// (`GetProviderSchema`), so Terraform shows it on first use.
     pub fn check(&self) -> Vec<String> {
         let mut problems = Vec::new();
         check_attributes(&self.attributes, "", &mut problems);

@@ -13,7 +13,7 @@
 //! | 5xx | a server-side failure, after the client's retries |
 //! | anything else | the operation's summary with the client's message |
 //!
-//! Call sites use `?`: `client.cluster(id).await.or_diagnose("Unable to read Kubernetes cluster")?`.
+//! Call sites use `?`: `client.get_cluster(id).await.or_diagnose("Unable to read Kubernetes cluster")?`.
 
 use crate::cty::AttributePath;
 use crate::framework::Diagnostics;

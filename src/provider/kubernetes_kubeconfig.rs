@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::cty::{AttributePath, Type, Value};
+use crate::cty::{Type, Value};
 use crate::framework::model;
 use crate::framework::validators::NotEmpty;
 use crate::framework::{
@@ -19,7 +19,7 @@ use crate::framework::{
 };
 use crate::xelon::Client;
 
-use super::errors::api_error;
+use super::errors::Failure;
 use super::kubeconfig::{self, connection_attributes};
 
 /// The ephemeral resource's model: its configuration, and what it opens.
@@ -83,16 +83,15 @@ impl KubernetesKubeconfig {
         let client = req.client.with_cancel(req.cancel.clone());
         let id = config.kubernetes_cluster_id.as_str();
         let failure = |e: crate::xelon::Error| {
-            let mut d = Diagnostics::new();
-            if e.is_not_found() {
-                d.attribute_error(
-                    AttributePath::attr("kubernetes_cluster_id"),
-                    "Kubernetes cluster not found",
-                    format!("The Xelon API knows no cluster {id:?}."),
-                );
-                return d;
-            }
-            api_error("Unable to read the cluster's configuration files", &e)
+            Failure::new(
+                "Unable to read the Kubernetes cluster's configuration files",
+                &e,
+            )
+            .not_found_at(
+                "kubernetes_cluster_id",
+                format!("The Xelon API knows no cluster {id:?}."),
+            )
+            .diagnostics()
         };
         let kube = client.kubeconfig(id).await.map_err(failure)?;
         let talos = client.talosconfig(id).await.map_err(failure)?;

@@ -228,7 +228,7 @@ async fn the_ephemeral_kubeconfig_is_the_clusters() {
         errors(&missing.diagnostics),
         [(
             "kubernetes_cluster_id".to_owned(),
-            "Kubernetes cluster not found".to_owned()
+            "Unable to read the Kubernetes cluster's configuration files: not found".to_owned()
         )]
     );
 }

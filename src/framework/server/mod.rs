@@ -54,6 +54,9 @@ struct Inner<P: Provider> {
     lists: BTreeMap<&'static str, Typed<dyn ListResource<P::Client>>>,
     /// The identity schema of each resource type that has one.
     identities: BTreeMap<&'static str, IdentitySchema>,
+    /// What [`Schema::check`] found wrong in any schema when the server was
+    /// built (a provider bug), reported with the schemas to Terraform.
+    schema_problems: Vec<String>,
     client: RwLock<ClientState<P::Client>>,
     /// Cancelled by `StopProvider`; replaced by a fresh token afterwards.
     stop: Mutex<CancellationToken>,
@@ -63,6 +66,38 @@ enum ClientState<C> {
     NotConfigured,
     Unknown,
     Ready(Arc<C>),
+}
+
+/// Every problem [`Schema::check`] finds in the provider's schema and in
+/// each registered type's, named by the type.
+fn schema_problems<R: ?Sized, D: ?Sized, E: ?Sized, L: ?Sized>(
+    provider: &Schema,
+    resources: &BTreeMap<&'static str, Typed<R>>,
+    data_sources: &BTreeMap<&'static str, Typed<D>>,
+    ephemeral: &BTreeMap<&'static str, Typed<E>>,
+    lists: &BTreeMap<&'static str, Typed<L>>,
+) -> Vec<String> {
+    fn of<T: ?Sized>(kind: &str, items: &BTreeMap<&'static str, Typed<T>>) -> Vec<String> {
+        items
+            .iter()
+            .flat_map(|(name, t)| {
+                t.schema
+                    .check()
+                    .into_iter()
+                    .map(move |p| format!("{kind} {name}: {p}"))
+            })
+            .collect()
+    }
+    let mut problems: Vec<String> = provider
+        .check()
+        .into_iter()
+        .map(|p| format!("provider: {p}"))
+        .collect();
+    problems.extend(of("resource", resources));
+    problems.extend(of("data source", data_sources));
+    problems.extend(of("ephemeral resource", ephemeral));
+    problems.extend(of("list resource", lists));
+    problems
 }
 
 impl<P: Provider> ProtocolServer<P> {
@@ -124,6 +159,11 @@ impl<P: Provider> ProtocolServer<P> {
                 }
             })
             .collect();
+        let schema_problems =
+            schema_problems(&schema, &resources, &data_sources, &ephemeral, &lists);
+        for problem in &schema_problems {
+            tracing::error!(%problem, "invalid schema (a provider bug)");
+        }
         Self {
             inner: Arc::new(Inner {
                 provider,
@@ -134,6 +174,7 @@ impl<P: Provider> ProtocolServer<P> {
                 ephemeral,
                 lists,
                 identities,
+                schema_problems,
                 client: RwLock::new(ClientState::NotConfigured),
                 stop: Mutex::new(CancellationToken::new()),
             }),

@@ -9,6 +9,7 @@
 //! expects on failure).
 
 use crate::framework::Private;
+use crate::framework::list::ListSink;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
@@ -33,26 +34,42 @@ impl<P: Provider> ProtocolServer<P> {
             ConfigKind::Resource => {
                 lookup(&i.resources, "resource type", &req.type_name).map(|t| {
                     validate_with(&t.schema, &t.ty, config, |c, d| {
-                        t.item.validate_config(c, d)
+                        d.extend(
+                            t.item
+                                .validate_config(ValidateRequest { config: c })
+                                .diagnostics,
+                        )
                     })
                 })
             }
             ConfigKind::DataSource => {
                 lookup(&i.data_sources, "data source", &req.type_name).map(|t| {
                     validate_with(&t.schema, &t.ty, config, |c, d| {
-                        t.item.validate_config(c, d)
+                        d.extend(
+                            t.item
+                                .validate_config(ValidateRequest { config: c })
+                                .diagnostics,
+                        )
                     })
                 })
             }
             ConfigKind::Ephemeral => lookup(&i.ephemeral, "ephemeral resource", &req.type_name)
                 .map(|t| {
                     validate_with(&t.schema, &t.ty, config, |c, d| {
-                        t.item.validate_config(c, d)
+                        d.extend(
+                            t.item
+                                .validate_config(ValidateRequest { config: c })
+                                .diagnostics,
+                        )
                     })
                 }),
             ConfigKind::List => lookup(&i.lists, "list resource", &req.type_name).map(|t| {
                 validate_with(&t.schema, &t.ty, config, |c, d| {
-                    t.item.validate_config(c, d)
+                    d.extend(
+                        t.item
+                            .validate_config(ValidateRequest { config: c })
+                            .diagnostics,
+                    )
                 })
             }),
         };
@@ -142,6 +159,20 @@ impl<P: Provider> ProtocolServer<P> {
         };
         diags.extend(resp.diagnostics);
         *self.inner.client.write().unwrap_or_else(|e| e.into_inner()) = state;
+    }
+
+    /// The schemas' problems found when the server was built (see
+    /// [`Schema::check`](crate::framework::Schema::check)), as errors for
+    /// Terraform to show with the schemas: a provider bug, said loudly.
+    pub fn schema_problems(&self) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        for problem in &self.inner.schema_problems {
+            d.error(
+                "Invalid provider schema",
+                format!("{problem}. This is a bug in the provider; please report it."),
+            );
+        }
+        d
     }
 
     /// Refreshes a state. On failure the current state (and identity)
@@ -289,7 +320,8 @@ impl<P: Provider> ProtocolServer<P> {
                     prior: &prior,
                     cancel: &cancel,
                 })
-                .await;
+                .await
+                .diagnostics;
             if d.has_errors() {
                 // A failed delete keeps the object in state.
                 return Err(d);
@@ -466,8 +498,13 @@ impl<P: Provider> ProtocolServer<P> {
             }
         };
         let include = req.include_resource;
-        let encode = Box::new(move |item: ListItem| list_event(item, &ty, &identity, include));
-        let mut out = ListResults::new(limit, encode, events);
+        let sink = EventSink {
+            ty,
+            identity,
+            include,
+            events,
+        };
+        let mut out = ListResults::new(limit, Box::new(sink));
         if out.is_stopped() {
             return;
         }
@@ -559,4 +596,32 @@ fn finish_read<T: ?Sized>(
     diags.extend(found);
     let value = state::finish(value, &typed.ty, diags);
     Ok(Encoded::encode(&value, &typed.ty)?)
+}
+
+/// The server's [`ListSink`]: each result encoded into a [`ListEvent`] of
+/// the stream to Terraform.
+struct EventSink {
+    ty: Type,
+    identity: IdentitySchema,
+    include: bool,
+    events: mpsc::Sender<ListEvent>,
+}
+
+#[async_trait::async_trait]
+impl ListSink for EventSink {
+    async fn send(&mut self, item: ListItem) -> bool {
+        let event = list_event(item, &self.ty, &self.identity, self.include);
+        let failed = event.diagnostics.has_errors();
+        self.events.send(event).await.is_ok() && !failed
+    }
+
+    async fn send_diagnostics(&mut self, diagnostics: Diagnostics) {
+        let _ = self
+            .events
+            .send(ListEvent {
+                diagnostics,
+                ..Default::default()
+            })
+            .await;
+    }
 }

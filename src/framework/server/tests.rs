@@ -146,8 +146,8 @@ impl Resource<TestClient> for Widget {
         ApplyResponse::ok(req.planned.clone())
     }
 
-    async fn delete(&self, _req: DeleteRequest<'_, TestClient>) -> Diagnostics {
-        Diagnostics::new()
+    async fn delete(&self, _req: DeleteRequest<'_, TestClient>) -> DeleteResponse {
+        DeleteResponse::default()
     }
 
     async fn import(&self, req: ImportRequest<'_, TestClient>) -> ImportResponse {
@@ -541,4 +541,50 @@ async fn stop_provider_cancels_in_flight_apply_and_keeps_partial_state() {
     let state = undv(resp.new_state, &widget_ty());
     assert_eq!(state.get_attr("id"), Some(&Value::string("partial")));
     assert_eq!(state.get_attr("name"), Some(&Value::Null));
+}
+
+#[test]
+fn schema_problems_of_every_kind_are_found_when_the_server_is_built() {
+    let bad = Schema::new(
+        "bad",
+        vec![
+            Attribute::string("twice").optional().description("a"),
+            Attribute::string("twice").optional().description("b"),
+        ],
+    );
+    let widget = |schema: Schema| {
+        let ty = schema.ty();
+        [(
+            "test_widget",
+            Typed::<dyn Resource<TestClient>> {
+                item: Box::new(Widget),
+                schema,
+                ty,
+            },
+        )]
+        .into_iter()
+        .collect::<BTreeMap<_, _>>()
+    };
+    let none = BTreeMap::<&'static str, Typed<dyn DataSource<TestClient>>>::new();
+    let no_ephemeral = BTreeMap::<&'static str, Typed<dyn EphemeralResource<TestClient>>>::new();
+    let no_lists = BTreeMap::<&'static str, Typed<dyn ListResource<TestClient>>>::new();
+    let found = schema_problems(&bad, &widget(bad.clone()), &none, &no_ephemeral, &no_lists);
+    assert_eq!(
+        found,
+        [
+            "provider: twice: declared twice",
+            "resource test_widget: twice: declared twice"
+        ]
+    );
+    let fine = schema_problems(
+        &TestProvider.schema(),
+        &widget(Widget.schema()),
+        &none,
+        &no_ephemeral,
+        &no_lists,
+    );
+    assert!(fine.is_empty(), "{fine:?}");
+    // Served: Terraform is told with the schemas.
+    let server = ProtocolServer::new(TestProvider);
+    assert!(server.schema_problems().is_empty());
 }

@@ -12,9 +12,9 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::cty::Value;
 use crate::framework::model;
 use crate::framework::{Attribute, DataReadRequest, DataSource, Diagnostics, ReadResponse, Schema};
+use crate::framework::{ValidateRequest, ValidateResponse};
 use crate::provider::errors::OrDiagnose;
 use crate::xelon::{Client, Cloud};
 
@@ -68,11 +68,13 @@ impl DataSource<Client> for CloudDataSource {
         model::check_model::<CloudModel>(&self.schema())
     }
 
-    fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
-        match Lookup::of(config) {
-            Ok(lookup) => lookup.nonempty().require_any(diags),
+    fn validate_config(&self, req: ValidateRequest<'_>) -> ValidateResponse {
+        let mut diags = Diagnostics::new();
+        match Lookup::of(req.config) {
+            Ok(lookup) => lookup.nonempty().require_any(&mut diags),
             Err(d) => diags.extend(d),
         }
+        diags.into()
     }
 
     async fn read(&self, req: DataReadRequest<'_, Client>) -> ReadResponse {

@@ -8,10 +8,10 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::cty::Value;
 use crate::framework::model;
 use crate::framework::validators::NotEmpty;
 use crate::framework::{Attribute, DataReadRequest, DataSource, Diagnostics, ReadResponse, Schema};
+use crate::framework::{ValidateRequest, ValidateResponse};
 use crate::provider::errors::{Failure, OrDiagnose};
 use crate::provider::kubernetes_node_pool::NodeModel;
 use crate::xelon::Client;
@@ -103,11 +103,13 @@ impl DataSource<Client> for KubernetesNodePoolDataSource {
         model::check_model::<NodePoolDataModel>(&self.schema())
     }
 
-    fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
-        match Lookup::of(config) {
-            Ok(lookup) => lookup.check_one_of(true, diags),
+    fn validate_config(&self, req: ValidateRequest<'_>) -> ValidateResponse {
+        let mut diags = Diagnostics::new();
+        match Lookup::of(req.config) {
+            Ok(lookup) => lookup.check_one_of(true, &mut diags),
             Err(d) => diags.extend(d),
         }
+        diags.into()
     }
 
     async fn read(&self, req: DataReadRequest<'_, Client>) -> ReadResponse {

@@ -21,9 +21,9 @@ use crate::framework::validators::{Between, NotEmpty, PlainText};
 /// The largest size the API's fields carry (unsigned 32-bit).
 const MAX_SIZE: i64 = u32::MAX as i64;
 use crate::framework::{
-    ApplyResponse, Attribute, CreateRequest, DeleteRequest, Diagnostics, ImportRequest,
-    ImportResponse, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema,
-    UpdateRequest, timeouts,
+    ApplyResponse, Attribute, CreateRequest, DeleteRequest, DeleteResponse, Diagnostics,
+    ImportRequest, ImportResponse, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource,
+    Schema, UpdateRequest, timeouts,
 };
 use crate::xelon::models::{STATUS_ERROR, STATUS_READY, VersionMap};
 use crate::xelon::{Client, wait};
@@ -354,7 +354,7 @@ impl Resource<Client> for KubernetesCluster {
         respond(update::update_cluster(req).await)
     }
 
-    async fn delete(&self, req: DeleteRequest<'_, Client>) -> Diagnostics {
+    async fn delete(&self, req: DeleteRequest<'_, Client>) -> DeleteResponse {
         let client = req.client.with_cancel(req.cancel.clone());
         let delete = async {
             let prior = ClusterModel::read(req.prior)?;
@@ -370,7 +370,7 @@ impl Resource<Client> for KubernetesCluster {
                 .await
                 .or_diagnose("Kubernetes cluster was not deleted in time")
         };
-        delete.await.err().unwrap_or_default()
+        delete.await.into()
     }
 
     async fn import(&self, req: ImportRequest<'_, Client>) -> ImportResponse {

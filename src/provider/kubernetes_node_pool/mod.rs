@@ -21,9 +21,9 @@ use crate::framework::model::{self, Tri};
 use crate::framework::timeouts::Timeouts;
 use crate::framework::validators::{Between, NotEmpty, PlainText};
 use crate::framework::{
-    ApplyResponse, Attribute, CreateRequest, DeleteRequest, Diagnostics, ImportRequest,
-    ImportResponse, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema,
-    UpdateRequest, timeouts,
+    ApplyResponse, Attribute, CreateRequest, DeleteRequest, DeleteResponse, Diagnostics,
+    ImportRequest, ImportResponse, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource,
+    Schema, UpdateRequest, timeouts,
 };
 use crate::xelon::models::{CreateNodePoolRequest, NODE_DEPLOYED, Node, NodePool};
 use crate::xelon::{Client, create_once, wait};
@@ -295,8 +295,8 @@ impl Resource<Client> for KubernetesNodePool {
         }
     }
 
-    async fn delete(&self, req: DeleteRequest<'_, Client>) -> Diagnostics {
-        delete_pool(&req).await.err().unwrap_or_default()
+    async fn delete(&self, req: DeleteRequest<'_, Client>) -> DeleteResponse {
+        delete_pool(&req).await.into()
     }
 
     async fn import(&self, req: ImportRequest<'_, Client>) -> ImportResponse {

@@ -166,6 +166,7 @@ impl<P: Provider> pb::provider_server::Provider for ProtocolServer<P> {
             ephemeral_resource_schemas: schemas(&i.ephemeral),
             list_resource_schemas: schemas(&i.lists),
             server_capabilities: Some(capabilities()),
+            diagnostics: diagnostics_to_proto(&self.schema_problems()),
             ..Default::default()
         })
     }
