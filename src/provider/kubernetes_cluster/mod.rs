@@ -260,6 +260,11 @@ impl Resource<Client> for KubernetesCluster {
         };
         let mut rewrite = false;
         if let Some(prior) = &prior {
+            // A size the API never reported (an import of a cluster still
+            // provisioning, whose load balancer the published API leaves
+            // out) is adopted as configured: never a replacement.
+            resp.requires_replace
+                .retain(|p| req.prior.get_path(p).is_some_and(|v| !v.is_null()));
             // A name stored with spaces at its edge (before names were
             // checked) is the name the API trimmed it to: no replacement.
             if let (Some(old), Some(new)) = (prior.name.known(), planned.name.known()) {

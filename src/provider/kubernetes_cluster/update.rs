@@ -400,6 +400,13 @@ pub(super) async fn update_cluster(req: UpdateRequest<'_, Client>) -> Outcome {
     done.timeouts = planned.timeouts.clone();
     // Only a name's edge spaces can change in place: the API trimmed them.
     done.name = planned.name.clone();
+    // Sizes the API never reported are adopted as planned (see modify_plan).
+    for (part, plan) in [
+        (&mut done.control_plane, &planned.control_plane),
+        (&mut done.load_balancer, &planned.load_balancer),
+    ] {
+        adopt_unreported(part, plan);
+    }
     match read_state(&client, &done).await {
         Ok(Some(read)) => Ok((read.state, read.warnings)),
         Ok(None) => Err((
@@ -411,6 +418,27 @@ pub(super) async fn update_cluster(req: UpdateRequest<'_, Client>) -> Outcome {
             api_error("Unable to read the updated Kubernetes cluster", &e),
         )),
     }
+}
+
+/// Fills the sizes `part` does not know (never reported) from `planned`.
+fn adopt_unreported(part: &mut Tri<Spec>, planned: &Tri<Spec>) {
+    let Some(planned) = planned.known() else {
+        return;
+    };
+    let mut spec = std::mem::take(part).into_known().unwrap_or_default();
+    for (have, plan) in [
+        (&mut spec.cpu_core_count, &planned.cpu_core_count),
+        (&mut spec.memory, &planned.memory),
+        (&mut spec.disk_size, &planned.disk_size),
+    ] {
+        if have.is_null() {
+            *have = plan.clone();
+        }
+    }
+    if spec.high_availability_enabled.is_null() {
+        spec.high_availability_enabled = planned.high_availability_enabled.clone();
+    }
+    *part = Tri::Known(spec);
 }
 
 #[cfg(test)]
