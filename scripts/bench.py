@@ -225,12 +225,17 @@ def own_cpu_seconds():
 
 
 def build(profile, skip):
+    """Builds the provider and the emulator (the whole workspace's binaries);
+    returns the directory holding them, in cargo's target directory (which
+    honours CARGO_TARGET_DIR)."""
     if not skip:
-        args = ["cargo", "build", "--locked", "--bins", "--quiet"]
+        args = ["cargo", "build", "--locked", "--workspace", "--bins", "--quiet"]
         if profile == "release":
             args.append("--release")
         subprocess.run(args, cwd=ROOT, check=True)
-    return ROOT / "target" / ("release" if profile == "release" else "debug")
+    meta = json.loads(subprocess.run(["cargo", "metadata", "--locked", "--no-deps", "--format-version", "1"],
+                                     cwd=ROOT, check=True, capture_output=True, text=True).stdout)
+    return Path(meta["target_directory"]) / ("release" if profile == "release" else "debug")
 
 
 def terraform():

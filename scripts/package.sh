@@ -94,8 +94,8 @@ fi
 
 if [[ -z "$binary" ]]; then
   target_dir=${target_dir:-$cargo_target}
-  echo "==> cargo build --release --locked --bin $name (target dir $target_dir)" >&2
-  cargo build --release --locked --bin "$name" \
+  echo "==> cargo build --release --locked -p $name --bin $name (target dir $target_dir)" >&2
+  cargo build --release --locked -p "$name" --bin "$name" \
     --manifest-path "$root/Cargo.toml" --target-dir "$target_dir" >&2
   binary="$target_dir/release/$name"
 fi

@@ -12,12 +12,14 @@
 #      KEEP=1 to keep the working directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "Building the provider and the emulator"
-cargo build --locked --bins --quiet
-bin="$root/target/debug"
+cargo build --locked --workspace --bins --quiet
+# cargo's target directory (it honours CARGO_TARGET_DIR and .cargo/config.toml).
+target_dir=$(cargo metadata --locked --no-deps --format-version 1 |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+bin="$target_dir/debug"
 
 work=$(mktemp -d)
 emulator_pid=""

@@ -5,7 +5,9 @@
 # built provider and the local Xelon emulator, first with the emulator's
 # default `rich` API profile, then the acceptance and in-process suites again
 # with the `sdk` profile (answers shaped exactly like Xelon's published SDK
-# models).
+# models). The first run covers every crate of the workspace (and so builds
+# the xelon-emulator binary the acceptance tests run); the second, the
+# provider's suites and the emulator crate's own.
 #
 #   scripts/test.sh [cargo test args...]   # extra args go to both runs
 set -euo pipefail
@@ -14,9 +16,9 @@ TERRAFORM=$(scripts/install-terraform.sh)
 export TERRAFORM
 echo "==> Terraform: $(TF_CLI_CONFIG_FILE=/dev/null "$TERRAFORM" version | sed -n 1p) ($TERRAFORM)"
 echo "==> every test, emulator profile rich"
-XELON_EMULATOR_PROFILE=rich cargo test --locked "$@"
+XELON_EMULATOR_PROFILE=rich cargo test --locked --workspace "$@"
 echo "==> the acceptance and in-process suites again, emulator profile sdk"
-XELON_EMULATOR_PROFILE=sdk cargo test --locked \
+XELON_EMULATOR_PROFILE=sdk cargo test --locked -p terraform-provider-xelon -p xelon-emulator \
   --test cluster --test node_pool --test data_sources --test migration \
   --test quickstart --test ephemeral --test kubeconfig --test emulator --test in_process \
   --test identity --test query "$@"

@@ -1,6 +1,6 @@
 //! Acceptance tests of the data sources: real Terraform, the built provider
 //! and a local emulator (seeded with tenants tenant-1..3 and clouds
-//! cloud-1/cloud-2, see `src/emulator/seed.rs`). One module a data source,
+//! cloud-1/cloud-2, see `crates/xelon-emulator/src/seed.rs`). One module a data source,
 //! and one for the schemas they serve.
 
 #[path = "../support/mod.rs"]

@@ -2,8 +2,8 @@
 //! refresh, drift and import.
 
 use serde_json::json;
+use xelon_emulator::ApiProfile;
 use xelon_provider::cty::Value;
-use xelon_provider::emulator::ApiProfile;
 
 use crate::harness::{Harness, profile};
 use crate::values::{assert_no_errors, at, diagnostics_text, errors, int, text};

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tonic::transport::Channel;
+use xelon_emulator::{self as emulator, ApiProfile, Config, RunningEmulator};
 use xelon_provider::cty::{Type, Value};
-use xelon_provider::emulator::{self, ApiProfile, Config, RunningEmulator};
 use xelon_provider::framework::ProtocolServer;
 use xelon_provider::provider::XelonProvider;
 

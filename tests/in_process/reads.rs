@@ -2,7 +2,7 @@
 //! ephemeral kubeconfig.
 
 use serde_json::json;
-use xelon_provider::emulator::ApiProfile;
+use xelon_emulator::ApiProfile;
 
 use crate::harness::{Harness, TOKEN, fast_emulator, profile};
 use crate::values::{assert_no_errors, at, block_type, errors, int, text};

@@ -42,6 +42,54 @@ pub fn profile() -> String {
     }
 }
 
+/// The `xelon-emulator` binary the acceptance tests run: the one the
+/// workspace's `xelon-emulator` crate builds into the same directory as the
+/// provider binary. Cargo names only this package's own binaries to its
+/// tests, and builds the emulator's when a command covers the workspace
+/// (`cargo test` and `cargo build` at the root, `--workspace`). A missing
+/// binary, or one older than the emulator's sources, fails the test with the
+/// command that builds it: a test never runs a stale emulator.
+pub fn emulator_binary() -> PathBuf {
+    let provider = Path::new(env!("CARGO_BIN_EXE_terraform-provider-xelon"));
+    let emulator =
+        provider.with_file_name(format!("xelon-emulator{}", std::env::consts::EXE_SUFFIX));
+    let build = "build it with `cargo build -p xelon-emulator` (or run the tests with `cargo test --workspace`, as scripts/test.sh does)";
+    let built = match std::fs::metadata(&emulator).and_then(|m| m.modified()) {
+        Ok(built) => built,
+        Err(e) => panic!(
+            "no xelon-emulator binary at {} ({e}): {build}",
+            emulator.display()
+        ),
+    };
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/xelon-emulator");
+    if let Some((source, changed)) = newest_file(&crate_dir.join("src"))
+        .into_iter()
+        .chain(newest_file(&crate_dir.join("Cargo.toml")))
+        .max_by_key(|(_, changed)| *changed)
+    {
+        assert!(
+            changed <= built,
+            "the xelon-emulator binary at {} is older than {}: {build}",
+            emulator.display(),
+            source.display()
+        );
+    }
+    emulator
+}
+
+/// The most recently modified file at or under `path`, with its time.
+fn newest_file(path: &Path) -> Option<(PathBuf, std::time::SystemTime)> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return Some((path.to_path_buf(), meta.modified().ok()?));
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .flatten()
+        .filter_map(|entry| newest_file(&entry.path()))
+        .max_by_key(|(_, changed)| *changed)
+}
+
 /// A running `xelon-emulator`, killed on drop.
 pub struct Emulator {
     child: Child,
@@ -68,7 +116,7 @@ impl Emulator {
     /// Starts an emulator with extra flags, in the API profile that
     /// [`profile`] names (unless `args` name one).
     pub fn start_with(args: &[&str]) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_xelon-emulator"));
+        let mut command = Command::new(emulator_binary());
         command.args(["--listen", "127.0.0.1:0"]);
         if !args.contains(&"--api-profile") {
             command.args(["--api-profile", &profile()]);
