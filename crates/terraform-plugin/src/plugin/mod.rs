@@ -14,12 +14,18 @@ pub mod logging;
 pub mod parent;
 pub mod tls;
 
+use std::convert::Infallible;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tonic::body::Body;
+use tonic::codegen::{BoxFuture, Context, Poll, Service, http};
+use tonic::server::NamedService;
+use tonic_health::pb::health_server::HealthServer;
+use tonic_health::server::HealthService;
 
 use crate::proto::plugin::Empty;
 use crate::proto::plugin::grpc_controller_server::{GrpcController, GrpcControllerServer};
@@ -113,21 +119,20 @@ pub async fn serve<P: Provider>(
         spawn_parent_watch(pid, service.clone(), parent_gone.clone(), shutdown.clone());
     }
 
-    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    let health_reporter = tonic_health::server::HealthReporter::new();
     health_reporter
         .set_service_status("plugin", tonic_health::ServingStatus::Serving)
         .await;
-    let controller = GrpcControllerServer::new(Controller {
-        shutdown: shutdown.clone(),
-    });
-    let router = tonic::transport::Server::builder()
-        .add_service(health_service)
-        .add_service(controller)
-        .add_service(
-            service
-                .max_decoding_message_size(MAX_MESSAGE_SIZE)
-                .max_encoding_message_size(MAX_MESSAGE_SIZE),
-        );
+    let services = Services {
+        health: HealthServer::new(HealthService::from_health_reporter(health_reporter)),
+        controller: GrpcControllerServer::new(Controller {
+            shutdown: shutdown.clone(),
+        }),
+        provider: service
+            .max_decoding_message_size(MAX_MESSAGE_SIZE)
+            .max_encoding_message_size(MAX_MESSAGE_SIZE),
+    };
+    let server = tonic::transport::Server::builder();
 
     let tls = match (options.debug, env("PLUGIN_CLIENT_CERT")) {
         (false, Some(pem)) if !pem.trim().is_empty() => {
@@ -153,13 +158,17 @@ pub async fn serve<P: Provider>(
         match tls {
             Some(tls) => {
                 let incoming = tls_incoming(listener, tls, shutdown.clone());
-                router.serve_with_incoming_shutdown(incoming, stopped).await
+                server
+                    .serve_with_incoming_shutdown(services, incoming, stopped)
+                    .await
             }
             None => {
                 use tokio_stream::StreamExt as _;
                 let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener)
                     .map(|accepted| accepted.inspect(no_delay));
-                router.serve_with_incoming_shutdown(incoming, stopped).await
+                server
+                    .serve_with_incoming_shutdown(services, incoming, stopped)
+                    .await
             }
         }
     };
@@ -182,6 +191,55 @@ pub async fn serve<P: Provider>(
     }
     tracing::debug!("plugin server stopped");
     Ok(())
+}
+
+/// The plugin's gRPC services, chosen by the service name in the request
+/// path (`/<package.Service>/<Method>`): go-plugin's health and controller
+/// services and the provider. Any other service answers `UNIMPLEMENTED` (as
+/// go-plugin's `GRPCStdio`, which Terraform may try, does). In place of
+/// tonic's router, which would link axum into every provider.
+struct Services<P: Provider> {
+    health: HealthServer<HealthService>,
+    controller: GrpcControllerServer<Controller>,
+    provider: ProviderServer<P>,
+}
+
+impl<P: Provider> Clone for Services<P> {
+    fn clone(&self) -> Self {
+        Self {
+            health: self.health.clone(),
+            controller: self.controller.clone(),
+            provider: self.provider.clone(),
+        }
+    }
+}
+
+impl<P: Provider> Service<http::Request<Body>> for Services<P> {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        // Each generated service is always ready.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let service = request
+            .uri()
+            .path()
+            .strip_prefix('/')
+            .and_then(|path| path.split_once('/'))
+            .map(|(service, _method)| service);
+        match service {
+            Some(<ProviderServer<P> as NamedService>::NAME) => self.provider.call(request),
+            Some(<HealthServer<HealthService> as NamedService>::NAME) => self.health.call(request),
+            Some(<GrpcControllerServer<Controller> as NamedService>::NAME) => {
+                self.controller.call(request)
+            }
+            _ => Box::pin(async { Ok(tonic::Status::unimplemented("").into_http()) }),
+        }
+    }
 }
 
 async fn bind_loopback(range: Option<(u16, u16)>) -> Result<TcpListener, PluginError> {

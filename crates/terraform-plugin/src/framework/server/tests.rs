@@ -164,8 +164,10 @@ pub(super) async fn connect() -> ProviderClient<tonic::transport::Channel> {
     let service = ProtocolServer::new(TestProvider).into_service();
     tokio::spawn(async move {
         tonic::transport::Server::builder()
-            .add_service(service)
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+            .serve_with_incoming(
+                service,
+                tokio_stream::wrappers::TcpListenerStream::new(listener),
+            )
             .await
     });
     ProviderClient::connect(format!("http://{addr}"))

@@ -44,8 +44,8 @@ impl<P: Provider> ProtocolServer<P> {
             .max_decoding_message_size(crate::plugin::MAX_MESSAGE_SIZE)
             .max_encoding_message_size(crate::plugin::MAX_MESSAGE_SIZE);
         tonic::transport::Server::builder()
-            .add_service(service)
             .serve_with_incoming_shutdown(
+                service,
                 tokio_stream::wrappers::TcpListenerStream::new(listener),
                 shutdown,
             )
