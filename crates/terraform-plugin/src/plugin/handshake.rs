@@ -15,17 +15,12 @@ pub const CORE_PROTOCOL_VERSION: u32 = 1;
 /// The Terraform plugin protocol major version this provider speaks.
 pub const PROTOCOL_VERSION: u32 = 6;
 
-/// What a person sees when they run the binary by hand.
+/// What a person sees when they run the binary by hand: go-plugin's own
+/// words (a provider's `main` may add how to use it).
 pub const NOT_A_PROGRAM: &str = "\
 This binary is a plugin. These are not meant to be executed directly.
 Please execute the program that consumes these plugins, which will
-load any plugins automatically.
-
-terraform-provider-xelon is a Terraform provider: declare it in a
-`required_providers` block (source \"xelon-ag/xelon\" or your mirror's
-address) and run `terraform init`. For local development, point Terraform at
-this binary with a CLI configuration file using `dev_overrides`, or run it
-with --debug and export the TF_REATTACH_PROVIDERS line it prints.";
+load any plugins automatically.";
 
 /// Checks that Terraform started us: the magic cookie must be present and exact.
 pub fn check_magic_cookie(value: Option<&str>) -> Result<(), PluginError> {

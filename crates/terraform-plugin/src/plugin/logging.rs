@@ -2,8 +2,9 @@
 //! Terraform at the line's level, so `TF_LOG=debug` / `TF_LOG_PROVIDER=trace`
 //! show (and filter) them.
 //!
-//! The level comes from `TF_LOG_PROVIDER_XELON`, `TF_LOG_PROVIDER` or
-//! `TF_LOG` (first set wins; `JSON` means trace, `OFF` disables), else `warn`.
+//! The level comes from `TF_LOG_PROVIDER_<NAME>` (the provider's name in
+//! capitals, e.g. `TF_LOG_PROVIDER_EXAMPLE`), `TF_LOG_PROVIDER` or `TF_LOG`
+//! (first set wins; `JSON` means trace, `OFF` disables), else `warn`.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -15,31 +16,39 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
-/// The module name Terraform shows beside each line.
-const MODULE: &str = "provider.terraform-provider-xelon";
-
-/// Installs the global subscriber. Safe to call more than once (later calls do nothing).
-pub fn init() {
+/// Installs the global subscriber for the provider `name` (its type names'
+/// prefix: `example` for `terraform-provider-example`). Events of this crate and
+/// of `targets` (the provider's crates, or any tracing target: a target
+/// matches itself and the modules under it) are logged at the requested
+/// level, everything else only from warn up: dependencies' chatter is noise
+/// at trace level. Terraform shows each line under the module
+/// `provider.terraform-provider-<name>`. Safe to call more than once (later
+/// calls do nothing).
+pub fn init(name: &str, targets: &[&str]) {
     use tracing_subscriber::prelude::*;
-    let level = level_from_env(|k| std::env::var(k).ok());
+    let level = level_from_env(name, |k| std::env::var(k).ok());
     let filter = tracing_subscriber::filter::LevelFilter::from(level);
-    // The workspace's own crates (and the API client's `xelon` target) at the
-    // requested level; dependencies only from warn up: their chatter is noise at trace level.
-    let targets = tracing_subscriber::filter::Targets::new()
-        .with_target("terraform_plugin", filter)
-        .with_target("xelon_provider", filter)
-        .with_target("xelon_client", filter)
-        .with_target("xelon", filter)
-        .with_target("terraform_provider_xelon", filter)
+    let targets = targets
+        .iter()
+        .fold(
+            tracing_subscriber::filter::Targets::new()
+                .with_target(env!("CARGO_CRATE_NAME"), filter),
+            |all, target| all.with_target(*target, filter),
+        )
         .with_default(filter.min(tracing_subscriber::filter::LevelFilter::WARN));
+    let layer = HclogLayer {
+        module: format!("provider.terraform-provider-{name}"),
+    };
     let _ = tracing_subscriber::registry()
-        .with(HclogLayer.with_filter(targets))
+        .with(layer.with_filter(targets))
         .try_init();
 }
 
-/// The level requested through Terraform's environment variables.
-pub fn level_from_env(get: impl Fn(&str) -> Option<String>) -> Option<Level> {
-    let raw = ["TF_LOG_PROVIDER_XELON", "TF_LOG_PROVIDER", "TF_LOG"]
+/// The level requested through Terraform's environment variables for the
+/// provider `name`.
+pub fn level_from_env(name: &str, get: impl Fn(&str) -> Option<String>) -> Option<Level> {
+    let own = format!("TF_LOG_PROVIDER_{}", name.to_ascii_uppercase());
+    let raw = [own.as_str(), "TF_LOG_PROVIDER", "TF_LOG"]
         .iter()
         .find_map(|k| get(k).filter(|v| !v.trim().is_empty()));
     let Some(raw) = raw else {
@@ -57,7 +66,11 @@ pub fn level_from_env(get: impl Fn(&str) -> Option<String>) -> Option<Level> {
 }
 
 /// A tracing layer writing one hclog JSON object per event.
-pub struct HclogLayer;
+pub struct HclogLayer {
+    /// The module name Terraform shows beside each line, e.g.
+    /// `provider.terraform-provider-example`.
+    pub module: String,
+}
 
 /// Span fields kept in the span's extensions, merged into each event inside it.
 struct SpanFields(Map<String, Value>);
@@ -106,7 +119,7 @@ where
             Value::String(hclog_level(event.metadata().level()).into()),
         );
         out.insert("@message".into(), message);
-        out.insert("@module".into(), Value::String(MODULE.into()));
+        out.insert("@module".into(), Value::String(self.module.clone()));
         out.insert("@timestamp".into(), Value::String(timestamp()));
         out.extend(line);
         if let Ok(mut text) = serde_json::to_string(&Value::Object(out)) {
@@ -176,24 +189,30 @@ mod tests {
 
     #[test]
     fn level_precedence() {
-        assert_eq!(level_from_env(env(&[])), Some(Level::WARN));
+        assert_eq!(level_from_env("example", env(&[])), Some(Level::WARN));
         assert_eq!(
-            level_from_env(env(&[("TF_LOG", "debug")])),
+            level_from_env("example", env(&[("TF_LOG", "debug")])),
             Some(Level::DEBUG)
         );
         assert_eq!(
-            level_from_env(env(&[("TF_LOG", "debug"), ("TF_LOG_PROVIDER", "trace")])),
+            level_from_env(
+                "example",
+                env(&[("TF_LOG", "debug"), ("TF_LOG_PROVIDER", "trace")])
+            ),
             Some(Level::TRACE)
         );
         assert_eq!(
-            level_from_env(env(&[
-                ("TF_LOG_PROVIDER", "trace"),
-                ("TF_LOG_PROVIDER_XELON", "off")
-            ])),
+            level_from_env(
+                "example",
+                env(&[
+                    ("TF_LOG_PROVIDER", "trace"),
+                    ("TF_LOG_PROVIDER_EXAMPLE", "off")
+                ])
+            ),
             None
         );
         assert_eq!(
-            level_from_env(env(&[("TF_LOG", "JSON")])),
+            level_from_env("example", env(&[("TF_LOG", "JSON")])),
             Some(Level::TRACE)
         );
     }

@@ -73,7 +73,7 @@ pub struct ServeOptions {
     /// The process then lives until its user stops it: it does not exit
     /// when the process that started it does (see [`parent`]).
     pub debug: bool,
-    /// The provider's full address, e.g. `registry.terraform.io/xelon-ag/xelon`,
+    /// The provider's full address, e.g. `registry.terraform.io/example/notes`,
     /// used as the key of the reattach JSON.
     pub provider_address: String,
 }
@@ -426,9 +426,9 @@ mod tests {
     fn reattach_shape() {
         let addr: SocketAddr = "127.0.0.1:41234".parse().unwrap();
         let v: serde_json::Value =
-            serde_json::from_str(&reattach_json("registry.terraform.io/xelon-ag/xelon", addr))
+            serde_json::from_str(&reattach_json("registry.terraform.io/example/notes", addr))
                 .unwrap();
-        let p = &v["registry.terraform.io/xelon-ag/xelon"];
+        let p = &v["registry.terraform.io/example/notes"];
         assert_eq!(p["Protocol"], "grpc");
         assert_eq!(p["ProtocolVersion"], 6);
         assert_eq!(p["Addr"]["Network"], "tcp");

@@ -4,7 +4,7 @@
 //! killing them. When Terraform itself dies first (`kill -9`, an OOM kill, a
 //! crashed CI runner), neither happens, and a provider that only waits for
 //! them outlives it forever, still listening, possibly still polling the
-//! Xelon API for an apply nobody will record. So the plugin watches the
+//! provider's API for an apply nobody will record. So the plugin watches the
 //! process that started it and, once that is gone, cancels work in flight
 //! (as `StopProvider` does), gives in-flight RPCs [`GRACE`] and exits.
 //!
