@@ -5,9 +5,12 @@
 # built provider and the local Xelon emulator, first with the emulator's
 # default `rich` API profile, then the acceptance and in-process suites again
 # with the `sdk` profile (answers shaped exactly like Xelon's published SDK
-# models). The first run covers every crate of the workspace (and so builds
-# the xelon-emulator binary the acceptance tests run); the second, the
-# provider's suites and the emulator crate's own.
+# models). Both runs select the whole workspace (`--workspace`): the first
+# builds and runs every crate's tests, and so builds the xelon-emulator binary
+# the acceptance tests run; the second runs the provider's suites and the
+# emulator crate's own (`--test emulator`), and reuses the first run's build
+# (a narrower selection, such as `-p`, unifies dependency features
+# differently and rebuilds them).
 #
 #   scripts/test.sh [cargo test args...]   # extra args go to both runs
 set -euo pipefail
@@ -18,7 +21,7 @@ echo "==> Terraform: $(TF_CLI_CONFIG_FILE=/dev/null "$TERRAFORM" version | sed -
 echo "==> every test, emulator profile rich"
 XELON_EMULATOR_PROFILE=rich cargo test --locked --workspace "$@"
 echo "==> the acceptance and in-process suites again, emulator profile sdk"
-XELON_EMULATOR_PROFILE=sdk cargo test --locked -p terraform-provider-xelon -p xelon-emulator \
+XELON_EMULATOR_PROFILE=sdk cargo test --locked --workspace \
   --test cluster --test node_pool --test data_sources --test migration \
   --test quickstart --test ephemeral --test kubeconfig --test emulator --test in_process \
   --test identity --test query "$@"
