@@ -24,4 +24,4 @@ echo "==> the acceptance and in-process suites again, emulator profile sdk"
 XELON_EMULATOR_PROFILE=sdk cargo test --locked --workspace \
   --test cluster --test node_pool --test data_sources --test migration \
   --test quickstart --test ephemeral --test kubeconfig --test emulator --test in_process \
-  --test identity --test query "$@"
+  --test identity --test query --test never_twice --test input_safety "$@"
