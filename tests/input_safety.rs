@@ -8,7 +8,7 @@ mod support;
 use std::time::Instant;
 
 use serde_json::json;
-use support::{Emulator, Run, Workspace, plan_file_text};
+use support::{Emulator, Run, Workspace, folded, plan_file_text};
 
 const X: &str = "xelon_kubernetes_cluster.x";
 const P: &str = "xelon_kubernetes_node_pool.p";
@@ -43,13 +43,9 @@ resource "xelon_kubernetes_node_pool" "{label}" {{
     )
 }
 
-fn requests(emu: &Emulator) -> serde_json::Value {
-    emu.admin("GET", "requests", None).1
-}
-
 /// The routes of every request since the counters were reset.
 fn routes(emu: &Emulator) -> Vec<String> {
-    requests(emu)["by_route"]
+    emu.requests()["by_route"]
         .as_object()
         .map(|r| r.keys().cloned().collect())
         .unwrap_or_default()
@@ -57,15 +53,6 @@ fn routes(emu: &Emulator) -> Vec<String> {
 
 fn reset(emu: &Emulator) {
     emu.admin("DELETE", "requests", None);
-}
-
-/// Terraform wraps long diagnostics: the output with whitespace folded.
-fn folded(run: &Run) -> String {
-    run.all()
-        .split_whitespace()
-        .filter(|w| *w != "│")
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Asserts that `run` failed with `summary`, pointing at the source line
@@ -108,7 +95,7 @@ fn names_with_edge_spaces_or_over_the_limit_fail_at_validate() {
     assert!(
         routes(&emu).is_empty(),
         "no API request: {}",
-        requests(&emu)
+        emu.requests()
     );
 }
 
@@ -220,7 +207,7 @@ fn a_pool_is_never_renamed_onto_a_sibling() {
     assert!(
         routes(&emu).iter().all(|r| r.starts_with("GET ")),
         "nothing changed: {}",
-        requests(&emu)
+        emu.requests()
     );
 }
 
@@ -231,7 +218,7 @@ fn an_unknown_tenant_fails_at_plan() {
     ws.config(&cluster("orphan", "").replace("tenant-1", "tenant-nope"));
     failed_at(&ws.plan(), "Unknown tenant", r#"tenant_id = "tenant-nope""#);
     assert_eq!(
-        requests(&emu)["by_route"]["POST /kubernetes"],
+        emu.requests()["by_route"]["POST /kubernetes"],
         serde_json::Value::Null
     );
 }
@@ -261,7 +248,7 @@ fn a_create_that_keeps_failing_says_so_in_seconds_and_never_duplicates() {
         run.all()
     );
     assert_eq!(
-        requests(&emu)["by_route"]["POST /kubernetes"],
+        emu.requests()["by_route"]["POST /kubernetes"],
         3,
         "3 sends at most"
     );

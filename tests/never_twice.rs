@@ -13,7 +13,9 @@ use std::process::Child;
 use std::time::Duration;
 
 use serde_json::json;
-use support::{Emulator, Run, Workspace, assert_native_terraform, signal, wait_until, wait_up_to};
+use support::{
+    Emulator, Run, Workspace, assert_native_terraform, folded, signal, wait_until, wait_up_to,
+};
 
 const X: &str = "xelon_kubernetes_cluster.x";
 
@@ -32,18 +34,9 @@ resource "xelon_kubernetes_cluster" "x" {{
     )
 }
 
-fn arm(emu: &Emulator, fault: serde_json::Value) {
-    let (status, body) = emu.admin("POST", "faults", Some(fault));
-    assert_eq!(status, 201, "{body}");
-}
-
-fn requests(emu: &Emulator) -> serde_json::Value {
-    emu.admin("GET", "requests", None).1
-}
-
 /// How many requests went to `route` (e.g. `POST /kubernetes`).
 fn sent(emu: &Emulator, route: &str) -> u64 {
-    requests(emu)["by_route"][route].as_u64().unwrap_or(0)
+    emu.requests()["by_route"][route].as_u64().unwrap_or(0)
 }
 
 /// The IDs of the clusters named `name` that really exist, not counting
@@ -72,20 +65,11 @@ fn apply_spawned(ws: &Workspace) -> Child {
     ws.spawn(&["apply", "-auto-approve", "-no-color"])
 }
 
-/// Terraform wraps long diagnostics: the output with whitespace folded.
-fn folded(run: &Run) -> String {
-    run.all()
-        .split_whitespace()
-        .filter(|w| *w != "│")
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// A slow create leaves one cluster, in state, and nothing after destroy:
 /// `answer` is the rule that makes the create's answer late or lost.
 fn slow_create_leaves_one_cluster(name: &str, answer: serde_json::Value) {
     let emu = Emulator::start();
-    arm(&emu, with(cluster_post(), answer));
+    emu.arm(with(cluster_post(), answer));
     let ws = Workspace::new(&emu);
     ws.config(&cluster_config(name, ""));
     let run = ws.apply();
@@ -125,18 +109,12 @@ fn a_gateway_504_while_the_backend_goes_on_leaves_one_cluster() {
 fn two_states_one_name(name: &str, lose: bool) -> (Emulator, [(Workspace, Run); 2]) {
     let emu = Emulator::start_with(&["--latency", "200ms"]);
     if lose {
-        arm(
-            &emu,
-            with(
-                cluster_post(),
-                json!({"delay_ms": 4000, "lose_response": "504", "count": 1}),
-            ),
-        );
+        emu.arm(with(
+            cluster_post(),
+            json!({"delay_ms": 4000, "lose_response": "504", "count": 1}),
+        ));
     }
-    arm(
-        &emu,
-        with(cluster_post(), json!({"delay_ms": 4000, "count": 2})),
-    );
+    emu.arm(with(cluster_post(), json!({"delay_ms": 4000, "count": 2})));
     let a = Workspace::new(&emu);
     let b = Workspace::new(&emu);
     a.config(&cluster_config(name, ""));
@@ -255,10 +233,7 @@ fn a_window_of_401s_while_provisioning_costs_no_cluster() {
     let apply = apply_spawned(&ws);
     wait_until(|| sent(&emu, "POST /kubernetes") == 1);
     // 30 s in which the API rejects every credential.
-    arm(
-        &emu,
-        json!({"path_prefix": "/api/v2/", "status": 401, "for_ms": 30_000}),
-    );
+    emu.arm(json!({"path_prefix": "/api/v2/", "status": 401, "for_ms": 30_000}));
     let run = Run::wait(apply);
     let clusters = live_clusters(&emu, "outage");
     assert_eq!(clusters.len(), 1, "{clusters:?}\n{}", run.all());

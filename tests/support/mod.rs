@@ -277,6 +277,18 @@ impl Emulator {
         wait_until(|| self.truth(id)["cluster"]["status"] == "Ready");
     }
 
+    /// The API calls counted since the last reset (`GET /_emulator/requests`):
+    /// `by_route` (e.g. `"POST /kubernetes"`), `lost`, `holding`, ...
+    pub fn requests(&self) -> serde_json::Value {
+        self.admin("GET", "requests", None).1
+    }
+
+    /// Arms a fault rule (`POST /_emulator/faults`).
+    pub fn arm(&self, fault: serde_json::Value) {
+        let (status, body) = self.admin("POST", "faults", Some(fault));
+        assert_eq!(status, 201, "{body}");
+    }
+
     /// Calls the emulator's admin API (`/_emulator/...`).
     pub fn admin(
         &self,
@@ -397,6 +409,12 @@ fn fold(s: &str) -> String {
         .filter(|w| *w != "│")
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Both streams of `run` with whitespace folded (Terraform wraps long
+/// diagnostics), for `contains` assertions.
+pub fn folded(run: &Run) -> String {
+    fold(&run.all())
 }
 
 /// A Terraform working directory wired to the built provider and an emulator.
