@@ -28,15 +28,6 @@ resource "xelon_kubernetes_cluster" "x" {{
     )
 }
 
-fn arm(emu: &Emulator, fault: serde_json::Value) {
-    let (status, body) = emu.admin("POST", "faults", Some(fault));
-    assert_eq!(status, 201, "{body}");
-}
-
-fn requests(emu: &Emulator) -> serde_json::Value {
-    emu.admin("GET", "requests", None).1
-}
-
 /// The cluster IDs that really exist, not counting deletions in progress.
 fn live_clusters(emu: &Emulator) -> Vec<String> {
     emu.clusters()
@@ -51,13 +42,11 @@ fn lost_create_answers_are_recovered_not_duplicated() {
     for lose in ["504", "drop"] {
         let emu = Emulator::start();
         // The cluster's create answer is lost, and so is its pool's.
-        arm(
-            &emu,
+        emu.arm(
             json!({"lose_response": lose, "method": "POST", "path_prefix": "/api/v2/kubernetes",
                    "path_suffix": "/kubernetes", "count": 1}),
         );
-        arm(
-            &emu,
+        emu.arm(
             json!({"lose_response": lose, "method": "POST", "path_prefix": "/api/v2/kubernetes/",
                    "path_suffix": "/pools", "count": 1}),
         );
@@ -67,7 +56,7 @@ fn lost_create_answers_are_recovered_not_duplicated() {
             cluster_config("lost")
         ));
         ws.apply();
-        let counts = requests(&emu);
+        let counts = emu.requests();
         assert_eq!(counts["lost"][lose], 2, "both answers were lost: {counts}");
         assert_eq!(counts["by_route"]["POST /kubernetes"], 1, "{counts}");
         assert_eq!(
@@ -122,15 +111,14 @@ fn ctrl_c_during_a_create_in_flight_keeps_the_cluster_in_state() {
     assert_native_terraform();
     let emu = Emulator::start_with(&["--provision-delay", "2s"]);
     // The create request is held in flight for 4 s, then handled.
-    arm(
-        &emu,
+    emu.arm(
         json!({"delay_ms": 4000, "method": "POST", "path_prefix": "/api/v2/kubernetes",
                "path_suffix": "/kubernetes", "count": 1}),
     );
     let ws = Workspace::new(&emu);
     ws.config(&cluster_config("interrupted"));
     let apply = ws.spawn(&["apply", "-auto-approve", "-no-color"]);
-    wait_until(|| requests(&emu)["holding"] == 1);
+    wait_until(|| emu.requests()["holding"] == 1);
     signal(apply.id(), "-INT");
     let run = Run::wait(apply);
     assert_ne!(run.code, 0, "{}", run.all());
@@ -149,7 +137,7 @@ fn ctrl_c_during_a_create_in_flight_keeps_the_cluster_in_state() {
     ws.apply();
     assert_eq!(live_clusters(&emu), clusters);
     assert_eq!(ws.resource(X)["id"], clusters[0].as_str());
-    let counts = requests(&emu);
+    let counts = emu.requests();
     assert_eq!(counts["by_route"]["POST /kubernetes"], 1, "{counts}");
     assert!(
         counts["by_route"]["DELETE /kubernetes/{id}"].is_null(),
@@ -164,7 +152,7 @@ fn kill_9_during_a_create_then_apply_points_at_the_import() {
     let ws = Workspace::new(&emu);
     ws.config(&cluster_config("killed"));
     let apply = ws.spawn(&["apply", "-auto-approve", "-no-color"]);
-    wait_until(|| requests(&emu)["by_route"]["POST /kubernetes"] == 1);
+    wait_until(|| emu.requests()["by_route"]["POST /kubernetes"] == 1);
     let providers = providers_in(ws.path());
     assert!(!providers.is_empty(), "no provider process found");
     signal(apply.id(), "-KILL");
@@ -220,19 +208,15 @@ fn a_flaky_api_converges_with_nothing_orphaned_or_duplicated() {
         "--fault-rate",
         "500=0.05,502=0.05,503=0.1,429=0.1",
     ]);
-    arm(
-        &emu,
-        json!({"chaos": {"lost_response_rate": 0.1}, "method": "POST", "path_prefix": "/api/v2/kubernetes"}),
+    emu.arm(json!({"chaos": {"lost_response_rate": 0.1}, "method": "POST", "path_prefix": "/api/v2/kubernetes"}),
     );
     // Whatever the draws, at least one cluster's and one pool's create
     // answer is lost, so the run cannot pass without recovering them.
-    arm(
-        &emu,
+    emu.arm(
         json!({"lose_response": "504", "method": "POST", "path_prefix": "/api/v2/kubernetes",
                "path_suffix": "/kubernetes", "count": 1}),
     );
-    arm(
-        &emu,
+    emu.arm(
         json!({"lose_response": "drop", "method": "POST", "path_prefix": "/api/v2/kubernetes/",
                "path_suffix": "/pools", "count": 1}),
     );
@@ -261,7 +245,7 @@ fn a_flaky_api_converges_with_nothing_orphaned_or_duplicated() {
             break false;
         }
     };
-    let counts = requests(&emu);
+    let counts = emu.requests();
     eprintln!("chaos run: {applies} apply(s); API answers: {counts}");
     assert!(converged, "did not converge in 2 applies");
     let lost =
